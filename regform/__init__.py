@@ -1,0 +1,3 @@
+"""regform: container registries as code."""
+
+__version__ = "0.1.0"

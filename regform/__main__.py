@@ -1,0 +1,3 @@
+from regform.cli import main
+
+main()

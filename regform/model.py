@@ -1,0 +1,216 @@
+"""The one shape of registry state: what the config wants (desired) and what a provider reads (actual).
+
+Both sides use :class:`Repository`. A desired repository carries ``managed``: the set of fields the
+config speaks about. The planner compares only those fields; anything else is left alone. An actual
+repository carries ``loaded``: the fields the provider actually read (a provider skips reads that no
+managed field needs).
+
+Declared absence is explicit: ``lifecycle_policy`` in ``managed`` with value ``None`` means "this
+repository must have no lifecycle policy" (``lifecycle: none`` in YAML).
+
+Documents (lifecycle policy, repository policy) are plain JSON-compatible dicts, stored in the form
+the config produced or the provider read. The planner normalizes them before comparing
+(:mod:`regform.normalize`). Instances are treated as immutable: never mutate a dict held by a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+JsonDict = dict[str, Any]
+
+# Field names used everywhere: in ``managed``/``loaded``, in plan field paths, in capabilities.
+MUTABILITY = "image_tag_mutability"
+MUTABILITY_EXCLUSIONS = "image_tag_mutability_exclusions"
+SCAN_ON_PUSH = "scan_on_push"
+ENCRYPTION = "encryption"
+TAGS = "tags"
+LIFECYCLE_POLICY = "lifecycle_policy"
+REPOSITORY_POLICY = "repository_policy"
+
+REPOSITORY_FIELDS: tuple[str, ...] = (
+    MUTABILITY,
+    MUTABILITY_EXCLUSIONS,
+    SCAN_ON_PUSH,
+    ENCRYPTION,
+    TAGS,
+    LIFECYCLE_POLICY,
+    REPOSITORY_POLICY,
+)
+
+MUTABILITY_MODES = ("MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION")
+
+
+@dataclass(frozen=True, slots=True)
+class Encryption:
+    """Encryption at rest. ``kms_key`` is an ARN, key id or alias as written; the ECR provider
+    resolves it to a key ARN before comparing."""
+
+    type: str = "AES256"  # AES256 | KMS | KMS_DSSE
+    kms_key: str | None = None
+
+    def to_dict(self) -> JsonDict:
+        return {"type": self.type, "kms_key": self.kms_key}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Encryption:
+        return cls(type=str(data.get("type", "AES256")), kms_key=data.get("kms_key"))
+
+
+@dataclass(frozen=True, slots=True)
+class Repository:
+    """One repository: what the config wants, or what a registry has."""
+
+    name: str
+    image_tag_mutability: str = "MUTABLE"
+    image_tag_mutability_exclusions: tuple[str, ...] = ()
+    scan_on_push: bool = False
+    encryption: Encryption = field(default_factory=Encryption)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    lifecycle_policy: JsonDict | None = None
+    repository_policy: JsonDict | None = None
+
+    # Desired side only --------------------------------------------------------------------
+    #: fields the config manages; the planner ignores every other field.
+    managed: frozenset[str] = frozenset()
+    #: tag keys other systems own: never added, changed or removed by regform.
+    ignore_tags: frozenset[str] = frozenset()
+    #: delete even when it holds images (taken from the config at apply time).
+    force_delete: bool = False
+    #: name of the lifecycle definition in the config, for display ("pr-builds"), if any.
+    lifecycle_name: str | None = None
+    #: name of the repository-policy definition in the config, for display, if any.
+    policy_name: str | None = None
+
+    # Actual side only ---------------------------------------------------------------------
+    #: fields the provider read (listing fields plus details it was asked for).
+    loaded: frozenset[str] = frozenset()
+    #: provider-specific facts shown to users (ARN, URI, created_at, image count), never compared.
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    def value(self, field_name: str) -> Any:
+        """The comparable value of one field, as plain JSON-compatible data."""
+        v = getattr(self, field_name)
+        if isinstance(v, Encryption):
+            return v.to_dict()
+        if isinstance(v, tuple):
+            return list(v)
+        if isinstance(v, Mapping):
+            return dict(v)
+        return v
+
+    def to_dict(self) -> JsonDict:
+        """JSON-compatible form used in plans (only meaningful fields)."""
+        out: JsonDict = {"name": self.name}
+        fields = self.managed or self.loaded or frozenset(REPOSITORY_FIELDS)
+        for f in REPOSITORY_FIELDS:
+            if f in fields:
+                out[f] = self.value(f)
+        if self.managed:
+            out["managed"] = sorted(self.managed)
+        if self.ignore_tags:
+            out["ignore_tags"] = sorted(self.ignore_tags)
+        if self.force_delete:
+            out["force_delete"] = True
+        if self.lifecycle_name:
+            out["lifecycle_name"] = self.lifecycle_name
+        if self.policy_name:
+            out["policy_name"] = self.policy_name
+        if self.info:
+            out["info"] = dict(self.info)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Repository:
+        present = frozenset(f for f in REPOSITORY_FIELDS if f in data)
+        enc = data.get(ENCRYPTION)
+        return cls(
+            name=str(data["name"]),
+            image_tag_mutability=str(data.get(MUTABILITY, "MUTABLE")),
+            image_tag_mutability_exclusions=tuple(data.get(MUTABILITY_EXCLUSIONS, ())),
+            scan_on_push=bool(data.get(SCAN_ON_PUSH, False)),
+            encryption=Encryption.from_dict(enc) if enc else Encryption(),
+            tags=dict(data.get(TAGS) or {}),
+            lifecycle_policy=data.get(LIFECYCLE_POLICY),
+            repository_policy=data.get(REPOSITORY_POLICY),
+            managed=frozenset(data.get("managed", ())),
+            ignore_tags=frozenset(data.get("ignore_tags", ())),
+            force_delete=bool(data.get("force_delete", False)),
+            lifecycle_name=data.get("lifecycle_name"),
+            policy_name=data.get("policy_name"),
+            loaded=frozenset() if data.get("managed") else present,
+            info=dict(data.get("info") or {}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where something was declared: for error messages that name file, line and column."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        if self.column is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class SafetySettings:
+    """Per-registry guards applied by the planner and applier."""
+
+    #: refuse plans whose updates+deletes+replaces exceed this share of owned repositories ...
+    max_change_percent: float = 30.0
+    #: ... when at least this many owned repositories exist.
+    min_repositories: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryConfig:
+    """One declared registry (one provider endpoint) with everything desired of it."""
+
+    name: str
+    provider: str  # "ecr" | "distribution"
+    #: connection options: region, account_id, profile, role_arn, external_id, endpoint_url,
+    #: sandbox (ECR); url, ca_cert, insecure, allow_http, credentials_env (distribution). No secrets.
+    connection: Mapping[str, Any]
+    #: glob patterns of names regform owns here ("team-a/*"); names outside are never touched.
+    scope: tuple[str, ...] = ("*",)
+    #: delete owned repositories that are no longer declared.
+    prune: bool = False
+    #: "scope": owned = inside scope; "tag": also needs the managed-by tag regform sets.
+    ownership: str = "scope"
+    #: the tag regform sets on repositories it creates, and reads back for ``ownership: tag``.
+    ownership_tag: tuple[str, str] = ("managed-by", "regform")
+    safety: SafetySettings = field(default_factory=SafetySettings)
+    repositories: Mapping[str, Repository] = field(default_factory=dict)
+    #: registry-level singletons (registry policy, scanning, replication, ...), keyed by kind.
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    #: where each repository / setting was declared (key: repository name or "settings.<kind>").
+    locations: Mapping[str, Location] = field(default_factory=dict)
+    #: cache companion suffix for ``cache: true`` entries, e.g. "/cache".
+    cache_suffix: str = "/cache"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """What :func:`regform.config.load_config` returns: every registry fully expanded."""
+
+    registries: Mapping[str, RegistryConfig]
+    files: tuple[str, ...] = ()
+    #: sha256 of the canonical desired model; a saved plan records it (stale-plan check).
+    checksum: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryState:
+    """What a provider read from one registry."""
+
+    repositories: Mapping[str, Repository] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)

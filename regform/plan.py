@@ -1,0 +1,266 @@
+"""The plan: pure data. Renderers turn it into text; the applier carries it out; nothing here decides.
+
+JSON format (``Plan.to_dict()``), versioned by ``FORMAT_VERSION``: bump the major part on any
+breaking change, the minor part for additions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+FORMAT_VERSION = "1.0"
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"  # delete, then create (encryption cannot change in place)
+    DELETE = "delete"
+
+    @property
+    def destructive(self) -> bool:
+        return self in (Action.REPLACE, Action.DELETE)
+
+
+#: order of actions inside one registry when listed and applied:
+#: creates first, then in-place updates, then replaces, deletes last.
+ACTION_ORDER: tuple[Action, ...] = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE)
+
+# Change kinds. Repositories are "repository"; registry-level singletons use their own kind.
+REPOSITORY = "repository"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    path: str  # "image_tag_mutability", "tags.team", "encryption", "lifecycle_policy"
+    before: Any
+    after: Any
+    forces_replacement: bool = False
+    #: readable minimal diff lines for documents ("+ Statement[1].Principal.AWS: ..."); optional.
+    diff: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "path": self.path,
+            "before": self.before,
+            "after": self.after,
+            "forces_replacement": self.forces_replacement,
+        }
+        if self.diff:
+            d["diff"] = list(self.diff)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> FieldChange:
+        return cls(
+            path=d["path"],
+            before=d.get("before"),
+            after=d.get("after"),
+            forces_replacement=bool(d.get("forces_replacement", False)),
+            diff=tuple(d.get("diff", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    digest: str
+    tags: tuple[str, ...]
+    pushed_at: str  # ISO 8601
+
+
+@dataclass(frozen=True, slots=True)
+class LifecyclePreview:
+    """What a lifecycle policy would do to a repository's images right now."""
+
+    total: int
+    expire: int
+    transition: int
+    keep: int
+    #: the first few images affected (all of them in ``regform lifecycle preview``).
+    sample: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "expire": self.expire,
+            "transition": self.transition,
+            "keep": self.keep,
+            "sample": [dict(s) for s in self.sample],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> LifecyclePreview:
+        return cls(
+            total=d["total"],
+            expire=d["expire"],
+            transition=d["transition"],
+            keep=d["keep"],
+            sample=tuple(d.get("sample", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    registry: str
+    kind: str  # "repository" or a registry-setting kind ("registry_policy", "replication", ...)
+    name: str
+    action: Action
+    fields: tuple[FieldChange, ...] = ()
+    #: the full desired object (create/update/replace) and the object found (update/replace/delete),
+    #: as JSON-compatible dicts (``Repository.to_dict()`` for repositories).
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    #: reasons a reviewer must see: "deletes all images in the repository", "needs force_delete".
+    notes: tuple[str, ...] = ()
+    #: lifecycle preview for this repository (only when requested or the policy changes).
+    preview: LifecyclePreview | None = None
+
+    @property
+    def address(self) -> str:
+        if self.kind == REPOSITORY:
+            return f"{self.registry}/{self.name}"
+        return f"{self.registry}:{self.kind}/{self.name}"
+
+    @property
+    def destructive(self) -> bool:
+        return self.action.destructive
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "registry": self.registry,
+            "kind": self.kind,
+            "name": self.name,
+            "action": self.action.value,
+            "destructive": self.destructive,
+            "fields": [f.to_dict() for f in self.fields],
+            "before": self.before,
+            "after": self.after,
+            "notes": list(self.notes),
+            "preview": self.preview.to_dict() if self.preview else None,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Change:
+        return cls(
+            registry=d["registry"],
+            kind=d["kind"],
+            name=d["name"],
+            action=Action(d["action"]),
+            fields=tuple(FieldChange.from_dict(f) for f in d.get("fields", ())),
+            before=d.get("before"),
+            after=d.get("after"),
+            notes=tuple(d.get("notes", ())),
+            preview=LifecyclePreview.from_dict(d["preview"]) if d.get("preview") else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Unmanaged:
+    """A repository that exists but no config declares."""
+
+    registry: str
+    name: str
+    in_scope: bool  # inside the registry's scope (would be deleted with prune + ownership)
+    reason: str = ""  # why it is not deleted ("prune is off", "not tagged managed-by=regform")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "registry": self.registry,
+            "name": self.name,
+            "in_scope": self.in_scope,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Unmanaged:
+        return cls(d["registry"], d["name"], bool(d["in_scope"]), d.get("reason", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A safety rule the plan trips; apply refuses unless the named flag is given."""
+
+    registry: str
+    flag: str  # "--allow-destroy" | "--force"
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"registry": self.registry, "flag": self.flag, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Guard:
+        return cls(d["registry"], d["flag"], d["message"])
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    changes: tuple[Change, ...] = ()
+    unmanaged: tuple[Unmanaged, ...] = ()
+    guards: tuple[Guard, ...] = ()
+    warnings: tuple[str, ...] = ()
+    #: registry name -> provider name ("ecr"), for headings.
+    registries: Mapping[str, str] = field(default_factory=dict)
+    #: sha256 of the desired model the plan was made from.
+    config_checksum: str = ""
+    #: registry name -> sha256 of the actual state read (restricted to what was read).
+    state_checksums: Mapping[str, str] = field(default_factory=dict)
+    #: API calls made while reading, by operation (for display and benchmarks).
+    api_calls: Mapping[str, int] = field(default_factory=dict)
+    regform_version: str = ""
+    created_at: str = ""
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {a.value: 0 for a in ACTION_ORDER}
+        for c in self.changes:
+            counts[c.action.value] += 1
+        return counts
+
+    @property
+    def destructive(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.destructive)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "regform_version": self.regform_version,
+            "created_at": self.created_at,
+            "registries": dict(self.registries),
+            "config_checksum": self.config_checksum,
+            "state_checksums": dict(self.state_checksums),
+            "summary": self.summary,
+            "changes": [c.to_dict() for c in self.changes],
+            "unmanaged": [u.to_dict() for u in self.unmanaged],
+            "guards": [g.to_dict() for g in self.guards],
+            "warnings": list(self.warnings),
+            "api_calls": dict(self.api_calls),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Plan:
+        major = str(d.get("format_version", "")).split(".")[0]
+        if major != FORMAT_VERSION.split(".")[0]:
+            raise ValueError(
+                f"plan format_version {d.get('format_version')!r} is not supported "
+                f"(this regform reads {FORMAT_VERSION.split('.')[0]}.x)"
+            )
+        return cls(
+            changes=tuple(Change.from_dict(c) for c in d.get("changes", ())),
+            unmanaged=tuple(Unmanaged.from_dict(u) for u in d.get("unmanaged", ())),
+            guards=tuple(Guard.from_dict(g) for g in d.get("guards", ())),
+            warnings=tuple(d.get("warnings", ())),
+            registries=dict(d.get("registries", {})),
+            config_checksum=d.get("config_checksum", ""),
+            state_checksums=dict(d.get("state_checksums", {})),
+            api_calls=dict(d.get("api_calls", {})),
+            regform_version=d.get("regform_version", ""),
+            created_at=d.get("created_at", ""),
+        )
