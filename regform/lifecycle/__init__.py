@@ -1,0 +1,39 @@
+"""Lifecycle (retention) policies: one definition of ECR's rules, used everywhere.
+
+* :func:`compile_rules` turns the readable rules of the config into ECR lifecycle JSON (priority =
+  position, starting at 1);
+* :func:`decompile` turns ECR JSON back into readable rules where it maps 1:1 (``None`` otherwise);
+* :func:`validate_policy` reports every rule ECR would reject (config validation and import use it);
+* :func:`evaluate` applies a policy to a list of images exactly as ECR documents it (plan previews,
+  and enforcement for registries without native lifecycle).
+
+Readable rule form (YAML, one mapping per rule, in priority order)::
+
+    description: str                      # optional
+    # what it selects -- exactly one of:
+    tag_prefixes: [str, ...]              # tagStatus tagged + tagPrefixList
+    tag_patterns: [str, ...]              # tagStatus tagged + tagPatternList (``*`` wildcards)
+    untagged: true                        # tagStatus untagged
+    any: true                             # tagStatus any
+    storage_class: standard | archive     # optional (selection.storageClass)
+    # when -- exactly one of:
+    keep_last: N                          # imageCountMoreThan N
+    older_than_days: N                    # sinceImagePushed, days
+    not_pulled_for_days: N                # sinceImagePulled, days (only with action: archive)
+    archived_for_days: N                  # sinceImageTransitioned, days (storage_class archive)
+    action: expire | archive              # optional, default expire; archive = transition
+"""
+
+from regform.lifecycle.compile import compile_rules, decompile
+from regform.lifecycle.engine import Evaluation, Verdict, evaluate
+from regform.lifecycle.validate import LifecycleIssue, validate_policy
+
+__all__ = [
+    "Evaluation",
+    "LifecycleIssue",
+    "Verdict",
+    "compile_rules",
+    "decompile",
+    "evaluate",
+    "validate_policy",
+]
