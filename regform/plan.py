@@ -117,6 +117,9 @@ class Change:
     notes: tuple[str, ...] = ()
     #: lifecycle preview for this repository (only when requested or the policy changes).
     preview: LifecyclePreview | None = None
+    #: delete even when images are present (from the config at plan time; a saved plan is
+    #: refused when the config changed since, so this is the config's value at apply time).
+    force_delete: bool = False
 
     @property
     def address(self) -> str:
@@ -141,6 +144,7 @@ class Change:
             "after": self.after,
             "notes": list(self.notes),
             "preview": self.preview.to_dict() if self.preview else None,
+            "force_delete": self.force_delete,
         }
 
     @classmethod
@@ -155,6 +159,7 @@ class Change:
             after=d.get("after"),
             notes=tuple(d.get("notes", ())),
             preview=LifecyclePreview.from_dict(d["preview"]) if d.get("preview") else None,
+            force_delete=bool(d.get("force_delete", False)),
         )
 
 
