@@ -217,6 +217,8 @@ class Plan:
     api_calls: Mapping[str, int] = field(default_factory=dict)
     regform_version: str = ""
     created_at: str = ""
+    #: ``--target`` globs the plan was limited to (empty: every repository).
+    targets: tuple[str, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -247,6 +249,7 @@ class Plan:
             "guards": [g.to_dict() for g in self.guards],
             "warnings": list(self.warnings),
             "api_calls": dict(self.api_calls),
+            "targets": list(self.targets),
         }
 
     @classmethod
@@ -268,4 +271,5 @@ class Plan:
             api_calls=dict(d.get("api_calls", {})),
             regform_version=d.get("regform_version", ""),
             created_at=d.get("created_at", ""),
+            targets=tuple(d.get("targets", ())),
         )

@@ -1,0 +1,457 @@
+"""desired + actual -> Plan. Pure: no I/O, no API calls, nothing but comparisons.
+
+For each registry: a declared repository that is missing is created; one that exists gets a field
+change for each managed field whose normalized values differ (a change to a field the provider
+cannot change in place turns the whole change into a replace). A repository nobody declares is
+deleted only when it is inside the registry's scope, ``prune`` is on and (with ``ownership: tag``)
+it carries the ownership tag; otherwise it is reported as unmanaged. Every destructive change, and
+a registry whose changes exceed its safety threshold, adds a :class:`~regform.plan.Guard` that
+apply honours.
+
+Tags are one field change (``tags``) whose ``before``/``after`` hold only the keys regform manages:
+a key in ``before`` missing from ``after`` is to be removed, every key of ``after`` set. The
+ownership tag (``managed-by=regform`` by default) is set on every repository regform creates; with
+``ownership: tag`` it is also kept on (and added to) every declared repository.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from regform import model as m
+from regform.docdiff import diff_documents, fmt_value
+from regform.model import RegistryConfig, RegistryState, Repository
+from regform.normalize import (
+    checksum,
+    display_form,
+    field_equal,
+    normalize_field,
+    normalize_setting,
+)
+from regform.plan import (
+    ACTION_ORDER,
+    REPOSITORY,
+    Action,
+    Change,
+    FieldChange,
+    Guard,
+    Plan,
+    Unmanaged,
+)
+from regform.providers.base import Capabilities
+
+REPLACE_NOTE = "replacing deletes every image in the repository"
+DOCUMENT_FIELDS = frozenset({m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
+
+
+# Scope, targets and ownership: shared with the reader --------------------------------------
+
+
+def matches_any(name: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatchcase(name, p) for p in patterns)
+
+
+def in_targets(name: str, targets: Sequence[str] | None) -> bool:
+    """Whether ``--target`` globs (none given = everything) select this repository."""
+    return not targets or matches_any(name, targets)
+
+
+def in_scope(name: str, reg: RegistryConfig) -> bool:
+    return matches_any(name, reg.scope)
+
+
+def tag_ownership(reg: RegistryConfig, caps: Capabilities) -> bool:
+    return reg.ownership == "tag" and m.TAGS in caps.fields
+
+
+def prunes_by_tag(reg: RegistryConfig, caps: Capabilities) -> bool:
+    """Undeclared repositories need their tags read (to see the ownership tag)."""
+    return reg.prune and caps.can_delete and tag_ownership(reg, caps)
+
+
+def managed_fields(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> frozenset[str]:
+    """Fields compared for a declared repository (tag ownership adds tags)."""
+    fields = desired.managed & caps.fields
+    if tag_ownership(reg, caps):
+        fields |= {m.TAGS}
+    return fields
+
+
+def registry_force_delete(reg: RegistryConfig) -> bool:
+    """Registry-wide ``force_delete`` (for undeclared repositories pruned there)."""
+    return bool(reg.connection.get("force_delete", False))
+
+
+# Per-registry planning ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryPlan:
+    changes: tuple[Change, ...] = ()
+    unmanaged: tuple[Unmanaged, ...] = ()
+    guards: tuple[Guard, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def _tag_sides(
+    desired: Repository, actual: Repository, reg: RegistryConfig, caps: Capabilities
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(after, before) tag dicts restricted to the keys regform manages on this repository."""
+    key, value = reg.ownership_tag
+    ignore = set(desired.ignore_tags)
+    actual_tags = dict(actual.tags)
+    if m.TAGS in desired.managed:
+        wanted = {k: v for k, v in desired.tags.items() if k not in ignore}
+        if key not in desired.tags and key not in ignore:
+            if tag_ownership(reg, caps):
+                wanted[key] = value
+            else:
+                ignore.add(key)
+        before = {k: v for k, v in actual_tags.items() if k not in ignore}
+        return wanted, before
+    # Tags not managed: only the ownership tag.
+    before = {key: actual_tags[key]} if key in actual_tags else {}
+    return {key: value}, before
+
+
+def _tag_diff(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[str, ...]:
+    lines: list[str] = []
+    for k in sorted(before.keys() | after.keys()):
+        if k not in after:
+            lines.append(f"- {k}: {fmt_value(before[k])}")
+        elif k not in before:
+            lines.append(f"+ {k}: {fmt_value(after[k])}")
+        elif before[k] != after[k]:
+            lines.append(f"~ {k}: {fmt_value(before[k])} -> {fmt_value(after[k])}")
+    return tuple(lines)
+
+
+def _field_change(name: str, before: Any, after: Any, caps: Capabilities) -> FieldChange:
+    diff: tuple[str, ...] = ()
+    if name in DOCUMENT_FIELDS:
+        diff = diff_documents(display_form(name, before), display_form(name, after))
+    elif name == m.TAGS:
+        diff = _tag_diff(before or {}, after or {})
+    elif name == m.MUTABILITY_EXCLUSIONS:
+        b, a = set(before or ()), set(after or ())
+        diff = tuple(f"- {v}" for v in sorted(b - a)) + tuple(f"+ {v}" for v in sorted(a - b))
+    return FieldChange(
+        path=name, before=before, after=after, forces_replacement=name in caps.replace_on, diff=diff
+    )
+
+
+def create_document(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> dict[str, Any]:
+    """The repository as it will be created: supported managed fields plus the ownership tag."""
+    fields = desired.managed & caps.fields
+    repo = desired
+    if m.TAGS in caps.fields:
+        key, value = reg.ownership_tag
+        tags: dict[str, str] = {}
+        if m.TAGS in desired.managed:
+            tags = {k: v for k, v in desired.tags.items() if k not in desired.ignore_tags}
+        if key not in desired.ignore_tags:
+            tags.setdefault(key, value)
+        repo = dataclasses.replace(desired, tags=tags)
+        fields |= {m.TAGS}
+    return dataclasses.replace(repo, managed=fields).to_dict()
+
+
+def _create(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> Change:
+    after = create_document(desired, reg, caps)
+    fields = tuple(
+        _field_change(f, None, after[f], caps)
+        for f in m.REPOSITORY_FIELDS
+        if f in after and f in caps.fields
+    )
+    return Change(reg.name, REPOSITORY, desired.name, Action.CREATE, fields=fields, after=after)
+
+
+def _compare(
+    desired: Repository,
+    actual: Repository,
+    reg: RegistryConfig,
+    caps: Capabilities,
+    warnings: list[str],
+) -> list[FieldChange]:
+    changes: list[FieldChange] = []
+    for name in m.REPOSITORY_FIELDS:
+        if name not in managed_fields(desired, reg, caps):
+            continue
+        if name not in actual.loaded:
+            warnings.append(f"{reg.name}/{desired.name}: {name} was not read; not compared")
+            continue
+        if name == m.TAGS:
+            after, before = _tag_sides(desired, actual, reg, caps)
+            if before != after:
+                changes.append(_field_change(name, before, after, caps))
+            continue
+        d, a = desired.value(name), actual.value(name)
+        if not field_equal(name, d, a):
+            changes.append(_field_change(name, a, d, caps))
+    return changes
+
+
+def _image_count(actual: Repository) -> int | None:
+    n = actual.info.get("image_count")
+    return n if isinstance(n, int) and not isinstance(n, bool) else None
+
+
+def _update_or_replace(
+    desired: Repository,
+    actual: Repository,
+    reg: RegistryConfig,
+    caps: Capabilities,
+    warnings: list[str],
+) -> Change | None:
+    fields = _compare(desired, actual, reg, caps, warnings)
+    if not fields:
+        return None
+    before = actual.to_dict()
+    if any(f.forces_replacement for f in fields):
+        n = _image_count(actual)
+        note = REPLACE_NOTE + (f" ({n} images)" if n else "")
+        return Change(
+            reg.name,
+            REPOSITORY,
+            desired.name,
+            Action.REPLACE,
+            fields=tuple(fields),
+            before=before,
+            after=create_document(desired, reg, caps),
+            notes=(note,),
+            force_delete=True,
+        )
+    after = dataclasses.replace(desired, managed=desired.managed & caps.fields).to_dict()
+    return Change(
+        reg.name, REPOSITORY, desired.name, Action.UPDATE, tuple(fields), before=before, after=after
+    )
+
+
+def _delete(actual: Repository, reg: RegistryConfig, warnings: list[str]) -> Change:
+    force = registry_force_delete(reg)
+    n = _image_count(actual)
+    address = f"{reg.name}/{actual.name}"
+    notes: list[str] = []
+    if n is None:
+        notes.append(
+            "deletes the repository and every image in it"
+            if force
+            else "the delete fails if the repository holds images (force_delete is off)"
+        )
+    elif n == 0 or force:
+        notes.append(f"deletes the repository and its {n} images")
+    else:
+        notes.append(f"holds {n} images and force_delete is off: the delete will fail")
+        warnings.append(
+            f"{address} holds {n} images: the delete fails unless force_delete is set "
+            "for the registry"
+        )
+    return Change(
+        reg.name,
+        REPOSITORY,
+        actual.name,
+        Action.DELETE,
+        before=actual.to_dict(),
+        notes=tuple(notes),
+        force_delete=force,
+    )
+
+
+def _unmanaged_reason(actual: Repository, reg: RegistryConfig, caps: Capabilities) -> str | None:
+    """Why an undeclared repository inside the scope is kept (None = it is deleted)."""
+    if not reg.prune:
+        return "prune is off"
+    if not caps.can_delete:
+        return f"{reg.provider} repositories cannot be deleted"
+    if reg.ownership == "tag":
+        key, value = reg.ownership_tag
+        if not tag_ownership(reg, caps) or m.TAGS not in actual.loaded:
+            return f"ownership tag {key}={value} cannot be read"
+        if actual.tags.get(key) != value:
+            return f"not tagged {key}={value}"
+    return None
+
+
+def _settings_changes(
+    reg: RegistryConfig, actual: RegistryState, caps: Capabilities
+) -> list[Change]:
+    changes: list[Change] = []
+    for kind in sorted(reg.settings):
+        if kind not in caps.settings:
+            continue
+        want, have = reg.settings[kind], actual.settings.get(kind)
+        if normalize_setting(kind, want) == normalize_setting(kind, have):
+            continue
+        diff = diff_documents(display_form(kind, have), display_form(kind, want))
+        field = FieldChange(path=kind, before=have, after=want, diff=diff)
+        changes.append(
+            Change(
+                reg.name,
+                kind,
+                kind,
+                Action.UPDATE,
+                fields=(field,),
+                before={"value": have},
+                after={"value": want},
+            )
+        )
+    return changes
+
+
+def _threshold_guard(reg: RegistryConfig, changes: Sequence[Change], owned: int) -> Guard | None:
+    n = sum(1 for c in changes if c.kind == REPOSITORY and c.action is not Action.CREATE)
+    safety = reg.safety
+    if owned == 0 or owned < safety.min_repositories:
+        return None
+    percent = 100.0 * n / owned
+    if percent <= safety.max_change_percent:
+        return None
+    return Guard(
+        reg.name,
+        "--force",
+        f"{n} of {owned} owned repositories in {reg.name} would change or go ({percent:.0f}%), "
+        f"over the {safety.max_change_percent:g}% limit",
+    )
+
+
+def plan_registry(
+    reg: RegistryConfig,
+    actual: RegistryState,
+    caps: Capabilities,
+    *,
+    desired: Mapping[str, Repository] | None = None,
+    targets: Sequence[str] | None = None,
+) -> RegistryPlan:
+    """Plan one registry. ``desired`` defaults to the config's repositories (pass the provider's
+    normalized ones when it has resolved names, e.g. KMS aliases)."""
+    wanted = {
+        n: r
+        for n, r in (desired if desired is not None else reg.repositories).items()
+        if in_targets(n, targets)
+    }
+    found = {n: r for n, r in actual.repositories.items() if in_targets(n, targets)}
+    changes: list[Change] = []
+    unmanaged: list[Unmanaged] = []
+    warnings: list[str] = []
+
+    for name in sorted(wanted):
+        repo = wanted[name]
+        unsupported = sorted(repo.managed - caps.fields)
+        if unsupported:
+            warnings.append(
+                f"{reg.name}/{name}: {', '.join(unsupported)} not supported by {reg.provider}; "
+                "ignored"
+            )
+        if name not in found:
+            if caps.can_create:
+                changes.append(_create(repo, reg, caps))
+            else:
+                warnings.append(
+                    f"{reg.name}/{name} does not exist and {reg.provider} cannot create "
+                    "repositories (it appears on first push)"
+                )
+            continue
+        change = _update_or_replace(repo, found[name], reg, caps, warnings)
+        if change is not None:
+            changes.append(change)
+
+    for name in sorted(found.keys() - wanted.keys()):
+        repo = found[name]
+        if not in_scope(name, reg):
+            scope = ", ".join(reg.scope)
+            unmanaged.append(Unmanaged(reg.name, name, False, f"outside scope {scope}"))
+            continue
+        reason = _unmanaged_reason(repo, reg, caps)
+        if reason is None:
+            changes.append(_delete(repo, reg, warnings))
+        else:
+            unmanaged.append(Unmanaged(reg.name, name, True, reason))
+
+    changes.extend(_settings_changes(reg, actual, caps))
+    guards = [
+        Guard(
+            reg.name,
+            "--allow-destroy",
+            f"{c.address} will be deleted"
+            if c.action is Action.DELETE
+            else f"{c.address} must be replaced (deletes every image in it)",
+        )
+        for c in sort_changes(changes)
+        if c.destructive
+    ]
+    owned = sum(1 for n in found if in_scope(n, reg) or n in wanted)
+    threshold = _threshold_guard(reg, changes, owned)
+    if threshold is not None:
+        guards.append(threshold)
+    return RegistryPlan(
+        changes=tuple(sort_changes(changes)),
+        unmanaged=tuple(unmanaged),
+        guards=tuple(guards),
+        warnings=tuple(warnings),
+    )
+
+
+def sort_changes(changes: Iterable[Change]) -> list[Change]:
+    """Registry, then action order (create, update, replace, delete), repositories first, name."""
+    order = {a: i for i, a in enumerate(ACTION_ORDER)}
+    return sorted(
+        changes, key=lambda c: (c.registry, order[c.action], c.kind != REPOSITORY, c.kind, c.name)
+    )
+
+
+# Checksums ----------------------------------------------------------------------------------
+
+
+def state_checksum(
+    actual: RegistryState,
+    reg: RegistryConfig,
+    *,
+    targets: Sequence[str] | None = None,
+) -> str:
+    """sha256 of what was read and matters to the plan: declared and in-scope repositories
+    (ignored tags left out) and the settings read. Repositories outside scope do not count."""
+    repos: dict[str, Any] = {}
+    for name, repo in actual.repositories.items():
+        if not in_targets(name, targets):
+            continue
+        declared = reg.repositories.get(name)
+        if declared is None and not in_scope(name, reg):
+            continue
+        ignore: Collection[str] = declared.ignore_tags if declared is not None else ()
+        repos[name] = {
+            f: normalize_field(f, repo.value(f), ignore_tags=ignore) for f in sorted(repo.loaded)
+        }
+    settings = {k: normalize_setting(k, v) for k, v in actual.settings.items()}
+    return checksum({"repositories": repos, "settings": settings})
+
+
+def combine(
+    plans: Mapping[str, RegistryPlan],
+    *,
+    registries: Mapping[str, str],
+    config_checksum: str = "",
+    state_checksums: Mapping[str, str] | None = None,
+    api_calls: Mapping[str, int] | None = None,
+    regform_version: str = "",
+    created_at: str = "",
+    targets: Sequence[str] = (),
+) -> Plan:
+    """One :class:`Plan` from the per-registry plans."""
+    names = sorted(plans)
+    return Plan(
+        changes=tuple(sort_changes(c for n in names for c in plans[n].changes)),
+        unmanaged=tuple(u for n in names for u in plans[n].unmanaged),
+        guards=tuple(g for n in names for g in plans[n].guards),
+        warnings=tuple(w for n in names for w in plans[n].warnings),
+        registries=dict(registries),
+        config_checksum=config_checksum,
+        state_checksums=dict(state_checksums or {}),
+        api_calls=dict(api_calls or {}),
+        regform_version=regform_version,
+        created_at=created_at,
+        targets=tuple(targets),
+    )
