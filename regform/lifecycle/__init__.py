@@ -5,7 +5,10 @@
 * :func:`decompile` turns ECR JSON back into readable rules where it maps 1:1 (``None`` otherwise);
 * :func:`validate_policy` reports every rule ECR would reject (config validation and import use it);
 * :func:`evaluate` applies a policy to a list of images exactly as ECR documents it (plan previews,
-  and enforcement for registries without native lifecycle).
+  and enforcement for registries without native lifecycle);
+* :func:`normalize_policy` / :func:`same_policy` compare policies by meaning (rule order, tag list
+  order and an explicit ``storageClass: standard`` do not matter); :func:`policy_text` is the
+  compact JSON text whose length ECR limits.
 
 Readable rule form (YAML, one mapping per rule, in priority order)::
 
@@ -24,7 +27,8 @@ Readable rule form (YAML, one mapping per rule, in priority order)::
     action: expire | archive              # optional, default expire; archive = transition
 """
 
-from regform.lifecycle.compile import compile_rules, decompile
+from regform.lifecycle.compile import compile_rules, decompile, same_policy
+from regform.lifecycle.document import normalize_policy, policy_text
 from regform.lifecycle.engine import Evaluation, Verdict, evaluate
 from regform.lifecycle.validate import LifecycleIssue, validate_policy
 
@@ -35,5 +39,8 @@ __all__ = [
     "compile_rules",
     "decompile",
     "evaluate",
+    "normalize_policy",
+    "policy_text",
+    "same_policy",
     "validate_policy",
 ]
