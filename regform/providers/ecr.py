@@ -1,0 +1,396 @@
+"""The AWS ECR provider: reads repositories cheaply and writes changes with the fewest calls.
+
+Reading costs one DescribeRepositories page per 1000 repositories, plus only the per-repository
+calls the managed fields need (ListTagsForResource, GetLifecyclePolicy, GetRepositoryPolicy), run
+concurrently. KMS keys are resolved to key ARNs on both sides (see
+:meth:`EcrProvider.normalize_desired`), so a key written as alias, id or ARN never forces a replace
+by itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from regform import model as m
+from regform.errors import IdentityError, ProviderError
+from regform.model import Encryption, RegistryConfig, Repository
+from regform.plan import REPOSITORY, Action, Change
+from regform.providers import CAPABILITIES
+from regform.providers.base import Capabilities, Image
+from regform.providers.ecr_apply import RepositoryWriter
+from regform.providers.ecr_calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
+from regform.providers.ecr_mapping import (
+    DEFAULT_ENCRYPTION,
+    MANAGED_KMS_ALIAS,
+    image_from_detail,
+    parse_document,
+    repository_from_listing,
+    tags_from_api,
+)
+from regform.providers.ecr_session import DEFAULT_CONCURRENCY, ConnectionSettings, build_clients
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_sts import STSClient
+
+    from regform.providers.sandbox import Sandbox
+
+#: fields that need a call per repository.
+DETAIL_FIELDS = frozenset({m.TAGS, m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
+#: DescribeRepositories takes at most this many names.
+NAMES_PER_DESCRIBE = 100
+PAGE_SIZE = 1000
+
+
+class EcrProvider:
+    """Adapter between regform's model and one ECR registry (one account and region)."""
+
+    capabilities: Capabilities = CAPABILITIES["ecr"]
+
+    def __init__(
+        self,
+        registry: str,
+        *,
+        ecr: ECRClient,
+        sts: STSClient,
+        kms: KMSClient,
+        account_id: str | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        caller: ApiCaller | None = None,
+        sandbox: Sandbox | None = None,
+        after_create: Backoff = AFTER_CREATE,
+        iam_propagation: Backoff = IAM_PROPAGATION,
+    ) -> None:
+        self.registry = registry
+        self.account_id = account_id
+        self._ecr = ecr
+        self._sts = sts
+        self._kms = kms
+        self._concurrency = max(1, concurrency)
+        self._caller = caller or ApiCaller(registry)
+        for client in (ecr, sts, kms):
+            self._caller.watch(client)
+        self._sandbox = sandbox
+        self._lock = threading.Lock()
+        #: listing results: name -> repository with the listing fields (and its ARN in info).
+        self._listing: dict[str, Repository] = {}
+        self._listed = False
+        #: repositories changed since listed: their listing fields are read again when needed.
+        self._stale: set[str] = set()
+        self._kms_keys: dict[str, str] = {}
+        self._identity_checked = False
+        self._writer = RepositoryWriter(
+            ecr,
+            self._caller,
+            arn_for=self._arn_for,
+            send_kms_key=self._send_kms_key,
+            after_create=after_create,
+            iam_propagation=iam_propagation,
+        )
+
+    @classmethod
+    def from_config(cls, registry: RegistryConfig, *, sandbox: bool = False) -> EcrProvider:
+        """Build the provider for a declared registry (the sandbox when asked for)."""
+        settings = ConnectionSettings.from_mapping(registry.connection)
+        if sandbox or bool(registry.connection.get("sandbox")):
+            from regform.providers.sandbox import Sandbox
+
+            box = Sandbox.open(
+                registry.name, region=settings.region, account_id=settings.account_id
+            )
+            clients = build_clients(box.connection_settings(settings), session=box.session)
+            return cls(
+                registry.name,
+                ecr=clients.ecr,
+                sts=clients.sts,
+                kms=clients.kms,
+                account_id=settings.account_id,
+                concurrency=settings.concurrency,
+                sandbox=box,
+            )
+        caller = ApiCaller(registry.name)
+        clients = build_clients(settings, on_client=caller.watch)
+        return cls(
+            registry.name,
+            ecr=clients.ecr,
+            sts=clients.sts,
+            kms=clients.kms,
+            account_id=settings.account_id,
+            concurrency=settings.concurrency,
+            caller=caller,
+        )
+
+    # Lifetime ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release what the provider holds (the sandbox saves its state here)."""
+        if self._sandbox is not None:
+            self._sandbox.close()
+
+    def __enter__(self) -> EcrProvider:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def sandbox(self) -> Sandbox | None:
+        return self._sandbox
+
+    # Reading -----------------------------------------------------------------------------
+
+    def check_identity(self) -> None:
+        """Raise :class:`IdentityError` when the credentials belong to another account."""
+        if not self.account_id or self._identity_checked:
+            return
+        actual = self._caller.call(
+            "GetCallerIdentity", "the credentials", self._sts.get_caller_identity
+        )["Account"]
+        if actual != self.account_id:
+            raise IdentityError(
+                f"registry {self.registry!r} declares account_id {self.account_id} but the "
+                f"credentials belong to account {actual}; refusing to touch it"
+            )
+        self._identity_checked = True
+
+    def list_repositories(self) -> dict[str, Repository]:
+        paginator = self._ecr.get_paginator("describe_repositories")
+        pages = paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZE})
+        found: dict[str, Repository] = {}
+        self._caller.call(
+            "DescribeRepositories", "all repositories", self._collect, pages=pages, into=found
+        )
+        with self._lock:
+            self._listing = dict(found)
+            self._listed = True
+            self._stale.clear()
+        return found
+
+    def _collect(self, pages: Iterable[Mapping[str, Any]], into: dict[str, Repository]) -> None:
+        for page in pages:
+            for item in page.get("repositories", ()):
+                repo = repository_from_listing(item, self._resolve_actual_key)
+                into[repo.name] = repo
+
+    def read_details(self, wanted: Mapping[str, frozenset[str]]) -> dict[str, Repository]:
+        self._refresh_listing(set(wanted))
+        with self._lock:
+            listing = {n: self._listing[n] for n in wanted if n in self._listing}
+        jobs = {n: frozenset(wanted[n]) & DETAIL_FIELDS for n in listing}
+        todo = [n for n, fields in jobs.items() if fields]
+        out = dict(listing)
+        if todo:
+            workers = min(self._concurrency, len(todo))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regform-ecr") as pool:
+                for repo in pool.map(lambda n: self._details(listing[n], jobs[n]), todo):
+                    out[repo.name] = repo
+        return out
+
+    def _refresh_listing(self, names: set[str]) -> None:
+        with self._lock:
+            listed = self._listed
+            stale = sorted(n for n in names if n in self._stale)
+            missing = names - self._listing.keys()
+        if not listed and missing:
+            self.list_repositories()
+            return
+        for start in range(0, len(stale), NAMES_PER_DESCRIBE):
+            self._describe_some(stale[start : start + NAMES_PER_DESCRIBE])
+
+    def _describe_some(self, names: list[str]) -> None:
+        found: dict[str, Repository] = {}
+        for name in names:  # one name per call: a missing name fails a whole batch
+            resp = self._caller.call_or_none(
+                "DescribeRepositories",
+                name,
+                self._ecr.describe_repositories,
+                "RepositoryNotFoundException",
+                repositoryNames=[name],
+            )
+            for item in resp["repositories"] if resp else ():
+                repo = repository_from_listing(item, self._resolve_actual_key)
+                found[repo.name] = repo
+        with self._lock:
+            for name in names:
+                self._stale.discard(name)
+                self._listing.pop(name, None)
+            self._listing.update(found)
+
+    def _details(self, repo: Repository, fields: frozenset[str]) -> Repository:
+        changes: dict[str, Any] = {}
+        name = repo.name
+        if m.TAGS in fields:
+            arn = str(repo.info["arn"])
+            resp = self._caller.call(
+                "ListTagsForResource", name, self._ecr.list_tags_for_resource, resourceArn=arn
+            )
+            changes[m.TAGS] = tags_from_api(resp.get("tags", []))
+        if m.LIFECYCLE_POLICY in fields:
+            changes[m.LIFECYCLE_POLICY] = self._document(
+                "GetLifecyclePolicy",
+                name,
+                self._ecr.get_lifecycle_policy,
+                "LifecyclePolicyNotFoundException",
+                "lifecyclePolicyText",
+            )
+        if m.REPOSITORY_POLICY in fields:
+            changes[m.REPOSITORY_POLICY] = self._document(
+                "GetRepositoryPolicy",
+                name,
+                self._ecr.get_repository_policy,
+                "RepositoryPolicyNotFoundException",
+                "policyText",
+            )
+        return dataclasses.replace(repo, loaded=repo.loaded | fields, **changes)
+
+    def _document(
+        self, op: str, name: str, fn: Callable[..., Any], absent: str, key: str
+    ) -> m.JsonDict | None:
+        resp = self._caller.call_or_none(op, name, fn, absent, repositoryName=name)
+        try:
+            return parse_document(resp.get(key)) if resp else None
+        except ValueError as exc:
+            raise ProviderError(
+                f"registry {self.registry!r}: {op} on {name} returned unreadable JSON: {exc}"
+            ) from exc
+
+    def read_settings(self, kinds: frozenset[str]) -> dict[str, Any]:
+        return {}
+
+    def list_images(self, repository: str) -> list[Image]:
+        paginator = self._ecr.get_paginator("describe_images")
+        pages = paginator.paginate(
+            repositoryName=repository,
+            filter={"tagStatus": "ANY", "imageStatus": "ANY"},
+            PaginationConfig={"PageSize": PAGE_SIZE},
+        )
+
+        def collect() -> list[Image]:
+            return [image_from_detail(d) for page in pages for d in page.get("imageDetails", ())]
+
+        return self._caller.call("DescribeImages", repository, collect)
+
+    def api_calls(self) -> dict[str, int]:
+        return self._caller.counts()
+
+    # KMS ---------------------------------------------------------------------------------
+
+    def resolve_kms_key(self, key: str) -> str:
+        """The key ARN behind a KMS key ARN, key id, alias or alias ARN (cached per key).
+
+        Raises :class:`ProviderError` naming the key when KMS does not know it.
+        """
+        with self._lock:
+            if key in self._kms_keys:
+                return self._kms_keys[key]
+        if self._sandbox is not None:
+            arn = self._sandbox.resolve_kms_key(key)
+        else:
+            found = self._caller.call_or_none(
+                "DescribeKey",
+                f"KMS key {key!r}",
+                self._kms.describe_key,
+                "NotFoundException",
+                KeyId=key,
+            )
+            if found is None:
+                raise ProviderError(
+                    f"registry {self.registry!r}: KMS key {key!r} not found in this account "
+                    "and region"
+                )
+            arn = found["KeyMetadata"]["Arn"]
+        with self._lock:
+            self._kms_keys[key] = arn
+        return arn
+
+    def _resolve_actual_key(self, key: str) -> str:
+        """An actual key that is not an ARN yet, resolved when possible (reported as-is if not)."""
+        try:
+            return self.resolve_kms_key(key)
+        except ProviderError:
+            return key
+
+    def _managed_key_arn(self) -> str | None:
+        """The ARN of the AWS-managed ``aws/ecr`` key, or None where KMS does not know it."""
+        try:
+            return self.resolve_kms_key(MANAGED_KMS_ALIAS)
+        except ProviderError:
+            return None
+
+    def normalize_desired(self, repo: Repository) -> Repository:
+        """Resolve the desired KMS key to its ARN (an explicit AES256 equals the default).
+
+        ``KMS`` without a key means ECR's AWS-managed key, resolved the same way, so it compares
+        equal to what ECR reports. Raises :class:`ProviderError` for a key KMS does not know.
+        """
+        enc = repo.encryption
+        if enc.type == DEFAULT_ENCRYPTION:
+            normalized = Encryption()
+        elif enc.kms_key:
+            normalized = Encryption(type=enc.type, kms_key=self.resolve_kms_key(enc.kms_key))
+        elif enc.type == "KMS":
+            normalized = Encryption(type=enc.type, kms_key=self._managed_key_arn())
+        else:
+            normalized = enc
+        if normalized == enc:
+            return repo
+        return dataclasses.replace(repo, encryption=normalized)
+
+    def _send_kms_key(self, encryption: Encryption) -> bool:
+        """Name the key on create unless it is the managed default (ECR picks that itself)."""
+        if self._sandbox is not None or not encryption.kms_key:
+            return True
+        with self._lock:
+            managed = self._kms_keys.get(MANAGED_KMS_ALIAS)
+        return encryption.kms_key != managed
+
+    # Writing -----------------------------------------------------------------------------
+
+    def apply(self, change: Change) -> None:
+        if change.kind != REPOSITORY:
+            raise ProviderError(
+                f"registry {self.registry!r}: {change.kind} changes are not supported yet "
+                "by the ECR provider"
+            )
+        try:
+            created = self._writer.apply(change)
+        except BaseException:
+            with self._lock:
+                self._stale.add(change.name)  # a partial write: read it again when needed
+            self._save_sandbox()
+            raise
+        repo = repository_from_listing(created, self._resolve_actual_key) if created else None
+        with self._lock:
+            self._listing.pop(change.name, None)
+            self._stale.discard(change.name)
+            if repo is not None:
+                self._listing[change.name] = repo
+            elif change.action is Action.UPDATE:
+                self._stale.add(change.name)
+        self._save_sandbox()
+
+    def _save_sandbox(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.save()
+
+    def _arn_for(self, name: str) -> str:
+        with self._lock:
+            repo = self._listing.get(name)
+        if repo is None or "arn" not in repo.info:
+            self._describe_some([name])
+            with self._lock:
+                repo = self._listing.get(name)
+        if repo is None or "arn" not in repo.info:
+            raise ProviderError(f"registry {self.registry!r}: repository {name!r} not found")
+        return str(repo.info["arn"])

@@ -1,0 +1,274 @@
+"""The embedded sandbox: an emulated ECR registry that needs no AWS account.
+
+``sandbox: true`` on an ECR registry (or ``regform --sandbox``) runs the registry in-process on
+moto's ECR emulator (the ``sandbox`` extra: ``pip install 'regform[sandbox]'``). Only the clients
+regform builds for that registry talk to the emulator: they use a private botocore session with
+fixed fake credentials, no AWS config file and no environment lookup, so neither the user's real
+AWS configuration nor any other registry in the same run is touched.
+
+The emulated state is saved to a JSON file between runs, by default
+``.regform/sandbox/<registry>.json`` under the current directory (``REGFORM_SANDBOX_DIR`` names
+another directory), so that ``apply`` followed by ``plan`` shows no changes. On start the saved
+repositories are replayed into the emulator; after every write, and on :meth:`Sandbox.close`, the
+emulated state is written back. Images are not kept.
+
+Each sandbox registry lives in its own emulated account (its ``account_id``, or one derived from
+its name), so two sandbox registries never see each other's repositories.
+
+KMS keys are not emulated: every key exists. A key ARN is itself, an alias (or alias ARN) or key
+id maps to a fixed key ARN derived from it, so a key keeps its ARN from run to run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import botocore.session
+from botocore.credentials import Credentials
+from botocore.exceptions import ProfileNotFound
+
+from regform.errors import ProviderError
+from regform.providers.ecr_mapping import exclusion_filters, is_key_arn
+from regform.providers.ecr_session import ConnectionSettings, client_config, use_credentials
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr import ECRClient
+
+log = logging.getLogger(__name__)
+
+STATE_DIR_ENV = "REGFORM_SANDBOX_DIR"
+DEFAULT_STATE_DIR = Path(".regform") / "sandbox"
+DEFAULT_REGION = "us-east-1"
+STATE_FORMAT = 1
+_FAKE_KEY = "regform-sandbox"
+_KMS_NAMESPACE = uuid.UUID("6c6f0d38-1a7e-4d39-9b57-0d7f1e0c5a11")
+
+
+def sandbox_account_id(registry: str) -> str:
+    """A stable 12-digit emulated account for a registry that declares none."""
+    digest = int(hashlib.sha256(registry.encode()).hexdigest(), 16)
+    return f"{digest % 10**12:012d}"
+
+
+def state_path(registry: str, directory: Path | None = None) -> Path:
+    base = directory or Path(os.environ.get(STATE_DIR_ENV) or DEFAULT_STATE_DIR)
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in registry)
+    return base / f"{safe}.json"
+
+
+def _emulator() -> Any:
+    """moto's in-process request handler, enabled for the clients it is registered on only."""
+    try:
+        from moto.core.botocore_stubber import BotocoreStubber
+    except ImportError as exc:
+        raise ProviderError(
+            "the sandbox needs the ECR emulator (moto): install it with "
+            "`pip install 'regform[sandbox]'`"
+        ) from exc
+    stubber = BotocoreStubber()
+    stubber.enabled = True
+    return stubber
+
+
+def _isolated_session(region: str, account_id: str) -> botocore.session.Session:
+    # No environment variable names any setting: AWS_PROFILE, AWS_ENDPOINT_URL and friends
+    # cannot reach the sandbox, and no config or credentials file is read.
+    session_vars = {
+        name: (None, None, value, None)
+        for name, value in (
+            ("profile", None),
+            ("region", region),
+            ("config_file", os.devnull),
+            ("credentials_file", os.devnull),
+            ("ignore_configured_endpoint_urls", True),
+        )
+    }
+    session = botocore.session.Session(session_vars=session_vars)
+    use_credentials(session, Credentials(_FAKE_KEY, _FAKE_KEY))
+    session.register("before-send", _emulator())
+
+    def route_to_account(**kwargs: Any) -> None:
+        kwargs["request"].headers["x-moto-account-id"] = account_id
+
+    session.register("before-sign", route_to_account)
+    return session
+
+
+class Sandbox:
+    """One emulated ECR registry and the file its state lives in."""
+
+    def __init__(self, registry: str, *, region: str, account_id: str, path: Path) -> None:
+        self.registry = registry
+        self.region = region
+        self.account_id = account_id
+        self.path = path
+        self.session = _isolated_session(region, account_id)
+        self._lock = threading.Lock()
+        self._closed = False
+        self._ecr = cast(
+            "ECRClient",
+            self.session.create_client(
+                "ecr", region_name=region, config=client_config(ConnectionSettings())
+            ),
+        )
+
+    @classmethod
+    def open(
+        cls,
+        registry: str,
+        *,
+        region: str | None = None,
+        account_id: str | None = None,
+        state_dir: Path | None = None,
+    ) -> Sandbox:
+        """Start the emulated registry and load its saved state (if any)."""
+        box = cls(
+            registry,
+            region=region or DEFAULT_REGION,
+            account_id=account_id or sandbox_account_id(registry),
+            path=state_path(registry, state_dir),
+        )
+        try:
+            box._restore()
+        except ProfileNotFound as exc:  # the emulator itself reads AWS_PROFILE once
+            raise ProviderError(
+                f"the sandbox cannot start: {exc}; unset AWS_PROFILE or name an existing profile"
+            ) from exc
+        log.info("registry %s runs in the sandbox (state: %s)", registry, box.path)
+        return box
+
+    def connection_settings(self, settings: ConnectionSettings) -> ConnectionSettings:
+        """The registry's connection options as the sandbox uses them (no real credentials)."""
+        return dataclasses.replace(
+            settings, region=self.region, profile=None, role_arn=None, endpoint_url=None
+        )
+
+    def resolve_kms_key(self, key: str) -> str:
+        """Every key exists in the sandbox; aliases and ids map to fixed key ARNs."""
+        if is_key_arn(key):
+            return key
+        name = key.split(":", 5)[5] if key.startswith("arn:") and key.count(":") >= 5 else key
+        key_id = name if not name.startswith("alias/") else None
+        if key_id is None:
+            key_id = str(uuid.uuid5(_KMS_NAMESPACE, f"{self.account_id}/{self.region}/{name}"))
+        return f"arn:aws:kms:{self.region}:{self.account_id}:key/{key_id}"
+
+    # State -------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Write the emulated state to the state file (atomically)."""
+        with self._lock:
+            data = {
+                "format": STATE_FORMAT,
+                "registry": self.registry,
+                "region": self.region,
+                "account_id": self.account_id,
+                "repositories": self._dump_repositories(),
+            }
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            os.replace(tmp, self.path)
+
+    def close(self) -> None:
+        """Save the state; the sandbox is not used afterwards."""
+        if not self._closed:
+            self.save()
+            self._closed = True
+
+    def _dump_repositories(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for page in self._ecr.get_paginator("describe_repositories").paginate():
+            for item in page["repositories"]:
+                name = item["repositoryName"]
+                entry: dict[str, Any] = {
+                    "name": name,
+                    "image_tag_mutability": item.get("imageTagMutability", "MUTABLE"),
+                    "image_tag_mutability_exclusions": [
+                        f["filter"] for f in item.get("imageTagMutabilityExclusionFilters", ())
+                    ],
+                    "scan_on_push": item.get("imageScanningConfiguration", {}).get(
+                        "scanOnPush", False
+                    ),
+                    "encryption": dict(item.get("encryptionConfiguration", {})),
+                    "tags": {
+                        t["Key"]: t["Value"]
+                        for t in self._ecr.list_tags_for_resource(
+                            resourceArn=item["repositoryArn"]
+                        ).get("tags", [])
+                    },
+                    "lifecycle_policy_text": self._text("get_lifecycle_policy", name),
+                    "repository_policy_text": self._text("get_repository_policy", name),
+                }
+                out.append(entry)
+        return sorted(out, key=lambda e: str(e["name"]))
+
+    def _text(self, operation: str, name: str) -> str | None:
+        ecr: Any = self._ecr
+        try:
+            resp = getattr(ecr, operation)(repositoryName=name)
+        except (
+            ecr.exceptions.LifecyclePolicyNotFoundException,
+            ecr.exceptions.RepositoryPolicyNotFoundException,
+        ):
+            return None
+        text = resp.get("lifecyclePolicyText") or resp.get("policyText")
+        return str(text) if text else None
+
+    def _restore(self) -> None:
+        """Start from exactly the saved state: clear the emulated account, then replay."""
+        saved = self._load()
+        for page in self._ecr.get_paginator("describe_repositories").paginate():
+            for item in page["repositories"]:
+                self._ecr.delete_repository(repositoryName=item["repositoryName"], force=True)
+        for entry in saved:
+            self._replay(entry)
+
+    def _load(self) -> list[Mapping[str, Any]]:
+        if not self.path.exists():
+            return []
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ProviderError(f"sandbox state {self.path} cannot be read: {exc}") from exc
+        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
+            raise ProviderError(
+                f"sandbox state {self.path} has an unknown format; delete it to start afresh"
+            )
+        repos = data.get("repositories") or []
+        return [r for r in repos if isinstance(r, dict)]
+
+    def _replay(self, entry: Mapping[str, Any]) -> None:
+        name = str(entry["name"])
+        kwargs: dict[str, Any] = {
+            "repositoryName": name,
+            "imageTagMutability": entry.get("image_tag_mutability", "MUTABLE"),
+            "imageScanningConfiguration": {"scanOnPush": bool(entry.get("scan_on_push"))},
+        }
+        filters = list(entry.get("image_tag_mutability_exclusions") or ())
+        if filters:
+            kwargs["imageTagMutabilityExclusionFilters"] = exclusion_filters(filters)
+        encryption = entry.get("encryption")
+        if encryption:
+            kwargs["encryptionConfiguration"] = dict(encryption)
+        tags = entry.get("tags") or {}
+        if tags:
+            kwargs["tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        self._ecr.create_repository(**kwargs)
+        if entry.get("lifecycle_policy_text"):
+            self._ecr.put_lifecycle_policy(
+                repositoryName=name, lifecyclePolicyText=entry["lifecycle_policy_text"]
+            )
+        if entry.get("repository_policy_text"):
+            self._ecr.set_repository_policy(
+                repositoryName=name, policyText=entry["repository_policy_text"]
+            )
