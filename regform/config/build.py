@@ -1,0 +1,127 @@
+"""The desired model: every registry with its repositories fully resolved, and its checksum."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from regform import model as m
+from regform.config.definitions import CONNECTION_KEYS
+from regform.config.merge import Item, Merged
+from regform.config.repositories import NONE, OWNERSHIP_TAG, SETTING_FIELDS, Resolved, effective
+
+JsonDict = dict[str, Any]
+
+
+def _location(item: Item) -> m.Location:
+    mark = item.doc.mark(item.path)
+    return m.Location(item.doc.file, mark.line if mark else None, mark.column if mark else None)
+
+
+def _repository(
+    name: str,
+    settings: Mapping[str, Any],
+    reg: Mapping[str, Any],
+    own: Mapping[str, Any],
+    lifecycles: Mapping[str, JsonDict],
+    policies: Mapping[str, JsonDict],
+) -> m.Repository:
+    managed = {SETTING_FIELDS[k] for k in settings}
+    if m.MUTABILITY in managed:
+        managed.add(m.MUTABILITY_EXCLUSIONS)
+    tags = dict(settings.get("tags", {}))
+    if reg.get("ownership") == "tag":
+        tags[OWNERSHIP_TAG[0]] = OWNERSHIP_TAG[1]
+        managed.add(m.TAGS)
+    lifecycle = settings.get("lifecycle")
+    policy = settings.get("policy")
+    enc = settings.get("encryption")
+    return m.Repository(
+        name=name,
+        image_tag_mutability=settings.get("image_tag_mutability", "MUTABLE"),
+        image_tag_mutability_exclusions=tuple(settings.get("image_tag_mutability_exclusions", ())),
+        scan_on_push=bool(settings.get("scan_on_push", False)),
+        encryption=m.Encryption.from_dict(enc) if enc else m.Encryption(),
+        tags=tags,
+        lifecycle_policy=lifecycles[lifecycle] if lifecycle and lifecycle != NONE else None,
+        repository_policy=policies[policy] if policy and policy != NONE else None,
+        managed=frozenset(managed),
+        ignore_tags=frozenset(settings.get("ignore_tags", ())),
+        force_delete=bool(own.get("force_delete", reg.get("force_delete", False))),
+        lifecycle_name=lifecycle if lifecycle != NONE else None,
+        policy_name=policy if policy != NONE else None,
+    )
+
+
+def build_config(
+    merged: Merged,
+    resolved: list[Resolved],
+    lifecycles: Mapping[str, JsonDict],
+    policies: Mapping[str, JsonDict],
+) -> m.Config:
+    repos: dict[str, dict[str, m.Repository]] = {name: {} for name in merged.registries}
+    locations: dict[str, dict[str, m.Location]] = {name: {} for name in merged.registries}
+    for entry in resolved:
+        reg = merged.registries[entry.registry].value
+        settings = effective(entry.item, merged.defaults, reg["provider"])
+        for name, _sub in entry.names:
+            repos[entry.registry][name] = _repository(
+                name, settings, reg, entry.item.value, lifecycles, policies
+            )
+            locations[entry.registry][name] = _location(entry.item)
+    registries: dict[str, m.RegistryConfig] = {}
+    for name in sorted(merged.registries):
+        reg = merged.registries[name].value
+        provider = reg["provider"]
+        connection = {k: reg[k] for k in CONNECTION_KEYS[provider] if k in reg}
+        if provider == "ecr":
+            connection["sandbox"] = bool(reg.get("sandbox", False))
+        safety = reg.get("safety", {})
+        registries[name] = m.RegistryConfig(
+            name=name,
+            provider=provider,
+            connection=connection,
+            scope=tuple(reg.get("scope", ("*",))),
+            prune=bool(reg.get("prune", False)),
+            ownership=reg.get("ownership", "scope"),
+            ownership_tag=OWNERSHIP_TAG,
+            safety=m.SafetySettings(
+                max_change_percent=float(safety.get("max_change_percent", 30.0)),
+                min_repositories=int(safety.get("min_repositories", 10)),
+            ),
+            repositories={k: repos[name][k] for k in sorted(repos[name])},
+            locations={k: locations[name][k] for k in sorted(locations[name])},
+            cache_suffix=reg.get("cache_suffix", "/cache"),
+        )
+    return m.Config(registries=registries, files=tuple(merged.files), checksum=checksum(registries))
+
+
+def canonical(registries: Mapping[str, m.RegistryConfig]) -> JsonDict:
+    """The desired model as plain data (no file names or positions)."""
+    return {
+        name: {
+            "provider": reg.provider,
+            "connection": dict(reg.connection),
+            "scope": list(reg.scope),
+            "prune": reg.prune,
+            "ownership": reg.ownership,
+            "ownership_tag": list(reg.ownership_tag),
+            "safety": {
+                "max_change_percent": reg.safety.max_change_percent,
+                "min_repositories": reg.safety.min_repositories,
+            },
+            "cache_suffix": reg.cache_suffix,
+            "settings": dict(reg.settings),
+            "repositories": {r: repo.to_dict() for r, repo in reg.repositories.items()},
+        }
+        for name, reg in registries.items()
+    }
+
+
+def checksum(registries: Mapping[str, m.RegistryConfig]) -> str:
+    text = json.dumps(
+        canonical(registries), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

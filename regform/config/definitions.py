@@ -1,0 +1,181 @@
+"""Semantic checks of named definitions: registries, lifecycle policies, repository policies.
+
+Lifecycle rules are compiled and checked by :mod:`regform.lifecycle` (the one definition of ECR's
+rules); repository policies by :mod:`regform.policy`. Both report paths inside the compiled
+document, mapped back here to the place in the YAML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from regform import lifecycle, policy
+from regform.config.merge import Item, Merged
+from regform.config.names import glob_problem
+from regform.config.source import parse_path
+from regform.errors import ConfigIssue
+
+ECR_CONNECTION = (
+    "region",
+    "account_id",
+    "profile",
+    "role_arn",
+    "external_id",
+    "endpoint_url",
+    "sandbox",
+)
+DISTRIBUTION_CONNECTION = ("url", "ca_cert", "insecure", "allow_http", "credentials")
+CONNECTION_KEYS = {"ecr": ECR_CONNECTION, "distribution": DISTRIBUTION_CONNECTION}
+
+JsonDict = dict[str, Any]
+
+
+def check_registries(merged: Merged, issues: list[ConfigIssue]) -> None:
+    for name, item in merged.registries.items():
+        if not isinstance(item.value, dict):
+            continue
+        provider = item.get("provider")
+        if provider in CONNECTION_KEYS:
+            _check_provider_keys(name, item, provider, issues)
+        scope = item.get("scope")
+        for i, pattern in enumerate(scope or ()):
+            problem = glob_problem(pattern)
+            if problem:
+                issues.append(item.issue(("scope", i), f"scope pattern '{pattern}' {problem}"))
+        if (
+            provider == "ecr"
+            and item.get("external_id") is not None
+            and "role_arn" not in item.value
+        ):
+            issues.append(
+                item.issue(("external_id",), "external_id is used only with role_arn", key=True)
+            )
+        if provider == "distribution":
+            _check_distribution(item, issues)
+
+
+def _check_provider_keys(name: str, item: Item, provider: str, issues: list[ConfigIssue]) -> None:
+    for other, keys in CONNECTION_KEYS.items():
+        if other == provider:
+            continue
+        for key in keys:
+            if key in item.value:
+                own = ", ".join(CONNECTION_KEYS[provider])
+                issues.append(
+                    item.issue(
+                        (key,),
+                        f"'{key}' is a setting of {other} registries; registry '{name}' is "
+                        f"provider {provider} (settings: {own})",
+                        key=True,
+                    )
+                )
+
+
+def _check_distribution(item: Item, issues: list[ConfigIssue]) -> None:
+    url = item.get("url")
+    if isinstance(url, str) and url.startswith("http://") and item.get("allow_http") is not True:
+        issues.append(item.issue(("url",), "a plain http:// URL needs allow_http: true"))
+    creds = item.get("credentials")
+    if isinstance(creds, dict):
+        pair = [k for k in ("username_env", "password_env") if k in creds]
+        if "docker_config" in creds and pair:
+            issues.append(
+                item.issue(
+                    ("credentials",),
+                    "use either username_env + password_env or docker_config, not both",
+                )
+            )
+        elif len(pair) == 1:
+            missing = "password_env" if pair == ["username_env"] else "username_env"
+            issues.append(item.issue(("credentials",), f"{pair[0]} needs {missing} too"))
+        elif not creds:
+            issues.append(
+                item.issue(("credentials",), "give username_env + password_env or docker_config")
+            )
+
+
+def check_lifecycle_policies(merged: Merged, issues: list[ConfigIssue]) -> dict[str, JsonDict]:
+    """Compile and check every lifecycle policy; returns the ECR documents of the valid ones."""
+    compiled: dict[str, JsonDict] = {}
+    for name, item in merged.lifecycle_policies.items():
+        if not item.ok():
+            continue
+        if isinstance(item.value, list):
+            doc = lifecycle.compile_rules(item.value)
+            found = lifecycle.validate_policy(doc)
+            for problem in found:
+                sub = () if problem.rule_index is None else (problem.rule_index,)
+                issues.append(item.issue(sub, problem.message))
+        elif isinstance(item.value, dict) and isinstance(item.value.get("ecr_json"), dict):
+            doc = item.value["ecr_json"]
+            found = lifecycle.validate_policy(doc)
+            for problem in found:
+                issues.append(item.issue(("ecr_json", *parse_path(problem.path)), problem.message))
+        else:
+            continue
+        if not found:
+            compiled[name] = doc
+    return compiled
+
+
+_STATEMENT_INDEX = re.compile(r"^Statement\[(\d+)\](.*)$")
+
+
+def check_repository_policies(merged: Merged, issues: list[ConfigIssue]) -> dict[str, JsonDict]:
+    """Compile and check every repository policy; returns the IAM documents of the valid ones."""
+    compiled: dict[str, JsonDict] = {}
+    for name, item in merged.repository_policies.items():
+        if not isinstance(item.value, dict) or not item.ok():
+            continue
+        before = len(issues)
+        spec: Mapping[str, Any] = item.value
+        if "document" in spec:
+            extra = [k for k in ("allow_pull", "allow_push", "statements") if k in spec]
+            if extra:
+                issues.append(
+                    item.issue(
+                        (extra[0],),
+                        "document is a whole policy: it cannot be combined with "
+                        "allow_pull, allow_push or statements",
+                        key=True,
+                    )
+                )
+                continue
+            for problem in policy.validate_policy_document(spec["document"]):
+                issues.append(item.issue(("document", *parse_path(problem.path)), problem.message))
+        else:
+            _check_shorthand(item, spec, issues)
+        if len(issues) == before:
+            compiled[name] = policy.compile_policy(spec)
+    return compiled
+
+
+def _check_shorthand(item: Item, spec: Mapping[str, Any], issues: list[ConfigIssue]) -> None:
+    for key in ("allow_pull", "allow_push"):
+        for i, principal in enumerate(spec.get(key) or ()):
+            why = policy.principal_problem(principal)
+            if why:
+                issues.append(item.issue((key, i), why))
+    doc = policy.compile_policy(spec)
+    statements = doc["Statement"]
+    if not statements:
+        issues.append(
+            item.issue(
+                (),
+                "the policy grants nothing: give allow_pull, allow_push or statements "
+                "(or use 'policy: none' on repositories)",
+            )
+        )
+        return
+    generated = len(statements) - len(spec.get("statements") or ())
+    for problem in policy.validate_policy_document(doc):
+        match = _STATEMENT_INDEX.match(problem.path)
+        if match is None:
+            issues.append(item.issue((), problem.message))
+            continue
+        index = int(match.group(1))
+        if index >= generated:
+            rest = parse_path(match.group(2))
+            issues.append(item.issue(("statements", index - generated, *rest), problem.message))

@@ -1,0 +1,178 @@
+"""Checks that need a repository entry's registry: names, scope, duplicates, provider support."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from regform.config.merge import Item, Merged
+from regform.config.names import BraceError, expand_braces, in_scope
+from regform.config.repositories import (
+    MAX_TAGS,
+    OWNERSHIP_TAG,
+    SETTING_FIELDS,
+    Resolved,
+    check_settings,
+    effective,
+    name_problem,
+    registry_of,
+)
+from regform.config.source import DataPath
+from regform.errors import ConfigIssue
+from regform.providers import CAPABILITIES
+
+MUTABILITY = "image_tag_mutability"
+EXCLUSIONS = "image_tag_mutability_exclusions"
+
+
+def _exclusion_issues(
+    item: Item, settings: dict[str, Any], own: dict[str, Any]
+) -> list[ConfigIssue]:
+    mode, excl = settings.get(MUTABILITY), settings.get(EXCLUSIONS)
+    with_exclusion = isinstance(mode, str) and mode.endswith("_WITH_EXCLUSION")
+    if with_exclusion and not excl and MUTABILITY in own:
+        return [item.issue((MUTABILITY,), f"{mode} needs image_tag_mutability_exclusions")]
+    if excl and not with_exclusion and EXCLUSIONS in own:
+        return [
+            item.issue(
+                (EXCLUSIONS,),
+                "image_tag_mutability_exclusions needs image_tag_mutability "
+                "MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION",
+                key=True,
+            )
+        ]
+    return []
+
+
+def check_entries(merged: Merged, issues: list[ConfigIssue]) -> list[Resolved]:
+    defaults = merged.defaults
+    if defaults is not None and isinstance(defaults.value, dict):
+        issues += check_settings(defaults, merged)
+        issues += _exclusion_issues(defaults, defaults.value, defaults.value)
+    seen: dict[tuple[str, str], tuple[Item, DataPath]] = {}
+    resolved: list[Resolved] = []
+    for item in merged.repositories:
+        if not isinstance(item.value, dict):
+            continue
+        issues += check_settings(item, merged)
+        registry = registry_of(item, merged)
+        if registry is None:
+            if merged.complete:
+                why = (
+                    "set registry here or in defaults"
+                    if merged.registries
+                    else "no registries are declared"
+                )
+                issues.append(item.issue((), f"which registry? {why}"))
+            continue
+        reg_item = merged.registries.get(registry)
+        provider = reg_item.get("provider") if reg_item else None
+        if reg_item is None or not isinstance(provider, str) or provider not in CAPABILITIES:
+            continue
+        entry = _check_entry(item, registry, reg_item, provider, merged, issues)
+        for name, sub in entry.names:
+            first = seen.get((registry, name))
+            if first is None:
+                seen[(registry, name)] = (item, sub)
+                continue
+            issues.append(
+                item.issue(
+                    sub,
+                    f"repository '{name}' (registry '{registry}') is declared twice: "
+                    f"{first[0].where(first[1])} and {item.where(sub)}",
+                )
+            )
+        resolved.append(entry)
+    return resolved
+
+
+def _check_entry(
+    item: Item,
+    registry: str,
+    reg_item: Item,
+    provider: str,
+    merged: Merged,
+    issues: list[ConfigIssue],
+) -> Resolved:
+    own: dict[str, Any] = item.value
+    supported = CAPABILITIES[provider].fields
+    for key in own:
+        if key in SETTING_FIELDS and SETTING_FIELDS[key] not in supported:
+            issues.append(
+                item.issue(
+                    (key,),
+                    f"'{key}' is not supported by provider {provider} (registry '{registry}')",
+                    key=True,
+                )
+            )
+    settings = effective(item, merged.defaults, provider)
+    issues += _exclusion_issues(item, settings, own)
+    tags = dict(settings.get("tags", {}))
+    if reg_item.get("ownership") == "tag":
+        key, value = OWNERSHIP_TAG
+        if tags.get(key, value) != value:
+            issues.append(
+                item.issue(
+                    ("tags", key), f"with ownership: tag, regform sets {key}={value}", key=True
+                )
+            )
+        tags[key] = value
+    if len(tags) > MAX_TAGS and "tags" in own:
+        issues.append(
+            item.issue(("tags",), f"{len(tags)} tags with the defaults; ECR allows {MAX_TAGS}")
+        )
+    entry = Resolved(item, registry, _names(item, own, issues))
+    for name, sub in list(entry.names):
+        problem = name_problem(provider, name)
+        if problem is None:
+            continue
+        source = own["name"] if sub == ("name",) else own["names"][sub[1]]
+        origin = "" if source == name else f" (from '{source}')"
+        hint = " (brace patterns go in names:)" if "{" in name and sub == ("name",) else ""
+        issues.append(item.issue(sub, f"repository name '{name}'{origin} {problem}{hint}"))
+        entry.names = [(n, s) for n, s in entry.names if s != sub]
+    if own.get("cache") is True and item.ok("cache"):
+        suffix = reg_item.get("cache_suffix") or "/cache"
+        for name, _sub in list(entry.names):
+            companion = name + suffix
+            problem = name_problem(provider, companion)
+            if problem:
+                issues.append(item.issue(("cache",), f"cache repository '{companion}' {problem}"))
+            else:
+                entry.names.append((companion, ("cache",)))
+    _check_scope(entry, reg_item, issues)
+    return entry
+
+
+def _names(
+    item: Item, own: dict[str, Any], issues: list[ConfigIssue]
+) -> list[tuple[str, DataPath]]:
+    if isinstance(own.get("name"), str) and item.ok("name"):
+        return [(own["name"], ("name",))]
+    out: list[tuple[str, DataPath]] = []
+    if not (isinstance(own.get("names"), list) and item.ok("names")):
+        return out
+    for i, pattern in enumerate(own["names"]):
+        try:
+            expanded = expand_braces(pattern)
+        except BraceError as exc:
+            issues.append(item.issue(("names", i), f"name pattern '{pattern}': {exc}"))
+            continue
+        out.extend((name, ("names", i)) for name in expanded)
+    return out
+
+
+def _check_scope(entry: Resolved, reg_item: Item, issues: list[ConfigIssue]) -> None:
+    scope = reg_item.get("scope") or ["*"]
+    outside: dict[DataPath, list[str]] = {}
+    for name, sub in entry.names:
+        if not in_scope(name, scope):
+            outside.setdefault(sub, []).append(name)
+    for sub, names in outside.items():
+        more = f" (and {len(names) - 1} more)" if len(names) > 1 else ""
+        issues.append(
+            entry.item.issue(
+                sub,
+                f"repository '{names[0]}'{more} is outside the scope of registry "
+                f"'{entry.registry}' ({', '.join(scope)})",
+            )
+        )

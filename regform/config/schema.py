@@ -1,0 +1,187 @@
+"""The JSON Schema of the config language, and its errors turned into readable issues."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from regform.config.source import DataPath, SourceDoc
+from regform.config.suggest import did_you_mean
+from regform.errors import ConfigIssue
+
+_SECRET = re.compile(r"secret|passw|token|access_key|private_key|api_key|session_key", re.I)
+_JSON_TYPES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def schema_text() -> str:
+    """The schema as shipped (``regform schema`` prints it)."""
+    return resources.files("regform").joinpath("schemas/config.schema.json").read_text("utf-8")
+
+
+@cache
+def config_schema() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(schema_text())
+    return data
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(config_schema())
+
+
+def secret_message(key: str) -> str:
+    return (
+        f"'{key}' looks like a secret: credentials never go in the config; use profile or "
+        "role_arn (ecr), credentials: {username_env, password_env} (distribution), or the "
+        "usual environment variables"
+    )
+
+
+def check_schema(doc: SourceDoc) -> tuple[list[ConfigIssue], set[DataPath]]:
+    """Every schema violation in one file, and the paths of the values found wrong.
+
+    An unknown key does not make its mapping wrong (the key is simply ignored afterwards).
+    """
+    issues: list[ConfigIssue] = []
+    bad: set[DataPath] = set()
+    for error in _validator().iter_errors(doc.data):
+        issues.extend(_translate(doc, error))
+        path: DataPath = tuple(error.absolute_path)
+        if "propertyNames" in error.schema_path:
+            bad.add((*path, str(error.instance)))
+        elif error.validator not in ("additionalProperties", "unevaluatedProperties"):
+            bad.add(path)
+    return issues, bad
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null (empty)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def _resolve(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        resolved: Mapping[str, Any] = config_schema()["$defs"][ref.removeprefix("#/$defs/")]
+        return resolved
+    return {}
+
+
+def _declared_keys(schema: Mapping[str, Any]) -> set[str]:
+    keys = set(schema.get("properties", {}))
+    keys |= set(_resolve(schema).get("properties", {}))
+    return keys
+
+
+def _exactly_one(subschemas: Any) -> list[str] | None:
+    """The keys of a ``oneOf: [{required: [a]}, {required: [b]}, ...]``, else None."""
+    if not isinstance(subschemas, list):
+        return None
+    keys: list[str] = []
+    for sub in subschemas:
+        if not (isinstance(sub, dict) and set(sub) == {"required"} and len(sub["required"]) == 1):
+            return None
+        keys.append(sub["required"][0])
+    return keys
+
+
+def _translate(doc: SourceDoc, error: ValidationError) -> Iterator[ConfigIssue]:
+    path: DataPath = tuple(error.absolute_path)
+    instance = error.instance
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    kind = error.validator
+    validator_value: Any = error.validator_value
+    if "propertyNames" in error.schema_path:
+        message = schema.get("patternErrorMessage") or error.message
+        yield doc.issue((*path, str(instance)), f"invalid name '{instance}': {message}", key=True)
+        return
+    if kind in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
+        allowed = _declared_keys(schema)
+        for key in instance:
+            if key in allowed:
+                continue
+            if _SECRET.search(key):
+                yield doc.issue((*path, key), secret_message(key), key=True)
+            else:
+                yield doc.issue(
+                    (*path, key), f"unknown key '{key}'" + did_you_mean(key, allowed), key=True
+                )
+        return
+    if kind == "required" and isinstance(instance, dict):
+        for key in validator_value:
+            if key not in instance:
+                yield doc.issue(path, f"missing required key '{key}'")
+        return
+    if kind == "oneOf":
+        keys = _exactly_one(validator_value)
+        if keys is not None and isinstance(instance, dict):
+            found = [k for k in keys if k in instance]
+            names = ", ".join(keys)
+            if found:
+                yield doc.issue(path, f"set only one of {names} (found {', '.join(found)})")
+            else:
+                yield doc.issue(path, f"one of {names} is required")
+            return
+    yield doc.issue(path, _message(error, schema, instance))
+
+
+def _message(error: ValidationError, schema: Mapping[str, Any], instance: Any) -> str:
+    kind = error.validator
+    value: Any = error.validator_value
+    if kind == "type":
+        if "typeErrorMessage" in schema:
+            return f"{schema['typeErrorMessage']} (got {_describe(instance)})"
+        types = value if isinstance(value, list) else [value]
+        wanted = " or ".join(_JSON_TYPES.get(str(t), str(t)) for t in types)
+        hint = ""
+        if (
+            "string" in types
+            and isinstance(instance, int | float)
+            and not isinstance(instance, bool)
+        ):
+            hint = f' (quote it: "{instance}")'
+        return f"expected {wanted}, got {_describe(instance)}{hint}"
+    if kind == "enum":
+        options = ", ".join(str(v) for v in value)
+        hint = did_you_mean(instance, map(str, value)) if isinstance(instance, str) else ""
+        return f"must be one of {options}; got {_describe(instance)}{hint}"
+    if kind == "const":
+        if error.absolute_path and list(error.absolute_path) == ["version"]:
+            return f"unsupported version {_describe(instance)} (this regform reads version 1)"
+        if value is True:
+            return f"must be true (leave the key out otherwise); got {_describe(instance)}"
+        return f"must be {value!r}; got {_describe(instance)}"
+    if kind == "pattern":
+        explanation = schema.get("patternErrorMessage") or f"does not match {value}"
+        return f"{explanation}; got {_describe(instance)}"
+    if kind in ("minLength", "minItems") and value == 1:
+        return "must not be empty"
+    if kind == "minimum":
+        return f"must be at least {value}; got {_describe(instance)}"
+    if kind == "maximum":
+        return f"must be at most {value}; got {_describe(instance)}"
+    return error.message

@@ -1,0 +1,249 @@
+"""Reading one YAML config file safely, keeping the line and column of every key and value.
+
+Guards: files over 5 MiB are refused; alias expansion is bounded (an "alias bomb" is reported, not
+expanded); recursive aliases, duplicate keys, tabs, non-UTF-8 bytes and unsupported tags are errors.
+Booleans follow YAML 1.2 (only ``true``/``false``; ``yes``/``no``/``on``/``off`` stay strings) and
+dates stay strings, so every value is plain JSON data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from regform.config.envvars import interpolate
+from regform.config.source import DataPath, Mark, SourceDoc, file_issue
+from regform.errors import ConfigIssue
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+#: values produced after alias expansion (a 500-repository config has a few thousand)
+MAX_NODES = 1_000_000
+#: alias dereferences while expanding
+MAX_ALIASES = 10_000
+MAX_DEPTH = 64
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_SCALAR_TAGS = frozenset(
+    {_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"}
+    | {"tag:yaml.org,2002:null"}
+)
+_DROPPED = frozenset({"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"})
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+class _Abort(Exception):
+    def __init__(self, message: str, node: Node | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node = node
+
+
+def _mark(node: Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    line = raw.count(b"\n", 0, offset) + 1
+    return line, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+
+
+class _Converter:
+    """Turns a composed node tree into plain data, recording marks and problems."""
+
+    def __init__(self, doc: SourceDoc, loader: _Loader, env: Mapping[str, str]) -> None:
+        self.doc = doc
+        self.loader = loader
+        self.env = env
+        self.issues: list[ConfigIssue] = []
+        self.nodes = 0
+        self.aliases = 0
+        self.seen: set[int] = set()
+        self.active: set[int] = set()
+
+    def convert(self, node: Node, path: DataPath) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Abort(f"the document expands to more than {MAX_NODES:,} values (alias bomb?)")
+        if id(node) in self.active:
+            raise _Abort("recursive alias: a node contains itself", node)
+        if id(node) in self.seen:
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise _Abort(f"more than {MAX_ALIASES:,} alias expansions (alias bomb?)", node)
+        self.seen.add(id(node))
+        if len(path) > MAX_DEPTH:
+            raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", node)
+        self.doc.values[path] = _mark(node)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                self._check_tag(node, "tag:yaml.org,2002:seq")
+                return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+            assert isinstance(node, MappingNode)
+            self._check_tag(node, "tag:yaml.org,2002:map")
+            return self._mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def _check_tag(self, node: Node, expected: str) -> None:
+        if node.tag != expected:
+            self.issues.append(self._issue(node, f"unsupported YAML tag {node.tag}"))
+
+    def _issue(self, node: Node, message: str) -> ConfigIssue:
+        m = _mark(node)
+        return file_issue(self.doc.file, message, m.line, m.column)
+
+    def _scalar(self, node: ScalarNode, path: DataPath) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            self.issues.append(self._issue(node, f"unsupported YAML tag {node.tag}"))
+            return str(node.value)
+        if node.tag != _STR:
+            return self.loader.construct_object(node)
+        result = interpolate(str(node.value), self.env)
+        for name in result.missing:
+            self.issues.append(
+                self.doc.issue(
+                    path, f"environment variable {name} is not set (use ${{{name}:-default}})"
+                )
+            )
+        if not result.changed or node.style is not None:
+            return result.value
+        # A plain scalar: the substituted text is typed like any plain scalar (30 -> int).
+        tag = self.loader.resolve(ScalarNode, result.value, (True, False))  # type: ignore[no-untyped-call]
+        if tag == _STR:
+            return result.value
+        return self.loader.construct_object(ScalarNode(tag, result.value))
+
+    def _mapping(self, node: MappingNode, path: DataPath) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        explicit: dict[str, Mark] = {}
+        merged: list[Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.extend(
+                    value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                )
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.issues.append(self._issue(key_node, "a mapping key must be a plain value"))
+                continue
+            key = str(key_node.value)
+            key_mark = _mark(key_node)
+            if key in explicit:
+                first = explicit[key]
+                self.issues.append(
+                    self._issue(key_node, f"duplicate key '{key}' (first at line {first.line})")
+                )
+                continue
+            explicit[key] = key_mark
+            out[key] = value_node  # converted below, after merges
+        result: dict[str, Any] = {}
+        own_mark = self.doc.values[path]
+        for source in merged:
+            if not isinstance(source, MappingNode):
+                self.issues.append(self._issue(source, "'<<' merges only mappings"))
+                continue
+            value = self.convert(source, path)
+            for k, v in value.items():
+                result.setdefault(k, v)
+        self.doc.values[path] = own_mark
+        for key, value_node in out.items():
+            self.doc.keys[(*path, key)] = explicit[key]
+            result[key] = self.convert(value_node, (*path, key))
+        return result
+
+
+def read_file(
+    path: Path, display: str, env: Mapping[str, str]
+) -> tuple[SourceDoc | None, list[ConfigIssue]]:
+    """Parse one file. Returns (document, issues); the document is None when it cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [
+                file_issue(
+                    display, f"file is {size:,} bytes; regform reads config files up to 5 MiB"
+                )
+            ]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [file_issue(display, f"cannot read file: {exc.strerror or exc}")]
+    return parse_bytes(raw, display, env)
+
+
+def parse_bytes(
+    raw: bytes, display: str, env: Mapping[str, str]
+) -> tuple[SourceDoc | None, list[ConfigIssue]]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(raw, exc.start)
+        message = f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}"
+        return None, [file_issue(display, message, line, col)]
+    text = text.removeprefix("\ufeff")
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        line, col = _line_col(text.encode(), len(text[: exc.position].encode()))
+        message = f"character {exc.character!r} is not allowed in YAML"
+        return None, [file_issue(display, message, line, col)]
+    except yaml.MarkedYAMLError as exc:
+        return None, [_yaml_error(display, exc)]
+    except RecursionError:
+        return None, [file_issue(display, f"nesting deeper than {MAX_DEPTH} levels")]
+    if node is None:
+        return None, [
+            file_issue(display, "the file is empty (expected a mapping with 'version: 1')")
+        ]
+    doc = SourceDoc(display, None)
+    conv = _Converter(doc, loader, env)
+    try:
+        doc.data = conv.convert(node, ())
+    except _Abort as abort:
+        m = _mark(abort.node) if abort.node is not None else None
+        return None, [
+            file_issue(display, abort.message, m.line if m else None, m.column if m else None)
+        ]
+    finally:
+        loader.dispose()
+    return doc, conv.issues
+
+
+def _yaml_error(display: str, exc: yaml.MarkedYAMLError) -> ConfigIssue:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "invalid YAML"
+    if "'\\t'" in problem:
+        message = "tab character where YAML expects spaces (indent with spaces)"
+    elif "another document" in problem:
+        message = "a config file holds a single YAML document (found '---' starting another)"
+    else:
+        message = f"invalid YAML: {problem}"
+        if exc.context:
+            message += f" ({exc.context}"
+            if exc.context_mark is not None and exc.context_mark is not mark:
+                message += f" at line {exc.context_mark.line + 1}"
+            message += ")"
+    if mark is None:
+        return file_issue(display, message)
+    return file_issue(display, message, mark.line + 1, mark.column + 1)
