@@ -30,6 +30,8 @@ from regform.errors import ConfigError, ConfigIssue
 from regform.model import Config
 
 __all__ = [
+    "ConfigCheck",
+    "check_config",
     "config_schema",
     "expand_braces",
     "in_scope",
@@ -68,13 +70,16 @@ def _files(paths: Paths) -> tuple[list[tuple[Path, str]], list[ConfigIssue]]:
     return files, issues
 
 
-@dataclass(slots=True)
-class _Outcome:
+@dataclass(frozen=True, slots=True)
+class ConfigCheck:
+    """The outcome of reading a config: every issue, or the desired model when there are none."""
+
     issues: list[ConfigIssue]
     config: Config | None
 
 
-def _run(paths: Paths, env: Mapping[str, str] | None) -> _Outcome:
+def check_config(paths: Paths, env: Mapping[str, str] | None = None) -> ConfigCheck:
+    """Read and check the config at ``paths``; never raises for problems in the config."""
     environ = os.environ if env is None else env
     files, issues = _files(paths)
     docs: list[tuple[SourceDoc, set[DataPath]]] = []
@@ -99,18 +104,18 @@ def _run(paths: Paths, env: Mapping[str, str] | None) -> _Outcome:
     order = {display: i for i, (_p, display) in enumerate(files)}
     issues.sort(key=lambda i: (order.get(i.file or "", -1), i.line or 0, i.column or 0))
     if issues:
-        return _Outcome(issues, None)
-    return _Outcome([], build_config(merged, resolved, lifecycles, policies))
+        return ConfigCheck(issues, None)
+    return ConfigCheck([], build_config(merged, resolved, lifecycles, policies))
 
 
 def validate_paths(paths: Paths, env: Mapping[str, str] | None = None) -> list[ConfigIssue]:
     """Every problem in the config at ``paths`` (files and/or directories); empty when valid."""
-    return _run(paths, env).issues
+    return check_config(paths, env).issues
 
 
 def load_config(paths: Paths, env: Mapping[str, str] | None = None) -> Config:
     """The desired model of the config at ``paths``; raises ConfigError with every issue."""
-    outcome = _run(paths, env)
+    outcome = check_config(paths, env)
     if outcome.config is None:
         raise ConfigError(outcome.issues)
     return outcome.config

@@ -28,7 +28,8 @@ def _repository(
     lifecycles: Mapping[str, JsonDict],
     policies: Mapping[str, JsonDict],
 ) -> m.Repository:
-    managed = {SETTING_FIELDS[k] for k in settings}
+    # ignore_tags alone does not manage tags (that would remove every other tag).
+    managed = {SETTING_FIELDS[k] for k in settings if k != "ignore_tags"}
     if m.MUTABILITY in managed:
         managed.add(m.MUTABILITY_EXCLUSIONS)
     tags = dict(settings.get("tags", {}))

@@ -103,6 +103,8 @@ def check_lifecycle_policies(merged: Merged, issues: list[ConfigIssue]) -> dict[
         if not item.ok():
             continue
         if isinstance(item.value, list):
+            if not _compiles(item, issues):
+                continue
             doc = lifecycle.compile_rules(item.value)
             found = lifecycle.validate_policy(doc)
             for problem in found:
@@ -118,6 +120,21 @@ def check_lifecycle_policies(merged: Merged, issues: list[ConfigIssue]) -> dict[
         if not found:
             compiled[name] = doc
     return compiled
+
+
+_RULE_PREFIX = re.compile(r"^lifecycle rule \d+: ")
+
+
+def _compiles(item: Item, issues: list[ConfigIssue]) -> bool:
+    """Compile each readable rule on its own, reporting every rule ECR cannot express."""
+    ok = True
+    for i, rule in enumerate(item.value):
+        try:
+            lifecycle.compile_rules([rule])
+        except ValueError as exc:
+            issues.append(item.issue((i,), _RULE_PREFIX.sub("", str(exc))))
+            ok = False
+    return ok
 
 
 _STATEMENT_INDEX = re.compile(r"^Statement\[(\d+)\](.*)$")
