@@ -112,7 +112,7 @@ def _normalize_statement(statement: Any, *, keep_sid: bool) -> Any:
             continue
         if key in _LIST_KEYS:
             items = _as_list(value)
-            if key in _ACTION_KEYS:
+            if key in _ACTION_KEYS and not keep_sid:
                 items = [v.lower() if isinstance(v, str) else v for v in items]
             out[key] = _sorted_unique(items)
         elif key in ("Principal", "NotPrincipal"):
@@ -137,7 +137,8 @@ def _uses_policy_variables(value: Any) -> bool:
 def normalize_iam_policy(doc: Any, *, keep_sid: bool = False) -> Any:
     """Canonical form of an IAM policy document (see the module docstring).
 
-    ``keep_sid=True`` keeps statement ids, for readable diffs; comparisons leave them out.
+    ``keep_sid=True`` gives the display form, for readable diffs: statement ids and the case of
+    action names are kept (comparisons leave ids out and compare actions in lower case).
     """
     if doc is None:
         return None

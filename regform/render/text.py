@@ -1,0 +1,166 @@
+"""The plan for a terminal, in Terraform's visual language. Plain text: the CLI adds colour.
+
+::
+
+    prod (ecr)
+        + app-worker  will be created
+        ~ app-api     will be updated in place
+            ~ image_tag_mutability: "MUTABLE" -> "IMMUTABLE"
+      -/+ legacy      must be replaced
+            ~ encryption: AES256 -> KMS arn:aws:kms:...   # forces replacement
+            # replacing deletes every image in the repository
+        - old-tool    will be deleted
+
+    Plan: 1 to create, 1 to update, 1 to replace, 1 to delete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from regform.docdiff import fmt_value
+from regform.plan import REPOSITORY, Action, Change, FieldChange, LifecyclePreview, Plan
+
+SYMBOLS: Mapping[Action, str] = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.REPLACE: "-/+",
+    Action.DELETE: "-",
+}
+PHRASES: Mapping[Action, str] = {
+    Action.CREATE: "will be created",
+    Action.UPDATE: "will be updated in place",
+    Action.REPLACE: "must be replaced",
+    Action.DELETE: "will be deleted",
+}
+NO_CHANGES = "No changes. Registries match the configuration."
+#: how many image names a lifecycle preview line shows before "(+N more)".
+PREVIEW_NAMES = 3
+#: how many unmanaged repositories outside every scope are named (the JSON plan has them all).
+UNMANAGED_OUTSIDE = 10
+
+
+def fmt_field_value(value: Any) -> str:
+    """A field value as shown on one line (encryption as "KMS <key>", the rest as JSON)."""
+    if isinstance(value, Mapping) and set(value) == {"type", "kms_key"}:
+        key = value.get("kms_key")
+        return f"{value.get('type')} {key}" if key else str(value.get("type"))
+    return fmt_value(value)
+
+
+def _image_name(sample: Mapping[str, Any]) -> str:
+    tags = sample.get("tags") or ()
+    if tags:
+        return str(tags[0])
+    digest = str(sample.get("digest", "?"))
+    return digest[:19] if digest.startswith("sha256:") else digest
+
+
+def preview_line(preview: LifecyclePreview) -> str:
+    """``lifecycle would expire 12 of 40 images now: a, b, c (+9 more)``."""
+    acts = [f"expire {preview.expire}"]
+    if preview.transition:
+        acts.append(f"archive {preview.transition}")
+    line = f"lifecycle would {' and '.join(acts)} of {preview.total} images now"
+    affected = preview.expire + preview.transition
+    names = [_image_name(s) for s in preview.sample[:PREVIEW_NAMES]]
+    if affected and names:
+        line += ": " + ", ".join(names)
+        if affected > len(names):
+            line += f" (+{affected - len(names)} more)"
+    return line
+
+
+def _field_lines(change: Change, field: FieldChange) -> list[str]:
+    suffix = "   # forces replacement" if field.forces_replacement else ""
+    label = field.path
+    if field.path == "lifecycle_policy" and change.after and change.after.get("lifecycle_name"):
+        label += f" ({change.after['lifecycle_name']})"
+    if field.path == "repository_policy" and change.after and change.after.get("policy_name"):
+        label += f" ({change.after['policy_name']})"
+    if change.action is Action.CREATE:
+        if field.diff:
+            return [f"+ {label}:", *(f"    {d}" for d in field.diff)]
+        return [f"+ {label}: {fmt_field_value(field.after)}"]
+    if field.diff:
+        return [f"~ {label}:{suffix}", *(f"    {d}" for d in field.diff)]
+    before, after = fmt_field_value(field.before), fmt_field_value(field.after)
+    return [f"~ {label}: {before} -> {after}{suffix}"]
+
+
+def change_body(change: Change) -> list[str]:
+    """The lines under a change's heading: field changes, notes, lifecycle preview."""
+    lines: list[str] = []
+    for field in change.fields:
+        lines.extend(_field_lines(change, field))
+    lines.extend(f"# {note}" for note in change.notes)
+    if change.preview is not None:
+        lines.append(f"# {preview_line(change.preview)}")
+    return lines
+
+
+def change_title(change: Change) -> str:
+    name = change.name if change.kind == REPOSITORY else f"{change.kind} (registry setting)"
+    return name
+
+
+def summary_line(plan: Plan) -> str:
+    if not plan.has_changes:
+        return NO_CHANGES
+    s = plan.summary
+    return (
+        f"Plan: {s['create']} to create, {s['update']} to update, "
+        f"{s['replace']} to replace, {s['delete']} to delete."
+    )
+
+
+def guard_line(flag: str, message: str) -> str:
+    return f"apply needs {flag}: {message}"
+
+
+def _registry_block(name: str, provider: str, changes: Sequence[Change]) -> list[str]:
+    lines = [f"{name} ({provider})" if provider else name]
+    width = max(len(change_title(c)) for c in changes)
+    for c in changes:
+        title = change_title(c).ljust(width)
+        lines.append(f"{SYMBOLS[c.action]:>5} {title}  {PHRASES[c.action]}")
+        lines.extend(f"          {body}" for body in change_body(c))
+    return lines
+
+
+def render(plan: Plan) -> str:
+    out: list[str] = []
+    by_registry: dict[str, list[Change]] = {}
+    for c in plan.changes:
+        by_registry.setdefault(c.registry, []).append(c)
+    for name, changes in by_registry.items():
+        out.extend(_registry_block(name, plan.registries.get(name, ""), changes))
+        out.append("")
+    if plan.unmanaged:
+        out.append("Unmanaged (exist, not in the configuration; left alone):")
+        width = max(len(f"{u.registry}/{u.name}") for u in plan.unmanaged)
+        inside = [u for u in plan.unmanaged if u.in_scope]
+        outside = [u for u in plan.unmanaged if not u.in_scope]
+        for u in inside:
+            reason = f": {u.reason}" if u.reason else ""
+            out.append(f"  {f'{u.registry}/{u.name}'.ljust(width)}  in scope{reason}")
+        for u in outside[:UNMANAGED_OUTSIDE]:
+            reason = u.reason or "out of scope"
+            out.append(f"  {f'{u.registry}/{u.name}'.ljust(width)}  {reason}")
+        if len(outside) > UNMANAGED_OUTSIDE:
+            out.append(f"  ... and {len(outside) - UNMANAGED_OUTSIDE} more outside scope")
+        out.append("")
+    for warning in plan.warnings:
+        out.append(f"Warning: {warning}")
+    if plan.warnings:
+        out.append("")
+    for guard in plan.guards:
+        out.append(guard_line(guard.flag, guard.message))
+    if plan.guards:
+        out.append("")
+    out.append(summary_line(plan))
+    calls = sum(plan.api_calls.values())
+    if calls:
+        out.append(f"(read with {calls} API call{'s' if calls != 1 else ''})")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,217 @@
+"""The public workflow: make a plan, check a saved one, apply it.
+
+::
+
+    config = load_config(["regform.yaml"])
+    providers = build_providers(config)
+    plan = make_plan(config, providers)          # reads, compares, never writes
+    text = render(plan, "text")
+    result = apply_plan(plan, providers, allow_destroy=False)
+
+A saved plan (``plan --out plan.json``) is applied only while it is current:
+:func:`check_saved_plan` raises :class:`~regform.errors.StalePlanError` when the configuration or
+a registry changed since it was made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from regform import __version__
+from regform.applier import ApplyResult, apply_plan
+from regform.errors import RegformError, StalePlanError
+from regform.model import Config, RegistryConfig, RegistryState, Repository
+from regform.normalize import checksum
+from regform.plan import Action, Change, LifecyclePreview, Plan
+from regform.planner import RegistryPlan, combine, in_targets, plan_registry, state_checksum
+from regform.providers.base import Image, Provider
+from regform.reader import read_registry
+
+__all__ = ["ApplyResult", "apply_plan", "check_saved_plan", "config_checksum", "make_plan"]
+
+#: called with (registry name, repositories found) after each registry's listing is read.
+ReadProgress = Callable[[str, int], None]
+#: images named in a lifecycle preview inside a plan.
+PREVIEW_SAMPLE = 10
+
+
+def config_checksum(config: Config) -> str:
+    """The config's checksum (computed from the desired model when the loader left it empty)."""
+    if config.checksum:
+        return config.checksum
+    return checksum(
+        {
+            name: {
+                "provider": reg.provider,
+                "connection": dict(reg.connection),
+                "scope": list(reg.scope),
+                "prune": reg.prune,
+                "ownership": reg.ownership,
+                "ownership_tag": list(reg.ownership_tag),
+                "safety": [reg.safety.max_change_percent, reg.safety.min_repositories],
+                "repositories": {n: r.to_dict() for n, r in sorted(reg.repositories.items())},
+                "settings": dict(reg.settings),
+            }
+            for name, reg in sorted(config.registries.items())
+        }
+    )
+
+
+def _select(config: Config, registries: Iterable[str] | None) -> list[str]:
+    if registries is None:
+        return sorted(config.registries)
+    names = list(dict.fromkeys(registries))
+    unknown = [n for n in names if n not in config.registries]
+    if unknown:
+        declared = ", ".join(sorted(config.registries)) or "none"
+        raise RegformError(f"unknown registry {', '.join(unknown)} (declared: {declared})")
+    return sorted(names)
+
+
+def _provider(providers: Mapping[str, Provider], name: str) -> Provider:
+    try:
+        return providers[name]
+    except KeyError:
+        raise RegformError(f"no provider for registry {name}") from None
+
+
+def desired_repositories(
+    reg: RegistryConfig, provider: Provider, targets: Sequence[str] | None = None
+) -> dict[str, Repository]:
+    """The declared repositories in ``targets``, as the provider compares them (resolved names)."""
+    normalize: Callable[[Repository], Repository] | None = getattr(
+        provider, "normalize_desired", None
+    )
+    out: dict[str, Repository] = {}
+    for name, repo in reg.repositories.items():
+        if in_targets(name, targets):
+            out[name] = normalize(repo) if normalize is not None else repo
+    return out
+
+
+def _read(
+    reg: RegistryConfig, provider: Provider, targets: Sequence[str] | None
+) -> tuple[dict[str, Repository], RegistryState]:
+    desired = desired_repositories(reg, provider, targets)
+    return desired, read_registry(reg, provider, desired=desired, targets=targets)
+
+
+def _sample(verdicts: Sequence[Any]) -> tuple[dict[str, Any], ...]:
+    return tuple(
+        {
+            "digest": v.image.digest,
+            "tags": list(v.image.tags),
+            "pushed_at": v.image.pushed_at.isoformat(),
+            "action": v.action,
+        }
+        for v in verdicts[:PREVIEW_SAMPLE]
+    )
+
+
+def _preview(provider: Provider, change: Change, now: datetime) -> LifecyclePreview | None:
+    from regform.lifecycle import evaluate
+
+    policy = (change.after or {}).get("lifecycle_policy")
+    if change.action is not Action.UPDATE or not policy:
+        return None
+    if not any(f.path == "lifecycle_policy" for f in change.fields):
+        return None
+    images: list[Image] = provider.list_images(change.name)
+    result = evaluate(policy, images, now)
+    return LifecyclePreview(
+        total=len(images),
+        expire=len(result.expired),
+        transition=len(result.transitioned),
+        keep=len(result.kept),
+        sample=_sample(result.selected),
+    )
+
+
+def _with_previews(rp: RegistryPlan, provider: Provider, now: datetime) -> RegistryPlan:
+    changes: list[Change] = []
+    warnings = list(rp.warnings)
+    for change in rp.changes:
+        try:
+            preview = _preview(provider, change, now)
+        except (RegformError, NotImplementedError) as exc:
+            warnings.append(f"{change.address}: lifecycle preview unavailable: {exc}")
+            preview = None
+        if preview is not None:
+            from dataclasses import replace
+
+            change = replace(change, preview=preview)
+        changes.append(change)
+    return RegistryPlan(tuple(changes), rp.unmanaged, rp.guards, tuple(warnings))
+
+
+def make_plan(
+    config: Config,
+    providers: Mapping[str, Provider],
+    *,
+    registries: Iterable[str] | None = None,
+    targets: Sequence[str] | None = None,
+    lifecycle_preview: bool = False,
+    now: datetime | None = None,
+    on_read: ReadProgress | None = None,
+) -> Plan:
+    """Read the registries and compare them with ``config``. Never writes.
+
+    ``registries`` limits the registries planned; ``targets`` (globs) the repositories: others are
+    neither read in detail, nor changed, nor reported. ``lifecycle_preview`` evaluates every
+    changed lifecycle policy against the repository's images (``now`` defaults to the clock).
+    """
+    names = _select(config, registries)
+    now = now or datetime.now(UTC)
+    plans: dict[str, RegistryPlan] = {}
+    checksums: dict[str, str] = {}
+    for name in names:
+        reg = config.registries[name]
+        provider = _provider(providers, name)
+        desired, state = _read(reg, provider, targets)
+        if on_read is not None:
+            on_read(name, len(state.repositories))
+        rp = plan_registry(reg, state, provider.capabilities, desired=desired, targets=targets)
+        if lifecycle_preview:
+            rp = _with_previews(rp, provider, now)
+        plans[name] = rp
+        checksums[name] = state_checksum(state, reg, targets=targets)
+    api_calls: dict[str, int] = {}
+    for name in names:
+        for op, n in providers[name].api_calls().items():
+            api_calls[op] = api_calls.get(op, 0) + n
+    return combine(
+        plans,
+        registries={n: config.registries[n].provider for n in names},
+        config_checksum=config_checksum(config),
+        state_checksums=checksums,
+        api_calls=api_calls,
+        regform_version=__version__,
+        created_at=now.isoformat(timespec="seconds"),
+        targets=tuple(targets or ()),
+    )
+
+
+def check_saved_plan(plan: Plan, config: Config, providers: Mapping[str, Provider]) -> None:
+    """Raise :class:`StalePlanError` unless the config and every registry the plan read are as
+    they were when it was made."""
+    if plan.config_checksum != config_checksum(config):
+        raise StalePlanError(
+            "saved plan is stale: the configuration changed since the plan was made; run plan again"
+        )
+    targets = plan.targets or None
+    changed: list[str] = []
+    for name in sorted(plan.state_checksums):
+        reg = config.registries.get(name)
+        if reg is None:
+            raise StalePlanError(f"saved plan is stale: registry {name} is no longer declared")
+        _, state = _read(reg, _provider(providers, name), targets)
+        if state_checksum(state, reg, targets=targets) != plan.state_checksums[name]:
+            changed.append(name)
+    if changed:
+        which = ", ".join(changed)
+        raise StalePlanError(
+            f"saved plan is stale: registr{'ies' if len(changed) > 1 else 'y'} {which} "
+            "changed since the plan was made; run plan again"
+        )
