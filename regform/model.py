@@ -196,6 +196,8 @@ class RegistryConfig:
     locations: Mapping[str, Location] = field(default_factory=dict)
     #: cache companion suffix for ``cache: true`` entries, e.g. "/cache".
     cache_suffix: str = "/cache"
+    #: deleting an undeclared repository (prune) may delete the images it holds.
+    force_delete: bool = False
 
 
 @dataclass(frozen=True, slots=True)

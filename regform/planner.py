@@ -83,7 +83,7 @@ def managed_fields(desired: Repository, reg: RegistryConfig, caps: Capabilities)
 
 def registry_force_delete(reg: RegistryConfig) -> bool:
     """Registry-wide ``force_delete`` (for undeclared repositories pruned there)."""
-    return bool(reg.connection.get("force_delete", False))
+    return reg.force_delete
 
 
 # Per-registry planning ----------------------------------------------------------------------

@@ -95,6 +95,7 @@ def build_config(
             repositories={k: repos[name][k] for k in sorted(repos[name])},
             locations={k: locations[name][k] for k in sorted(locations[name])},
             cache_suffix=reg.get("cache_suffix", "/cache"),
+            force_delete=bool(reg.get("force_delete", False)),
         )
     return m.Config(registries=registries, files=tuple(merged.files), checksum=checksum(registries))
 
@@ -114,6 +115,7 @@ def canonical(registries: Mapping[str, m.RegistryConfig]) -> JsonDict:
                 "min_repositories": reg.safety.min_repositories,
             },
             "cache_suffix": reg.cache_suffix,
+            "force_delete": reg.force_delete,
             "settings": dict(reg.settings),
             "repositories": {r: repo.to_dict() for r, repo in reg.repositories.items()},
         }

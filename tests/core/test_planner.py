@@ -155,7 +155,7 @@ def test_encryption_change_replaces_with_a_note_and_a_guard() -> None:
 
 
 def test_undeclared_repository_in_scope_with_prune_is_deleted() -> None:
-    reg = registry("prod", prune=True, connection={"force_delete": True})
+    reg = registry("prod", prune=True, force_delete=True)
     result = plan_one(reg, have("old", info={"image_count": 3}))
     change = only(result.changes)
     assert change.action is Action.DELETE

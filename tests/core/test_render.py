@@ -107,7 +107,7 @@ def every_action() -> Plan:
         want("legacy", encryption=Encryption("KMS", KEY)),
         prune=True,
         scope=("app-*", "legacy", "old-*"),
-        connection={"force_delete": True},
+        force_delete=True,
     )
     result = plan_one(
         reg,
