@@ -455,7 +455,7 @@ def _check_across_rules(facts: list[_RuleFacts], per_rule: list[list[LifecycleIs
                 add(
                     f.index,
                     f".selection.{f.tags[0]}",
-                    f"{_rule_name(first).capitalize()} already selects {cls} images with the "
+                    f"{_sentence(_rule_name(first))} already selects {cls} images with the "
                     f"same {what} {_show(list(f.tags[1]))}; each rule for one storage class "
                     "needs its own set of tags.",
                 )
@@ -465,6 +465,10 @@ def _rule_name(f: _RuleFacts) -> str:
     if f.priority is not None:
         return f"the rule with rulePriority {f.priority}"
     return f"rules[{f.index}]"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _is_positive_int(value: Any) -> TypeGuard[int]:
