@@ -154,13 +154,15 @@ class EcrProvider:
         """Raise :class:`IdentityError` when the credentials belong to another account."""
         if not self.account_id or self._identity_checked:
             return
-        actual = self._caller.call(
+        identity = self._caller.call(
             "GetCallerIdentity", "the credentials", self._sts.get_caller_identity
-        )["Account"]
+        )
+        actual = identity["Account"]
         if actual != self.account_id:
             raise IdentityError(
                 f"registry {self.registry!r} declares account_id {self.account_id} but the "
-                f"credentials belong to account {actual}; refusing to touch it"
+                f"credentials ({identity.get('Arn', 'unknown caller')}) belong to account "
+                f"{actual}; refusing to touch it"
             )
         self._identity_checked = True
 

@@ -1,0 +1,173 @@
+"""The embedded sandbox: an emulated ECR registry whose state survives from one run to the next."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ecr_helpers import LIFECYCLE, POLICY, create, field_change, update
+from moto.core.base_backend import BackendDict
+
+from regform import model as m
+from regform.errors import ProviderError
+from regform.model import Encryption, RegistryConfig, Repository
+from regform.providers import build_provider
+from regform.providers.ecr import EcrProvider
+
+ALL = frozenset(m.REPOSITORY_FIELDS)
+
+
+def _registry(name: str = "play", **connection: Any) -> RegistryConfig:
+    conn = {"region": "eu-west-1", "sandbox": True, **connection}
+    return RegistryConfig(name=name, provider="ecr", connection=conn)
+
+
+def _new_process() -> None:
+    """What a new run starts from: an emulator that knows nothing."""
+    BackendDict.reset()
+
+
+def _read(provider: EcrProvider) -> dict[str, Repository]:
+    names = provider.list_repositories()
+    found = provider.read_details(dict.fromkeys(names, ALL))
+    return {n: _without_creation_time(r) for n, r in found.items()}
+
+
+def _without_creation_time(repo: Repository) -> Repository:
+    """The emulator stamps a new creation time on replay; nothing else may differ."""
+    info = {k: v for k, v in repo.info.items() if k != "created_at"}
+    return dataclasses.replace(repo, info=info)
+
+
+@pytest.fixture
+def sandbox_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("REGFORM_SANDBOX_DIR", str(tmp_path / "state"))
+    return tmp_path / "state"
+
+
+def test_state_survives_into_a_new_run(sandbox_dir: Path) -> None:
+    wanted = Repository(
+        name="team/app",
+        image_tag_mutability="IMMUTABLE_WITH_EXCLUSION",
+        image_tag_mutability_exclusions=("dev-*",),
+        scan_on_push=True,
+        encryption=Encryption("KMS", "alias/team-key"),
+        tags={"team": "a"},
+        lifecycle_policy=LIFECYCLE,
+        repository_policy=POLICY,
+        managed=ALL,
+    )
+    with EcrProvider.from_config(_registry()) as first:
+        desired = first.normalize_desired(wanted)
+        first.apply(create(desired))
+        first.apply(create(Repository(name="other")))
+        before = _read(first)
+    _new_process()
+
+    with EcrProvider.from_config(_registry()) as second:
+        after = _read(second)
+        again = second.normalize_desired(wanted)
+
+    assert after == before
+    assert set(after) == {"team/app", "other"}
+    got = after["team/app"]
+    for f in m.REPOSITORY_FIELDS:
+        assert got.value(f) == desired.value(f), f
+    # the same key spelling resolves to the same key in every run: no replace after apply
+    assert again.encryption == got.encryption
+    assert (sandbox_dir / "play.json").is_file()
+
+
+def test_every_write_is_saved_at_once(sandbox_dir: Path) -> None:
+    provider = EcrProvider.from_config(_registry())
+    provider.apply(create(Repository(name="app")))
+    after = Repository(name="app", tags={"k": "v"}, managed=frozenset({m.TAGS}))
+    provider.apply(update(Repository(name="app"), after, field_change(m.TAGS, {}, {"k": "v"})))
+    # no close(): a run that dies after a write keeps what it wrote
+    _new_process()
+
+    found = EcrProvider.from_config(_registry()).read_details({"app": frozenset({m.TAGS})})
+
+    assert found["app"].tags == {"k": "v"}
+
+
+def test_deletes_are_saved_too(sandbox_dir: Path) -> None:
+    from regform.plan import REPOSITORY, Action, Change
+
+    with EcrProvider.from_config(_registry()) as p:
+        p.apply(create(Repository(name="gone")))
+        p.apply(Change(registry="play", kind=REPOSITORY, name="gone", action=Action.DELETE))
+    _new_process()
+
+    assert EcrProvider.from_config(_registry()).list_repositories() == {}
+
+
+def test_default_state_file_is_under_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REGFORM_SANDBOX_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    plain = RegistryConfig(name="local", provider="ecr", connection={"region": "eu-west-1"})
+    provider = build_provider(plain, sandbox=True)  # as `regform --sandbox` does
+    assert isinstance(provider, EcrProvider) and provider.sandbox is not None
+    try:
+        provider.apply(create(Repository(name="app")))
+    finally:
+        provider.close()
+
+    saved = json.loads((tmp_path / ".regform" / "sandbox" / "local.json").read_text())
+    assert [r["name"] for r in saved["repositories"]] == ["app"]
+
+
+def test_sandbox_registries_do_not_see_each_other(sandbox_dir: Path) -> None:
+    with EcrProvider.from_config(_registry("one")) as one:
+        one.apply(create(Repository(name="only-in-one")))
+        with EcrProvider.from_config(_registry("two")) as two:
+            assert two.list_repositories() == {}
+        assert set(one.list_repositories()) == {"only-in-one"}
+
+
+def test_sandbox_answers_for_the_declared_account(sandbox_dir: Path) -> None:
+    with EcrProvider.from_config(_registry(account_id="210987654321")) as p:
+        p.check_identity()
+        p.apply(create(Repository(name="app")))
+        assert ":210987654321:" in p.list_repositories()["app"].info["arn"]
+
+
+def test_sandbox_leaves_the_environment_and_real_endpoints_alone(
+    sandbox_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # settings that would send any ordinary client elsewhere must not reach the sandbox
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALLOOKINGKEY00")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
+    environ = dict(os.environ)
+
+    with EcrProvider.from_config(_registry(profile="prod", role_arn="arn:aws:iam::1:role/x")) as p:
+        p.apply(create(Repository(name="app")))
+        assert set(p.list_repositories()) == {"app"}
+
+    assert dict(os.environ) == environ
+    text = (sandbox_dir / "play.json").read_text()
+    assert "real-secret" not in text and "AKIAREALLOOKINGKEY00" not in text
+
+
+def test_broken_state_file_is_a_clear_error(sandbox_dir: Path) -> None:
+    sandbox_dir.mkdir(parents=True)
+    (sandbox_dir / "play.json").write_text("{not json")
+    with pytest.raises(ProviderError, match="play.json"):
+        EcrProvider.from_config(_registry())
+
+
+def test_missing_emulator_is_a_clear_error(
+    sandbox_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "moto.core.botocore_stubber", None)
+    with pytest.raises(ProviderError, match=r"regform\[sandbox\]"):
+        EcrProvider.from_config(_registry())
