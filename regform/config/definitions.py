@@ -103,13 +103,15 @@ def check_lifecycle_policies(merged: Merged, issues: list[ConfigIssue]) -> dict[
         if not item.ok():
             continue
         if isinstance(item.value, list):
-            if not _compiles(item, issues):
+            doc, positions = _compile(item, issues)
+            if item.value and not positions:
                 continue
-            doc = lifecycle.compile_rules(item.value)
             found = lifecycle.validate_policy(doc)
             for problem in found:
-                sub = () if problem.rule_index is None else (problem.rule_index,)
+                sub = () if problem.rule_index is None else (positions[problem.rule_index],)
                 issues.append(item.issue(sub, problem.message))
+            if len(positions) < len(item.value):
+                continue
         elif isinstance(item.value, dict) and isinstance(item.value.get("ecr_json"), dict):
             doc = item.value["ecr_json"]
             found = lifecycle.validate_policy(doc)
@@ -125,18 +127,28 @@ def check_lifecycle_policies(merged: Merged, issues: list[ConfigIssue]) -> dict[
 _RULE_PREFIX = re.compile(r"^lifecycle rule \d+: ")
 
 
-def _compiles(item: Item, issues: list[ConfigIssue]) -> bool:
-    """Compile each readable rule on its own, reporting every rule ECR cannot express."""
-    ok = True
+def _compile(item: Item, issues: list[ConfigIssue]) -> tuple[JsonDict, list[int]]:
+    """Compile readable rules one by one, reporting every rule ECR cannot express.
+
+    Returns the document of the rules that compiled (priority = position in the config, so the
+    cross-rule checks still speak of the right rules) and their positions.
+    """
+    rules: list[JsonDict] = []
+    positions: list[int] = []
     for i, rule in enumerate(item.value):
         try:
-            lifecycle.compile_rules([rule])
+            compiled = lifecycle.compile_rules([rule])["rules"][0]
         except ValueError as exc:
             issues.append(item.issue((i,), _RULE_PREFIX.sub("", str(exc))))
-            ok = False
-    return ok
+            continue
+        rules.append({**compiled, "rulePriority": i + 1})
+        positions.append(i)
+    if len(positions) == len(item.value):
+        return lifecycle.compile_rules(item.value), positions
+    return {"rules": rules}, positions
 
 
+_RESERVED_SIDS = {policy.PULL_SID: "allow_pull", policy.PUSH_SID: "allow_push"}
 _STATEMENT_INDEX = re.compile(r"^Statement\[(\d+)\](.*)$")
 
 
@@ -195,4 +207,8 @@ def _check_shorthand(item: Item, spec: Mapping[str, Any], issues: list[ConfigIss
         index = int(match.group(1))
         if index >= generated:
             rest = parse_path(match.group(2))
-            issues.append(item.issue(("statements", index - generated, *rest), problem.message))
+            message = problem.message
+            if rest == ("Sid",) and statements[index].get("Sid") in _RESERVED_SIDS:
+                sid = statements[index]["Sid"]
+                message = f"Sid '{sid}' is the statement regform writes for {_RESERVED_SIDS[sid]}"
+            issues.append(item.issue(("statements", index - generated, *rest), message))

@@ -27,7 +27,8 @@ EXCLUSIONS = "image_tag_mutability_exclusions"
 def _exclusion_issues(
     item: Item, settings: dict[str, Any], own: dict[str, Any]
 ) -> list[ConfigIssue]:
-    mode, excl = settings.get(MUTABILITY), settings.get(EXCLUSIONS)
+    mode = settings.get(MUTABILITY)
+    excl = own[EXCLUSIONS] if EXCLUSIONS in own else settings.get(EXCLUSIONS)
     with_exclusion = isinstance(mode, str) and mode.endswith("_WITH_EXCLUSION")
     if with_exclusion and not excl and MUTABILITY in own:
         return [item.issue((MUTABILITY,), f"{mode} needs image_tag_mutability_exclusions")]
@@ -116,20 +117,22 @@ def _check_entry(
                 )
             )
         tags[key] = value
-    if len(tags) > MAX_TAGS and "tags" in own:
+    if len(tags) > MAX_TAGS and "tags" in own and len(own["tags"]) <= MAX_TAGS:
         issues.append(
             item.issue(("tags",), f"{len(tags)} tags with the defaults; ECR allows {MAX_TAGS}")
         )
     entry = Resolved(item, registry, _names(item, own, issues))
-    for name, sub in list(entry.names):
-        problem = name_problem(provider, name)
+    failed: set[DataPath] = set()
+    for name, sub in entry.names:
+        problem = name_problem(provider, name) if sub not in failed else None
         if problem is None:
             continue
+        failed.add(sub)
         source = own["name"] if sub == ("name",) else own["names"][sub[1]]
         origin = "" if source == name else f" (from '{source}')"
-        hint = " (brace patterns go in names:)" if "{" in name and sub == ("name",) else ""
+        hint = " (brace patterns go in names:)" if sub == ("name",) and _is_pattern(name) else ""
         issues.append(item.issue(sub, f"repository name '{name}'{origin} {problem}{hint}"))
-        entry.names = [(n, s) for n, s in entry.names if s != sub]
+    entry.names = [(n, s) for n, s in entry.names if s not in failed]
     if own.get("cache") is True and item.ok("cache"):
         suffix = reg_item.get("cache_suffix") or "/cache"
         for name, _sub in list(entry.names):
@@ -141,6 +144,13 @@ def _check_entry(
                 entry.names.append((companion, ("cache",)))
     _check_scope(entry, reg_item, issues)
     return entry
+
+
+def _is_pattern(name: str) -> bool:
+    try:
+        return len(expand_braces(name)) > 1
+    except BraceError:
+        return False
 
 
 def _names(

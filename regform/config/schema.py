@@ -60,8 +60,11 @@ def check_schema(doc: SourceDoc) -> tuple[list[ConfigIssue], set[DataPath]]:
     issues: list[ConfigIssue] = []
     bad: set[DataPath] = set()
     for error in _validator().iter_errors(doc.data):
-        issues.extend(_translate(doc, error))
         path: DataPath = tuple(error.absolute_path)
+        if path in doc.unresolved:  # the unset variable is the problem, already reported
+            bad.add(path)
+            continue
+        issues.extend(i for i in _translate(doc, error) if i not in issues)
         if "propertyNames" in error.schema_path:
             bad.add((*path, str(error.instance)))
         elif error.validator not in ("additionalProperties", "unevaluatedProperties"):
@@ -138,6 +141,8 @@ def _translate(doc: SourceDoc, error: ValidationError) -> Iterator[ConfigIssue]:
         return
     if kind == "oneOf":
         keys = _exactly_one(validator_value)
+        if keys is not None and not isinstance(instance, dict):
+            return  # the type error says it
         if keys is not None and isinstance(instance, dict):
             found = [k for k in keys if k in instance]
             names = ", ".join(keys)

@@ -63,6 +63,8 @@ class SourceDoc:
     values: dict[DataPath, Mark] = field(default_factory=dict)
     #: where the key of each mapping entry is written
     keys: dict[DataPath, Mark] = field(default_factory=dict)
+    #: values that referenced an unset environment variable (already reported)
+    unresolved: set[DataPath] = field(default_factory=set)
 
     def mark(self, path: DataPath, *, key: bool = False) -> Mark | None:
         """The mark of ``path``; of its nearest ancestor when ``path`` itself has none."""

@@ -120,13 +120,15 @@ class _Converter:
         if node.tag != _STR:
             return self.loader.construct_object(node)
         result = interpolate(str(node.value), self.env)
+        if result.missing:
+            self.doc.unresolved.add(path)
         for name in result.missing:
             self.issues.append(
                 self.doc.issue(
                     path, f"environment variable {name} is not set (use ${{{name}:-default}})"
                 )
             )
-        if not result.changed or node.style is not None:
+        if not result.changed or node.style is not None or result.missing:
             return result.value
         # A plain scalar: the substituted text is typed like any plain scalar (30 -> int).
         tag = self.loader.resolve(ScalarNode, result.value, (True, False))  # type: ignore[no-untyped-call]
@@ -151,9 +153,15 @@ class _Converter:
             key_mark = _mark(key_node)
             if key in explicit:
                 first = explicit[key]
+                self.doc.keys[(*path, key)] = key_mark
                 self.issues.append(
-                    self._issue(key_node, f"duplicate key '{key}' (first at line {first.line})")
+                    self.doc.issue(
+                        (*path, key),
+                        f"duplicate key '{key}' (first at line {first.line})",
+                        key=True,
+                    )
                 )
+                self.doc.keys[(*path, key)] = first
                 continue
             explicit[key] = key_mark
             out[key] = value_node  # converted below, after merges
