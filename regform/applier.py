@@ -60,10 +60,13 @@ def unmet_guards(plan: Plan, *, allow_destroy: bool, force: bool) -> list[Guard]
     return unmet
 
 
-def _refuse(unmet: Sequence[Guard]) -> UnsafePlanError:
-    flags = sorted({g.flag for g in unmet})
-    lines = "\n".join(f"  {g.flag}: {g.message}" for g in unmet)
-    return UnsafePlanError(f"apply refused; it needs {' and '.join(flags)}:\n{lines}")
+def check_guards(plan: Plan, *, allow_destroy: bool, force: bool) -> None:
+    """Raise :class:`UnsafePlanError` naming every guard the flags do not cover."""
+    unmet = unmet_guards(plan, allow_destroy=allow_destroy, force=force)
+    if unmet:
+        flags = sorted({g.flag for g in unmet})
+        lines = "\n".join(f"  {g.flag}: {g.message}" for g in unmet)
+        raise UnsafePlanError(f"apply refused; it needs {' and '.join(flags)}:\n{lines}")
 
 
 def _error_text(exc: BaseException) -> str:
@@ -114,9 +117,7 @@ def apply_plan(
     max_workers: int = MAX_WORKERS,
 ) -> ApplyResult:
     """Apply ``plan`` (see the module docstring). Raises before any write when unsafe."""
-    unmet = unmet_guards(plan, allow_destroy=allow_destroy, force=force)
-    if unmet:
-        raise _refuse(unmet)
+    check_guards(plan, allow_destroy=allow_destroy, force=force)
     registries = sorted({c.registry for c in plan.changes})
     missing = [r for r in registries if r not in providers]
     if missing:

@@ -162,10 +162,12 @@ def create_document(desired: Repository, reg: RegistryConfig, caps: Capabilities
 
 def _create(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> Change:
     after = create_document(desired, reg, caps)
+    # Shown as created: every supported field with a value (empty lists and absent documents
+    # say nothing about the new repository).
     fields = tuple(
         _field_change(f, None, after[f], caps)
         for f in m.REPOSITORY_FIELDS
-        if f in after and f in caps.fields
+        if f in after and f in caps.fields and after[f] not in (None, [])
     )
     return Change(reg.name, REPOSITORY, desired.name, Action.CREATE, fields=fields, after=after)
 

@@ -1,0 +1,144 @@
+"""``regform apply``: make the registries match the configuration.
+
+Without a plan file it plans, shows the plan and asks for confirmation (``--auto-approve`` skips
+the question; without a terminal it is required). With a plan file saved by ``plan --out`` it
+applies exactly that plan, after checking it is not stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from regform.cli import app
+from regform.cli.plan import (
+    ConfigOption,
+    PreviewOption,
+    RegistryOption,
+    SandboxOption,
+    TargetOption,
+    VerboseOption,
+    cli_errors,
+    echo_plan_text,
+    is_tty,
+    load,
+    open_providers,
+    read_progress,
+)
+from regform.errors import RegformError
+from regform.plan import Change, Plan
+from regform.render import render
+
+CONFIRM = "Do you want to apply these changes? Only 'yes' will be accepted"
+
+
+def _load_plan(path: Path) -> Plan:
+    try:
+        return Plan.from_dict(json.loads(path.read_text()))
+    except OSError as exc:
+        raise RegformError(f"cannot read plan file {path}: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RegformError(f"{path} is not a regform plan: {exc}") from None
+
+
+def _progress(change: Change, status: str) -> None:
+    from regform.applier import STARTED
+
+    if status == STARTED and not is_tty(sys.stderr):
+        return
+    typer.echo(f"{change.address}: {change.action.value} {status}", err=True)
+
+
+def _confirm(auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not is_tty(sys.stdin):
+        raise RegformError(
+            "refusing to apply without confirmation: stdin is not a terminal "
+            "(review the plan, then pass --auto-approve)"
+        )
+    answer = typer.prompt(CONFIRM, default="", show_default=False)
+    if answer.strip() != "yes":
+        typer.echo("Apply cancelled.", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def apply(
+    plan_file: Annotated[
+        Path | None,
+        typer.Argument(help="A plan saved by `regform plan --out`; applied exactly as saved."),
+    ] = None,
+    config: ConfigOption = None,
+    registry: RegistryOption = None,
+    target: TargetOption = None,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
+    ] = False,
+    allow_destroy: Annotated[
+        bool,
+        typer.Option("--allow-destroy", help="Allow deleting and replacing repositories."),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Allow changing more repositories than the safety limit."),
+    ] = False,
+    sandbox: SandboxOption = False,
+    lifecycle_preview: PreviewOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Apply changes so the registries match the configuration.
+
+    Exit codes: 0 applied (or nothing to do), 1 error, refusal or failed change.
+    """
+    from regform.applier import apply_plan, check_guards
+    from regform.workflow import check_saved_plan, make_plan
+
+    with cli_errors(verbose):
+        if plan_file is not None and (registry or target):
+            raise RegformError("--registry and --target cannot be used with a saved plan")
+        saved = _load_plan(plan_file) if plan_file is not None else None
+        cfg = load(config)
+        only = sorted(saved.registries) if saved is not None else registry
+        with open_providers(cfg, sandbox=sandbox, only=only) as providers:
+            if saved is not None:
+                check_saved_plan(saved, cfg, providers)
+                plan = saved
+            else:
+                plan = make_plan(
+                    cfg,
+                    providers,
+                    registries=registry,
+                    targets=target,
+                    lifecycle_preview=lifecycle_preview,
+                    on_read=read_progress if is_tty(sys.stderr) else None,
+                )
+            echo_plan_text(render(plan, "text"))
+            if not plan.has_changes:
+                typer.echo("Nothing to apply.")
+                return
+            check_guards(plan, allow_destroy=allow_destroy, force=force)
+            if saved is None:
+                _confirm(auto_approve)
+            result = apply_plan(
+                plan, providers, allow_destroy=allow_destroy, force=force, progress=_progress
+            )
+    if result.failed or result.skipped:
+        typer.echo(
+            f"Apply failed: {len(result.succeeded)} succeeded, {len(result.failed)} failed, "
+            f"{len(result.skipped)} skipped.",
+            err=True,
+        )
+        for change, error in result.failed:
+            typer.echo(f"  failed  {change.address}: {error}", err=True)
+        for change in result.skipped:
+            typer.echo(f"  skipped {change.address}: a change before it failed", err=True)
+        typer.echo(
+            "Fix the cause and run apply again; it picks up where this run stopped.", err=True
+        )
+        raise typer.Exit(1)
+    typer.echo(f"Apply complete: {len(result.succeeded)} succeeded.")

@@ -1,0 +1,209 @@
+"""``regform plan``: show what apply would change. Never writes to a registry.
+
+Also holds what ``plan`` and ``apply`` share: the common options, error translation (one line on
+stderr, exit 1, a traceback only with ``-v``), config loading, providers that are always closed,
+and colour for terminals.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from regform.cli import app
+from regform.errors import ConfigError, RegformError
+from regform.render import render
+
+if TYPE_CHECKING:
+    from regform.model import Config
+    from regform.providers.base import Provider
+
+DEFAULT_CONFIG = Path("regform.yaml")
+
+ConfigOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file or directory of *.yaml files; repeat to merge (default: regform.yaml).",
+        show_default=False,
+    ),
+]
+RegistryOption = Annotated[
+    list[str] | None,
+    typer.Option("--registry", help="Only this registry (repeatable).", show_default=False),
+]
+TargetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target",
+        help="Only repositories matching this glob (repeatable); others are not read or changed.",
+        show_default=False,
+    ),
+]
+SandboxOption = Annotated[
+    bool, typer.Option("--sandbox", help="Use the embedded sandbox registry instead of AWS.")
+]
+PreviewOption = Annotated[
+    bool,
+    typer.Option(
+        "--lifecycle-preview", help="Show what each changed lifecycle policy would expire now."
+    ),
+]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show a traceback when something fails.")
+]
+
+
+class PlanFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@contextmanager
+def cli_errors(verbose: bool) -> Iterator[None]:
+    """Turn errors into one clear line on stderr and exit code 1."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    except RegformError as exc:
+        if verbose:
+            traceback.print_exc()
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except Exception as exc:
+        if verbose:
+            traceback.print_exc()
+        typer.echo(f"Error: {type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def load(paths: Sequence[Path] | None) -> Config:
+    from regform.config import load_config
+
+    return load_config(list(paths) if paths else [DEFAULT_CONFIG])
+
+
+@contextmanager
+def open_providers(
+    config: Config, *, sandbox: bool, only: Sequence[str] | None = None
+) -> Iterator[dict[str, Provider]]:
+    """One provider per registry (or per name in ``only``), closed at the end whatever happens."""
+    from regform.providers import build_provider
+
+    names = [n for n in sorted(config.registries) if only is None or n in only]
+    providers: dict[str, Provider] = {}
+    try:
+        for name in names:
+            providers[name] = build_provider(config.registries[name], sandbox=sandbox)
+        yield providers
+    finally:
+        for provider in providers.values():
+            close = getattr(provider, "close", None)
+            if callable(close):
+                close()
+
+
+def is_tty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(callable(isatty) and isatty())
+
+
+def use_colour(stream: object) -> bool:
+    return is_tty(stream) and "NO_COLOR" not in os.environ
+
+
+_COLOURS: tuple[tuple[str, str, bool], ...] = (
+    ("-/+", typer.colors.MAGENTA, False),
+    ("+", typer.colors.GREEN, False),
+    ("-", typer.colors.RED, False),
+    ("~", typer.colors.YELLOW, False),
+    ("#", typer.colors.BRIGHT_BLACK, False),
+    ("apply needs", typer.colors.RED, True),
+    ("Warning:", typer.colors.YELLOW, True),
+    ("Plan:", typer.colors.WHITE, True),
+)
+
+
+def colourize(text: str) -> str:
+    """Colour a rendered text plan by line prefix (for terminals only)."""
+    out: list[str] = []
+    for line in text.splitlines(keepends=True):
+        stripped = line.lstrip()
+        for prefix, colour, bold in _COLOURS:
+            if stripped.startswith(prefix):
+                body = line.rstrip("\n")
+                line = typer.style(body, fg=colour, bold=bold) + line[len(body) :]
+                break
+        out.append(line)
+    return "".join(out)
+
+
+def echo_plan_text(text: str) -> None:
+    typer.echo(colourize(text) if use_colour(sys.stdout) else text, nl=False)
+
+
+def read_progress(registry: str, count: int) -> None:
+    typer.echo(f"{registry}: {count} repositories found, reading details...", err=True)
+
+
+@app.command()
+def plan(
+    config: ConfigOption = None,
+    registry: RegistryOption = None,
+    target: TargetOption = None,
+    fmt: Annotated[
+        PlanFormat, typer.Option("--format", "-f", help="How to show the plan.")
+    ] = PlanFormat.text,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Also save the JSON plan here (for `regform apply`)."),
+    ] = None,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (0 when none)."),
+    ] = False,
+    sandbox: SandboxOption = False,
+    lifecycle_preview: PreviewOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Show what apply would change. Never modifies a registry.
+
+    Exit codes: 0 success, 1 error, 2 changes present (with --detailed-exitcode).
+    """
+    from regform.workflow import make_plan
+
+    with cli_errors(verbose):
+        cfg = load(config)
+        with open_providers(cfg, sandbox=sandbox, only=registry) as providers:
+            result = make_plan(
+                cfg,
+                providers,
+                registries=registry,
+                targets=target,
+                lifecycle_preview=lifecycle_preview,
+                on_read=read_progress if is_tty(sys.stderr) else None,
+            )
+        if out is not None:
+            out.write_text(render(result, "json"))
+    if fmt is PlanFormat.text:
+        echo_plan_text(render(result, "text"))
+    else:
+        typer.echo(render(result, fmt.value), nl=False)
+    if out is not None:
+        typer.echo(f"Saved the plan to {out}; apply it with: regform apply {out}", err=True)
+    if detailed_exitcode and result.has_changes:
+        raise typer.Exit(2)
