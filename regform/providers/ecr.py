@@ -374,12 +374,14 @@ class EcrProvider:
             raise
         repo = repository_from_listing(created, self._resolve_actual_key) if created else None
         with self._lock:
-            self._listing.pop(change.name, None)
-            self._stale.discard(change.name)
             if repo is not None:
                 self._listing[change.name] = repo
+                self._stale.discard(change.name)
             elif change.action is Action.UPDATE:
-                self._stale.add(change.name)
+                self._stale.add(change.name)  # its ARN stays valid; listing fields may not
+            else:
+                self._listing.pop(change.name, None)
+                self._stale.discard(change.name)
         self._save_sandbox()
 
     def _save_sandbox(self) -> None:

@@ -427,3 +427,15 @@ def test_apply_through_the_factory(ecr_registry: Any, raw_ecr: Any) -> None:
     text = raw_ecr.get_lifecycle_policy(repositoryName="made")["lifecyclePolicyText"]
     assert json.loads(text) == LIFECYCLE
     assert provider.api_calls() == {"CreateRepository": 1, "PutLifecyclePolicy": 1}
+
+
+def test_tag_writes_reuse_the_arn_from_the_listing(moto_reset: str) -> None:
+    _seed(moto_reset, Repository(name="app"))
+    h = harness(moto_reset)
+    h.provider.list_repositories()
+    after = Repository(name="app", tags={"k": "v"}, managed=frozenset({m.TAGS}))
+
+    h.provider.apply(update(Repository(name="app"), after, field_change(m.TAGS, {}, {"k": "v"})))
+    h.provider.apply(update(after, Repository(name="app"), field_change(m.TAGS, {"k": "v"}, {})))
+
+    assert h.sent == ["DescribeRepositories", "TagResource", "UntagResource"]
