@@ -36,17 +36,44 @@ _SCALAR_TAGS = frozenset(
 _DROPPED = frozenset({"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"})
 
 
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+
+
+def _yaml12(loader: Any) -> None:
+    """YAML 1.2 booleans and no implicit timestamps, on a loader class."""
+    loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    loader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
+    """The pure-Python loader: its error messages are the ones reported."""
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+_yaml12(_Loader)
+_FastLoader: Any = None
+if yaml.__with_libyaml__:  # the same resolution on libyaml's parser, for speed
+
+    class _CLoader(yaml.CSafeLoader):
+        pass
+
+    _yaml12(_CLoader)
+    _FastLoader = _CLoader
+
+
+def _compose(text: str) -> tuple[Node | None, Any]:
+    """Compose with libyaml when present; a document it rejects is re-read by the pure-Python
+    parser so that error messages do not depend on how PyYAML was built."""
+    if _FastLoader is not None:
+        fast = _FastLoader(text)
+        try:
+            return fast.get_single_node(), fast
+        except yaml.YAMLError:
+            fast.dispose()
+    loader = _Loader(text)
+    return loader.get_single_node(), loader
 
 
 class _Abort(Exception):
@@ -60,6 +87,30 @@ def _mark(node: Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+def _expanded_size(node: Node, memo: dict[int, int], active: set[int], depth: int = 0) -> int:
+    """How many values ``node`` stands for once every alias is expanded (capped past the limit)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if key in active:
+        raise _Abort("recursive alias: a node contains itself", node)
+    if depth > MAX_DEPTH:
+        raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", node)
+    size = 1
+    if isinstance(node, SequenceNode | MappingNode):
+        active.add(key)
+        children = (
+            node.value if isinstance(node, SequenceNode) else [n for kv in node.value for n in kv]
+        )
+        for child in children:
+            size += _expanded_size(child, memo, active, depth + 1)
+            if size > MAX_NODES:
+                break
+        active.discard(key)
+    memo[key] = size
+    return size
+
+
 def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
     line = raw.count(b"\n", 0, offset) + 1
     return line, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
@@ -68,7 +119,7 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
 class _Converter:
     """Turns a composed node tree into plain data, recording marks and problems."""
 
-    def __init__(self, doc: SourceDoc, loader: _Loader, env: Mapping[str, str]) -> None:
+    def __init__(self, doc: SourceDoc, loader: Any, env: Mapping[str, str]) -> None:
         self.doc = doc
         self.loader = loader
         self.env = env
@@ -78,13 +129,15 @@ class _Converter:
         self.seen: set[int] = set()
         self.active: set[int] = set()
 
-    def convert(self, node: Node, path: DataPath) -> Any:
+    def convert(self, node: Node, path: DataPath, expanding: bool = False) -> Any:
+        """Plain data of ``node``; ``expanding`` is true below an alias already counted."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _Abort(f"the document expands to more than {MAX_NODES:,} values (alias bomb?)")
         if id(node) in self.active:
             raise _Abort("recursive alias: a node contains itself", node)
-        if id(node) in self.seen:
+        if id(node) in self.seen and not expanding:
+            expanding = True
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
                 raise _Abort(f"more than {MAX_ALIASES:,} alias expansions (alias bomb?)", node)
@@ -98,10 +151,12 @@ class _Converter:
         try:
             if isinstance(node, SequenceNode):
                 self._check_tag(node, "tag:yaml.org,2002:seq")
-                return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+                return [
+                    self.convert(item, (*path, i), expanding) for i, item in enumerate(node.value)
+                ]
             assert isinstance(node, MappingNode)
             self._check_tag(node, "tag:yaml.org,2002:map")
-            return self._mapping(node, path)
+            return self._mapping(node, path, expanding)
         finally:
             self.active.discard(id(node))
 
@@ -131,12 +186,12 @@ class _Converter:
         if not result.changed or node.style is not None or result.missing:
             return result.value
         # A plain scalar: the substituted text is typed like any plain scalar (30 -> int).
-        tag = self.loader.resolve(ScalarNode, result.value, (True, False))  # type: ignore[no-untyped-call]
+        tag = self.loader.resolve(ScalarNode, result.value, (True, False))
         if tag == _STR:
             return result.value
         return self.loader.construct_object(ScalarNode(tag, result.value))
 
-    def _mapping(self, node: MappingNode, path: DataPath) -> dict[str, Any]:
+    def _mapping(self, node: MappingNode, path: DataPath, expanding: bool) -> dict[str, Any]:
         out: dict[str, Any] = {}
         explicit: dict[str, Mark] = {}
         merged: list[Node] = []
@@ -171,13 +226,13 @@ class _Converter:
             if not isinstance(source, MappingNode):
                 self.issues.append(self._issue(source, "'<<' merges only mappings"))
                 continue
-            value = self.convert(source, path)
+            value = self.convert(source, path, expanding)
             for k, v in value.items():
                 result.setdefault(k, v)
         self.doc.values[path] = own_mark
         for key, value_node in out.items():
             self.doc.keys[(*path, key)] = explicit[key]
-            result[key] = self.convert(value_node, (*path, key))
+            result[key] = self.convert(value_node, (*path, key), expanding)
         return result
 
 
@@ -209,24 +264,26 @@ def parse_bytes(
         message = f"not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}"
         return None, [file_issue(display, message, line, col)]
     text = text.removeprefix("\ufeff")
-    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        node, loader = _compose(text)
     except yaml.reader.ReaderError as exc:
         line, col = _line_col(text.encode(), len(text[: exc.position].encode()))
-        message = f"character {exc.character!r} is not allowed in YAML"
+        message = f"character U+{int(exc.character):04X} is not allowed in YAML"
         return None, [file_issue(display, message, line, col)]
     except yaml.MarkedYAMLError as exc:
         return None, [_yaml_error(display, exc)]
     except RecursionError:
         return None, [file_issue(display, f"nesting deeper than {MAX_DEPTH} levels")]
     if node is None:
+        loader.dispose()
         return None, [
             file_issue(display, "the file is empty (expected a mapping with 'version: 1')")
         ]
     doc = SourceDoc(display, None)
     conv = _Converter(doc, loader, env)
     try:
+        if _expanded_size(node, {}, set()) > MAX_NODES:
+            raise _Abort(f"the document expands to more than {MAX_NODES:,} values (alias bomb?)")
         doc.data = conv.convert(node, ())
     except _Abort as abort:
         m = _mark(abort.node) if abort.node is not None else None
