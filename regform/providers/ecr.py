@@ -370,7 +370,7 @@ class EcrProvider:
         except BaseException:
             with self._lock:
                 self._stale.add(change.name)  # a partial write: read it again when needed
-            self._save_sandbox()
+            self._save_sandbox(change.name)
             raise
         repo = repository_from_listing(created, self._resolve_actual_key) if created else None
         with self._lock:
@@ -382,11 +382,11 @@ class EcrProvider:
             else:
                 self._listing.pop(change.name, None)
                 self._stale.discard(change.name)
-        self._save_sandbox()
+        self._save_sandbox(change.name)
 
-    def _save_sandbox(self) -> None:
+    def _save_sandbox(self, name: str) -> None:
         if self._sandbox is not None:
-            self._sandbox.save()
+            self._sandbox.save([name])
 
     def _arn_for(self, name: str) -> str:
         with self._lock:

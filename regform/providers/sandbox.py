@@ -28,7 +28,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -94,7 +94,14 @@ def _isolated_session(region: str, account_id: str) -> botocore.session.Session:
     }
     session = botocore.session.Session(session_vars=session_vars)
     use_credentials(session, Credentials(_FAKE_KEY, _FAKE_KEY))
-    session.register("before-send", _emulator())
+    emulator = _emulator()
+    lock = threading.Lock()  # the emulator's state is not safe for concurrent writers
+
+    def emulate(**kwargs: Any) -> Any:
+        with lock:
+            return emulator(**kwargs)
+
+    session.register("before-send", emulate)
 
     def route_to_account(**kwargs: Any) -> None:
         kwargs["request"].headers["x-moto-account-id"] = account_id
@@ -114,6 +121,8 @@ class Sandbox:
         self.session = _isolated_session(region, account_id)
         self._lock = threading.Lock()
         self._closed = False
+        #: the saved repositories by name, as last written (None: not yet dumped).
+        self._saved: dict[str, dict[str, Any]] | None = None
         self._ecr = cast(
             "ECRClient",
             self.session.create_client(
@@ -164,15 +173,28 @@ class Sandbox:
 
     # State -------------------------------------------------------------------------------
 
-    def save(self) -> None:
-        """Write the emulated state to the state file (atomically)."""
+    def save(self, names: Iterable[str] | None = None) -> None:
+        """Write the emulated state to the state file (atomically).
+
+        With ``names``, only those repositories are read again from the emulator (the rest are
+        as last saved), so saving after each write costs a few calls, not a full dump.
+        """
         with self._lock:
+            if names is None or self._saved is None:
+                self._saved = self._dump_all()
+            else:
+                for name in names:
+                    entry = self._dump_one(name)
+                    if entry is None:
+                        self._saved.pop(name, None)
+                    else:
+                        self._saved[name] = entry
             data = {
                 "format": STATE_FORMAT,
                 "registry": self.registry,
                 "region": self.region,
                 "account_id": self.account_id,
-                "repositories": self._dump_repositories(),
+                "repositories": [self._saved[n] for n in sorted(self._saved)],
             }
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(self.path.name + ".tmp")
@@ -180,37 +202,45 @@ class Sandbox:
             os.replace(tmp, self.path)
 
     def close(self) -> None:
-        """Save the state; the sandbox is not used afterwards."""
+        """Make sure the state is saved; the sandbox is not used afterwards.
+
+        Every write through the provider has already been saved, so only a sandbox that never
+        saved writes its (replayed) state here.
+        """
         if not self._closed:
-            self.save()
+            if self._saved is None or not self.path.exists():
+                self.save()
             self._closed = True
 
-    def _dump_repositories(self) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
+    def _dump_all(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
         for page in self._ecr.get_paginator("describe_repositories").paginate():
             for item in page["repositories"]:
-                name = item["repositoryName"]
-                entry: dict[str, Any] = {
-                    "name": name,
-                    "image_tag_mutability": item.get("imageTagMutability", "MUTABLE"),
-                    "image_tag_mutability_exclusions": [
-                        f["filter"] for f in item.get("imageTagMutabilityExclusionFilters", ())
-                    ],
-                    "scan_on_push": item.get("imageScanningConfiguration", {}).get(
-                        "scanOnPush", False
-                    ),
-                    "encryption": dict(item.get("encryptionConfiguration", {})),
-                    "tags": {
-                        t["Key"]: t["Value"]
-                        for t in self._ecr.list_tags_for_resource(
-                            resourceArn=item["repositoryArn"]
-                        ).get("tags", [])
-                    },
-                    "lifecycle_policy_text": self._text("get_lifecycle_policy", name),
-                    "repository_policy_text": self._text("get_repository_policy", name),
-                }
-                out.append(entry)
-        return sorted(out, key=lambda e: str(e["name"]))
+                out[item["repositoryName"]] = self._entry(item)
+        return out
+
+    def _dump_one(self, name: str) -> dict[str, Any] | None:
+        try:
+            found = self._ecr.describe_repositories(repositoryNames=[name])["repositories"]
+        except self._ecr.exceptions.RepositoryNotFoundException:
+            return None
+        return self._entry(found[0]) if found else None
+
+    def _entry(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        name = str(item["repositoryName"])
+        tags = self._ecr.list_tags_for_resource(resourceArn=item["repositoryArn"]).get("tags", [])
+        return {
+            "name": name,
+            "image_tag_mutability": item.get("imageTagMutability", "MUTABLE"),
+            "image_tag_mutability_exclusions": [
+                f["filter"] for f in item.get("imageTagMutabilityExclusionFilters", ())
+            ],
+            "scan_on_push": item.get("imageScanningConfiguration", {}).get("scanOnPush", False),
+            "encryption": dict(item.get("encryptionConfiguration", {})),
+            "tags": {t["Key"]: t["Value"] for t in tags},
+            "lifecycle_policy_text": self._text("get_lifecycle_policy", name),
+            "repository_policy_text": self._text("get_repository_policy", name),
+        }
 
     def _text(self, operation: str, name: str) -> str | None:
         ecr: Any = self._ecr
@@ -232,6 +262,7 @@ class Sandbox:
                 self._ecr.delete_repository(repositoryName=item["repositoryName"], force=True)
         for entry in saved:
             self._replay(entry)
+        self._saved = {str(e["name"]): dict(e) for e in saved}
 
     def _load(self) -> list[Mapping[str, Any]]:
         if not self.path.exists():
