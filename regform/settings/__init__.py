@@ -2,9 +2,9 @@
 repository creation templates, account settings): their shapes, comparison and validation.
 
 Pure: no I/O. Providers read and write them (:mod:`regform.providers.ecr_settings`); the config
-validates them with :func:`validate_setting`; the planner splits them into entries
-(:func:`setting_entries`), compares with :func:`setting_field_changes` and marks replacements with
-:func:`setting_requires_replace`.
+validates them with :func:`validate_setting`; the planner gets the changes of one declared kind
+from :func:`setting_changes` (built on :func:`setting_entries`, :func:`setting_field_changes` and
+:func:`setting_notes`).
 
 A change of a setting is a :class:`~regform.plan.Change` whose ``kind`` is the setting kind,
 ``name`` the entry name (``"registry"`` for singletons, the prefix for pull-through cache rules
@@ -21,6 +21,7 @@ written, so that statement ids survive). Actions:
   (ECR cannot reset them).
 """
 
+from regform.settings.changes import setting_changes
 from regform.settings.fields import (
     setting_field_changes,
     setting_notes,
@@ -67,6 +68,7 @@ __all__ = [
     "normalize_item",
     "normalize_setting",
     "parse_document",
+    "setting_changes",
     "setting_entries",
     "setting_field_changes",
     "setting_notes",

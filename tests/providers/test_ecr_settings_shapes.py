@@ -17,6 +17,7 @@ from regform.settings import (
     SCANNING,
     canonical_setting,
     normalize_setting,
+    setting_changes,
     setting_entries,
     setting_field_changes,
     setting_notes,
@@ -354,3 +355,43 @@ def test_account_settings_removal_changes_nothing_and_says_so() -> None:
 def test_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown setting kind"):
         setting_field_changes("signing", None, {})
+
+
+# Changes for the plan ----------------------------------------------------------------------
+
+
+def test_setting_changes_for_keyed_kinds() -> None:
+    quay = {"upstream_registry_url": "quay.io"}
+    desired = {"docker-hub": DOCKER, "k8s": {"upstream_registry_url": "registry.k8s.io"}}
+    actual = {
+        "docker-hub": {**DOCKER, "upstream_registry_url": "mirror.gcr.io"},
+        "k8s": {"upstream_registry_url": "registry.k8s.io", "upstream_registry": "k8s"},
+        "quay": quay,
+    }
+    kept = setting_changes("main", PULL_THROUGH_CACHE_RULES, desired, actual)
+    assert [(c.name, c.action) for c in kept] == [("docker-hub", Action.REPLACE)]
+    assert kept[0].address == "main:pull_through_cache_rules/docker-hub"
+    assert kept[0].after == setting_entries(PULL_THROUGH_CACHE_RULES, desired)["docker-hub"]
+    pruned = setting_changes("main", PULL_THROUGH_CACHE_RULES, desired, actual, prune=True)
+    assert [(c.name, c.action) for c in pruned][-1] == ("quay", Action.DELETE)
+    created = setting_changes("main", PULL_THROUGH_CACHE_RULES, {"quay": quay}, {})
+    assert [(c.name, c.action) for c in created] == [("quay", Action.CREATE)]
+
+
+def test_setting_changes_for_singletons() -> None:
+    assert setting_changes("main", REGISTRY_POLICY, REGISTRY_DOC_EQUIVALENT, REGISTRY_DOC) == []
+    (gone,) = setting_changes("main", REGISTRY_POLICY, None, REGISTRY_DOC)
+    assert (gone.name, gone.action, gone.after) == ("registry", Action.DELETE, None)
+    # a registry always has a scanning configuration: none read means the BASIC default
+    (scan,) = setting_changes("main", SCANNING, {"scan_type": "ENHANCED"}, None)
+    assert scan.action is Action.UPDATE and [f.path for f in scan.fields] == ["scan_type"]
+    assert scan.before == {"scan_type": "BASIC", "rules": []}
+
+
+def test_setting_changes_show_only_declared_account_settings() -> None:
+    read = {"BASIC_SCAN_TYPE_VERSION": "AWS_NATIVE", "REGISTRY_POLICY_SCOPE": "V1"}
+    (one,) = setting_changes("main", ACCOUNT_SETTINGS, {"REGISTRY_POLICY_SCOPE": "V2"}, read)
+    assert one.before == {"REGISTRY_POLICY_SCOPE": "V1"}
+    assert one.after == {"REGISTRY_POLICY_SCOPE": "V2"}
+    assert one.notes
+    assert setting_changes("main", ACCOUNT_SETTINGS, {"REGISTRY_POLICY_SCOPE": "V1"}, read) == []
