@@ -21,7 +21,7 @@ from regform.settings import (
     REPLICATION,
     SCANNING,
     normalize_setting,
-    setting_entries,
+    setting_changes,
     setting_field_changes,
     settings_equal,
 )
@@ -69,11 +69,10 @@ def read(ecr: Any, kind: str) -> Any:
 
 
 def converge(ecr: Any, kind: str, desired: Any) -> None:
-    """What the planner and applier do for a singleton: change the entry when it differs."""
-    have = setting_entries(kind, read(ecr, kind)).get("registry")
-    want = setting_entries(kind, desired).get("registry")
-    action = Action.DELETE if want is None else Action.CREATE if have is None else Action.UPDATE
-    apply_setting_change(ecr, change(kind, action, have, want))
+    """Plan the changes of one kind, apply them, and check that a second plan is empty."""
+    for planned in setting_changes("main", kind, desired, read(ecr, kind)):
+        apply_setting_change(ecr, planned)
+    assert setting_changes("main", kind, desired, read(ecr, kind)) == []
 
 
 def test_a_new_registry_reads_as_defaults_one_call_per_kind(ecr: Any) -> None:
