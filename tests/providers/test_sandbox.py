@@ -171,3 +171,29 @@ def test_missing_emulator_is_a_clear_error(
     monkeypatch.setitem(sys.modules, "moto.core.botocore_stubber", None)
     with pytest.raises(ProviderError, match=r"regform\[sandbox\]"):
         EcrProvider.from_config(_registry())
+
+
+def test_concurrent_writes_are_all_applied_and_saved(sandbox_dir: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = [f"svc-{i:02d}" for i in range(24)]
+    with EcrProvider.from_config(_registry()) as p, ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda n: p.apply(create(Repository(name=n, tags={"n": n}))), names))
+    _new_process()
+
+    found = EcrProvider.from_config(_registry()).read_details(
+        dict.fromkeys(names, frozenset({m.TAGS}))
+    )
+    assert {n: r.tags for n, r in found.items()} == {n: {"n": n} for n in names}
+
+
+def test_kms_without_a_key_stays_equal_to_the_managed_default(sandbox_dir: Path) -> None:
+    wanted = Repository(name="enc", encryption=Encryption("KMS"), managed=ALL)
+    with EcrProvider.from_config(_registry()) as p:
+        p.apply(create(p.normalize_desired(wanted)))
+    _new_process()
+
+    with EcrProvider.from_config(_registry()) as p:
+        actual = p.list_repositories()["enc"].encryption
+        assert p.normalize_desired(wanted).encryption == actual
+        assert actual.type == "KMS" and actual.kms_key is not None
