@@ -84,6 +84,23 @@ def _without(images: Mapping[str, Image], gone: Collection[str]) -> list[Image]:
     return out
 
 
+def _keep_referenced(present: Sequence[Image], chosen: dict[str, Any]) -> None:
+    """Drop from ``chosen`` every image an index that stays still references."""
+    digests = {i.digest for i in present}
+    parents: dict[str, set[str]] = {}
+    for img in present:
+        parents.setdefault(img.digest, set()).update(img.referenced_by)
+        for child in img.references:
+            parents.setdefault(child, set()).add(img.digest)
+    changed = True
+    while changed:
+        changed = False
+        for digest in list(chosen):
+            if any(p in digests and p not in chosen for p in parents.get(digest, ())):
+                del chosen[digest]
+                changed = True
+
+
 def _cascade(index: Image, images: Mapping[str, Image], gone: set[str]) -> list[Deletion]:
     """Untagged children left unreferenced once ``index`` (already in ``gone``) is deleted."""
     out: list[Deletion] = []
@@ -108,16 +125,19 @@ def select_deletions(
     while True:
         present = _without(by_digest, gone)
         result = evaluate(policy, present, now)
-        new: list[Deletion] = []
-        for verdict in result.expired:
-            img = verdict.image
-            if img.digest in gone or img.pushed_at == UNDATED or img.referenced_by:
-                continue
-            gone.add(img.digest)
-            original = by_digest[img.digest]
-            new.append(Deletion(original, f"rule {verdict.rule_priority}", verdict.rule_priority))
-        if not new:
+        chosen = {
+            v.image.digest: v
+            for v in result.expired
+            if v.image.digest not in gone and v.image.pushed_at != UNDATED
+        }
+        _keep_referenced(present, chosen)
+        if not chosen:
             break
+        new = [
+            Deletion(by_digest[d], f"rule {v.rule_priority}", v.rule_priority)
+            for d, v in chosen.items()
+        ]
+        gone.update(chosen)
         for d in list(new):
             if d.image.references:
                 new.extend(_cascade(d.image, by_digest, gone))

@@ -5,24 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from dist_images import Pusher
-from dist_server import RegistryServer, run_registry
+from dist_server import RegistryServer, provider_for, run_registry
 
-from regform.model import RegistryConfig
 from regform.providers.distribution import DistributionProvider
-
-def registry_config(url: str, name: str = "local", **connection: Any) -> RegistryConfig:
-    conn = {"url": url, **connection}
-    if url.startswith("http://"):
-        conn.setdefault("allow_http", True)
-    return RegistryConfig(name=name, provider="distribution", connection=conn)
-
-
-def provider_for(url: str, **connection: Any) -> DistributionProvider:
-    return DistributionProvider.from_config(registry_config(url, **connection))
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,9 @@ import pytest
 import requests
 import yaml
 
+from regform.model import RegistryConfig
+from regform.providers.distribution import DistributionProvider
+
 #: Debian packages the tests need (``apt-get install -y docker-registry skopeo``).
 REGISTRY_PACKAGE = "docker-registry"
 SKOPEO_PACKAGE = "skopeo"
@@ -125,3 +128,14 @@ def _wait_ready(proc: subprocess.Popen[bytes], url: str, ca: Path | None, log: P
             pass
         time.sleep(0.05)
     pytest.fail(f"docker-registry did not answer at {url}: {log.read_text(errors='replace')}")
+
+
+def provider_config(url: str, name: str = "local", **connection: Any) -> RegistryConfig:
+    conn = {"url": url, **connection}
+    if url.startswith("http://"):
+        conn.setdefault("allow_http", True)
+    return RegistryConfig(name=name, provider="distribution", connection=conn)
+
+
+def provider_for(url: str, **connection: Any) -> DistributionProvider:
+    return DistributionProvider.from_config(provider_config(url, **connection))

@@ -93,7 +93,10 @@ def test_creation_time_falls_back_to_the_annotation_then_to_undated(
     pusher: Pusher, provider: DistributionProvider, repo: str
 ) -> None:
     annotated = pusher.image(
-        repo, "annotated", None, annotations={"org.opencontainers.image.created": "2025-05-05T05:05:05Z"}
+        repo,
+        "annotated",
+        None,
+        annotations={"org.opencontainers.image.created": "2025-05-05T05:05:05Z"},
     )
     undated = pusher.image(repo, "undated", None)
     epoch = pusher.image(repo, "epoch", "1970-01-01T00:00:00Z")
