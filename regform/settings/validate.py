@@ -83,7 +83,8 @@ def _registry_policy(value: Any, scope: str | None) -> list[Issue]:
         if "Action" not in st and "NotAction" not in st:
             issues.append((path, "needs an Action"))
         for action in _actions(st):
-            if not isinstance(action, str) or not action.lower().startswith("ecr:"):
+            ecr_action = isinstance(action, str) and action.lower().startswith("ecr:")
+            if not ecr_action and action != "*":
                 issues.append((join(path, "Action"), f"{action!r} is not an ECR action (ecr:...)"))
             elif scope == "V1" and action.lower() not in allowed_v1:
                 issues.append(

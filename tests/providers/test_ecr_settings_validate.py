@@ -150,6 +150,11 @@ def test_registry_policy_v1_scope_allows_only_three_actions() -> None:
     assert validate_setting(REGISTRY_POLICY, doc) == []
     assert "ecr:BatchGetImage" in messages(REGISTRY_POLICY, doc, registry_policy_scope="V1")
     assert issue_paths(REGISTRY_POLICY, doc, registry_policy_scope="V1") == ["Statement[0].Action"]
+    every = {"Statement": [statement(Action="*")]}
+    assert validate_setting(REGISTRY_POLICY, every) == []
+    assert issue_paths(REGISTRY_POLICY, every, registry_policy_scope="V1") == [
+        "Statement[0].Action"
+    ]
 
 
 def test_registry_policy_length_limit() -> None:
