@@ -149,9 +149,11 @@ def _read_replication(ecr: ECRClient, count: Count) -> Any:
 
 def _read_pull_through(ecr: ECRClient, count: Count) -> Any:
     rules = _pages(
-        count, "DescribePullThroughCacheRules", ecr.describe_pull_through_cache_rules,
+        count,
+        "DescribePullThroughCacheRules",
+        ecr.describe_pull_through_cache_rules,
         "pullThroughCacheRules",
-    )  # fmt: skip
+    )
     return {str(r["ecrRepositoryPrefix"]): pull_through_from_api(r) for r in rules}
 
 
@@ -222,9 +224,12 @@ def _removing(change: Change) -> bool:
 def _apply_registry_policy(ecr: ECRClient, change: Change, count: Count) -> None:
     if _removing(change):
         _call(
-            count, "DeleteRegistryPolicy", REGISTRY, ecr.delete_registry_policy,
+            count,
+            "DeleteRegistryPolicy",
+            REGISTRY,
+            ecr.delete_registry_policy,
             absent="RegistryPolicyNotFoundException",
-        )  # fmt: skip
+        )
         return
     doc = canonical_setting(REGISTRY_POLICY, change.after)
     _call(
@@ -235,31 +240,44 @@ def _apply_registry_policy(ecr: ECRClient, change: Change, count: Count) -> None
 def _apply_scanning(ecr: ECRClient, change: Change, count: Count) -> None:
     value = canonical_setting(SCANNING, None if _removing(change) else change.after)
     _call(
-        count, "PutRegistryScanningConfiguration", REGISTRY,
-        ecr.put_registry_scanning_configuration, **scanning_params(value),
-    )  # fmt: skip
+        count,
+        "PutRegistryScanningConfiguration",
+        REGISTRY,
+        ecr.put_registry_scanning_configuration,
+        **scanning_params(value),
+    )
 
 
 def _apply_replication(ecr: ECRClient, change: Change, count: Count) -> None:
     value = canonical_setting(REPLICATION, None if _removing(change) else change.after)
     _call(
-        count, "PutReplicationConfiguration", REGISTRY, ecr.put_replication_configuration,
+        count,
+        "PutReplicationConfiguration",
+        REGISTRY,
+        ecr.put_replication_configuration,
         **replication_params(value),
-    )  # fmt: skip
+    )
 
 
 def _delete_pull_through(ecr: ECRClient, prefix: str, count: Count) -> None:
     _call(
-        count, "DeletePullThroughCacheRule", prefix, ecr.delete_pull_through_cache_rule,
-        absent="PullThroughCacheRuleNotFoundException", ecrRepositoryPrefix=prefix,
-    )  # fmt: skip
+        count,
+        "DeletePullThroughCacheRule",
+        prefix,
+        ecr.delete_pull_through_cache_rule,
+        absent="PullThroughCacheRuleNotFoundException",
+        ecrRepositoryPrefix=prefix,
+    )
 
 
 def _create_pull_through(ecr: ECRClient, prefix: str, item: Any, count: Count) -> None:
     _call(
-        count, "CreatePullThroughCacheRule", prefix, ecr.create_pull_through_cache_rule,
+        count,
+        "CreatePullThroughCacheRule",
+        prefix,
+        ecr.create_pull_through_cache_rule,
         **pull_through_create_params(prefix, item),
-    )  # fmt: skip
+    )
 
 
 def _apply_pull_through(ecr: ECRClient, change: Change, count: Count) -> None:
@@ -284,34 +302,45 @@ def _apply_pull_through(ecr: ECRClient, change: Change, count: Count) -> None:
         params = pull_through_update_params(prefix, after)
         if params is not None:
             _call(
-                count, "UpdatePullThroughCacheRule", prefix, ecr.update_pull_through_cache_rule,
+                count,
+                "UpdatePullThroughCacheRule",
+                prefix,
+                ecr.update_pull_through_cache_rule,
                 **params,
-            )  # fmt: skip
+            )
 
 
 def _apply_template(ecr: ECRClient, change: Change, count: Count) -> None:
     prefix = change.name
     if change.action in (Action.DELETE, Action.REPLACE) or change.after is None:
         _call(
-            count, "DeleteRepositoryCreationTemplate", prefix,
-            ecr.delete_repository_creation_template, absent="TemplateNotFoundException",
+            count,
+            "DeleteRepositoryCreationTemplate",
+            prefix,
+            ecr.delete_repository_creation_template,
+            absent="TemplateNotFoundException",
             prefix=prefix,
-        )  # fmt: skip
+        )
         if _removing(change):
             return
     after = canonical_item(CREATION_TEMPLATES, change.after)
     if change.action is Action.UPDATE:
         before = canonical_item(CREATION_TEMPLATES, change.before) if change.before else None
         _call(
-            count, "UpdateRepositoryCreationTemplate", prefix,
+            count,
+            "UpdateRepositoryCreationTemplate",
+            prefix,
             ecr.update_repository_creation_template,
             **template_params(prefix, after, update=True, before=before),
-        )  # fmt: skip
+        )
     else:
         _call(
-            count, "CreateRepositoryCreationTemplate", prefix,
-            ecr.create_repository_creation_template, **template_params(prefix, after),
-        )  # fmt: skip
+            count,
+            "CreateRepositoryCreationTemplate",
+            prefix,
+            ecr.create_repository_creation_template,
+            **template_params(prefix, after),
+        )
 
 
 def _apply_account_settings(ecr: ECRClient, change: Change, count: Count) -> None:
