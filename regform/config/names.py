@@ -71,11 +71,8 @@ def _range(match: re.Match[str]) -> list[str]:
     count = abs(hi - lo) // step + 1
     if count > MAX_EXPANSION:
         raise BraceError(f"the range {{{match.group(0)}}} has more than {MAX_EXPANSION:,} values")
-    width = (
-        max(len(a), len(b))
-        if (a.lstrip("-").startswith("0") or b.lstrip("-").startswith("0"))
-        else 0
-    )
+    padded = any(len(x.lstrip("-")) > 1 and x.lstrip("-").startswith("0") for x in (a, b))
+    width = max(len(a), len(b)) if padded else 0
     values = range(lo, hi + 1, step) if lo <= hi else range(lo, hi - 1, -step)
     return [str(v).zfill(width) for v in values]
 

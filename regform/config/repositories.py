@@ -7,6 +7,7 @@ names (``name``, or ``names`` brace-expanded, plus ``<name><cache_suffix>`` with
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,13 +62,18 @@ def name_problem(provider: str, name: str) -> str | None:
     return None
 
 
+def _defined(names: Iterable[str]) -> str:
+    listed = ", ".join(sorted(names))
+    return f" (defined: {listed})" if listed else " (none are defined)"
+
+
 def _check_reference(
     item: Item, key: str, defined: dict[str, Item], label: str, complete: bool
 ) -> list[ConfigIssue]:
     ref = item.get(key)
     if not isinstance(ref, str) or ref == NONE or ref in defined or not complete:
         return []
-    hint = did_you_mean(ref, defined) or f" (defined: {', '.join(sorted(defined)) or 'none'})"
+    hint = did_you_mean(ref, defined) or _defined(defined)
     return [item.issue((key,), f"unknown {label} '{ref}'{hint}")]
 
 
@@ -79,9 +85,7 @@ def check_settings(item: Item, merged: Merged) -> list[ConfigIssue]:
     if "registry" in item.value and merged.complete:
         ref = item.get("registry")
         if isinstance(ref, str) and ref not in merged.registries:
-            hint = did_you_mean(ref, merged.registries) or (
-                f" (defined: {', '.join(sorted(merged.registries)) or 'none'})"
-            )
+            hint = did_you_mean(ref, merged.registries) or _defined(merged.registries)
             issues.append(item.issue(("registry",), f"unknown registry '{ref}'{hint}"))
     issues += _check_reference(
         item, "lifecycle", merged.lifecycle_policies, "lifecycle policy", merged.complete

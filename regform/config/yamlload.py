@@ -183,7 +183,8 @@ class _Converter:
                     path, f"environment variable {name} is not set (use ${{{name}:-default}})"
                 )
             )
-        if not result.changed or node.style is not None or result.missing:
+        plain = not node.style  # None from PyYAML's parser, "" from libyaml's
+        if not result.changed or not plain or result.missing:
             return result.value
         # A plain scalar: the substituted text is typed like any plain scalar (30 -> int).
         tag = self.loader.resolve(ScalarNode, result.value, (True, False))
