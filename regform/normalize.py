@@ -262,10 +262,3 @@ def field_equal(name: str, desired: Any, actual: Any, *, ignore_tags: Collection
     d = normalize_field(name, desired, ignore_tags=ignore_tags)
     a = normalize_field(name, actual, ignore_tags=ignore_tags)
     return canonical_json(d) == canonical_json(a)
-
-
-def normalize_setting(kind: str, value: Any) -> Any:
-    """Canonical form of a registry-level setting (policies as IAM documents, the rest as JSON)."""
-    if kind.endswith("_policy") and isinstance(value, Mapping):
-        return normalize_iam_policy(value)
-    return json.loads(canonical_json(value)) if value is not None else None

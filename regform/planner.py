@@ -25,13 +25,7 @@ from typing import Any
 from regform import model as m
 from regform.docdiff import diff_documents, fmt_value
 from regform.model import RegistryConfig, RegistryState, Repository
-from regform.normalize import (
-    checksum,
-    display_form,
-    field_equal,
-    normalize_field,
-    normalize_setting,
-)
+from regform.normalize import checksum, display_form, field_equal, normalize_field
 from regform.plan import (
     ACTION_ORDER,
     REPOSITORY,
@@ -43,6 +37,7 @@ from regform.plan import (
     Unmanaged,
 )
 from regform.providers.base import Capabilities
+from regform.settings import SETTING_KINDS, normalize_setting, setting_changes
 
 REPLACE_NOTE = "replacing deletes every image in the repository"
 DOCUMENT_FIELDS = frozenset({m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
@@ -281,27 +276,25 @@ def _unmanaged_reason(actual: Repository, reg: RegistryConfig, caps: Capabilitie
 def _settings_changes(
     reg: RegistryConfig, actual: RegistryState, caps: Capabilities
 ) -> list[Change]:
+    """Changes of the declared registry-level settings (see :mod:`regform.settings`)."""
     changes: list[Change] = []
     for kind in sorted(reg.settings):
-        if kind not in caps.settings:
-            continue
-        want, have = reg.settings[kind], actual.settings.get(kind)
-        if normalize_setting(kind, want) == normalize_setting(kind, have):
-            continue
-        diff = diff_documents(display_form(kind, have), display_form(kind, want))
-        field = FieldChange(path=kind, before=have, after=want, diff=diff)
-        changes.append(
-            Change(
-                reg.name,
-                kind,
-                kind,
-                Action.UPDATE,
-                fields=(field,),
-                before={"value": have},
-                after={"value": want},
+        if kind in caps.settings:
+            changes.extend(
+                setting_changes(
+                    reg.name, kind, reg.settings[kind], actual.settings.get(kind), prune=reg.prune
+                )
             )
-        )
     return changes
+
+
+def _destroy_message(change: Change) -> str:
+    if change.kind != REPOSITORY:
+        verb = "deleted" if change.action is Action.DELETE else "replaced (deleted, then created)"
+        return f"{change.address} will be {verb}"
+    if change.action is Action.DELETE:
+        return f"{change.address} will be deleted"
+    return f"{change.address} must be replaced (deletes every image in it)"
 
 
 def _threshold_guard(reg: RegistryConfig, changes: Sequence[Change], owned: int) -> Guard | None:
@@ -375,13 +368,7 @@ def plan_registry(
 
     changes.extend(_settings_changes(reg, actual, caps))
     guards = [
-        Guard(
-            reg.name,
-            "--allow-destroy",
-            f"{c.address} will be deleted"
-            if c.action is Action.DELETE
-            else f"{c.address} must be replaced (deletes every image in it)",
-        )
+        Guard(reg.name, "--allow-destroy", _destroy_message(c))
         for c in sort_changes(changes)
         if c.destructive
     ]
@@ -408,6 +395,10 @@ def sort_changes(changes: Iterable[Change]) -> list[Change]:
 # Checksums ----------------------------------------------------------------------------------
 
 
+def _comparable_setting(kind: str, value: Any) -> Any:
+    return normalize_setting(kind, value) if kind in SETTING_KINDS else value
+
+
 def state_checksum(
     actual: RegistryState,
     reg: RegistryConfig,
@@ -427,7 +418,7 @@ def state_checksum(
         repos[name] = {
             f: normalize_field(f, repo.value(f), ignore_tags=ignore) for f in sorted(repo.loaded)
         }
-    settings = {k: normalize_setting(k, v) for k, v in actual.settings.items()}
+    settings = {k: _comparable_setting(k, v) for k, v in actual.settings.items()}
     return checksum({"repositories": repos, "settings": settings})
 
 

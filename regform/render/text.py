@@ -21,6 +21,7 @@ from typing import Any
 
 from regform.docdiff import fmt_value
 from regform.plan import REPOSITORY, Action, Change, FieldChange, LifecyclePreview, Plan
+from regform.settings import SINGLETON_NAME
 
 SYMBOLS: Mapping[Action, str] = {
     Action.CREATE: "+",
@@ -101,8 +102,12 @@ def change_body(change: Change) -> list[str]:
 
 
 def change_title(change: Change) -> str:
-    name = change.name if change.kind == REPOSITORY else f"{change.kind} (registry setting)"
-    return name
+    """A repository's name; a setting's kind (and entry: ``pull_through_cache_rules/x``)."""
+    if change.kind == REPOSITORY:
+        return change.name
+    if change.name == SINGLETON_NAME:
+        return change.kind
+    return f"{change.kind}/{change.name}"
 
 
 def summary_line(plan: Plan) -> str:

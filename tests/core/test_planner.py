@@ -279,31 +279,46 @@ def test_targets_limit_changes_and_unmanaged() -> None:
     assert [u.name for u in result.unmanaged] == ["team-a/legacy"]
 
 
-def test_registry_settings_change_with_a_document_diff() -> None:
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "Rep",
-                "Effect": "Allow",
-                "Principal": {"AWS": "111111111111"},
-                "Action": "ecr:ReplicateImage",
-                "Resource": "*",
-            }
-        ],
+REGISTRY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Rep",
+            "Effect": "Allow",
+            "Principal": {"AWS": "111111111111"},
+            "Action": "ecr:ReplicateImage",
+            "Resource": "*",
+        }
+    ],
+}
+
+
+def test_registry_settings_are_planned_semantically_and_deletes_are_guarded() -> None:
+    reg = registry("prod", settings={"registry_policy": REGISTRY_POLICY})
+    created = plan_registry(reg, state(settings={"registry_policy": None}), ECR)
+    change = only(created.changes)
+    assert (change.kind, change.name, change.action) == (
+        "registry_policy",
+        "registry",
+        Action.CREATE,
+    )
+    assert created.guards == ()
+    statement = {
+        **REGISTRY_POLICY["Statement"][0],
+        "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
     }
-    reg = registry("prod", settings={"registry_policy": policy})
-    result = plan_registry(reg, state(settings={"registry_policy": None}), ECR)
-    change = only(result.changes)
-    assert (change.kind, change.action) == ("registry_policy", Action.UPDATE)
-    assert change.fields[0].diff[0].startswith("+ Statement[Sid=Rep]: ")
-    same = {
-        **policy,
-        "Statement": [
-            {**policy["Statement"][0], "Principal": {"AWS": "arn:aws:iam::111111111111:root"}}
-        ],
-    }
+    same = {**REGISTRY_POLICY, "Statement": [statement]}
     assert plan_registry(reg, state(settings={"registry_policy": same}), ECR).changes == ()
+
+    removed = plan_registry(
+        registry("prod", settings={"registry_policy": None}),
+        state(settings={"registry_policy": REGISTRY_POLICY}),
+        ECR,
+    )
+    assert only(removed.changes).action is Action.DELETE
+    assert [(g.flag, g.message) for g in removed.guards] == [
+        ("--allow-destroy", "prod:registry_policy/registry will be deleted")
+    ]
 
 
 def test_state_checksum_follows_meaning_and_ignores_repositories_outside_scope() -> None:
