@@ -89,6 +89,8 @@ class RegistryClient:
         self.credentials = credentials
         self.allow_http = allow_http
         self.timeout = timeout
+        #: passed with every request: requests lets REQUESTS_CA_BUNDLE override Session.verify.
+        self.verify = verify
         self.session = requests.Session()
         self.session.verify = verify
         self.session.headers["User-Agent"] = f"regform/{__version__}"
@@ -212,6 +214,7 @@ class RegistryClient:
                 params=params,
                 stream=stream,
                 timeout=self.timeout,
+                verify=self.verify,
                 allow_redirects=True,
             )
         except requests.exceptions.SSLError as exc:
@@ -322,10 +325,12 @@ class RegistryClient:
             if self.credentials is not None:
                 params["account"] = self.credentials.username
                 headers["Authorization"] = basic_header(self.credentials)
-            self._count("token")
+            self._count("GetToken")
             log.debug("token request for scope %s", scope)
             try:
-                resp = self.session.get(realm, params=params, headers=headers, timeout=self.timeout)
+                resp = self.session.get(
+                    realm, params=params, headers=headers, timeout=self.timeout, verify=self.verify
+                )
             except requests.exceptions.RequestException as exc:
                 raise ProviderError(
                     f"registry {self.registry}: token service {realm} failed: {exc}"

@@ -119,6 +119,7 @@ class Pusher:
     ) -> None:
         self.base = url.rstrip("/") + "/v2/"
         self.session = requests.Session()
+        self.session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
         self.session.verify = verify
         if basic:
             self.session.auth = basic
