@@ -24,6 +24,7 @@ from regform.config.entries import check_entries
 from regform.config.merge import merge
 from regform.config.names import expand_braces, in_scope
 from regform.config.schema import check_schema, config_schema, schema_text
+from regform.config.settings import check_settings
 from regform.config.source import DataPath, SourceDoc, file_issue
 from regform.config.yamlload import read_file
 from regform.errors import ConfigError, ConfigIssue
@@ -100,12 +101,13 @@ def check_config(paths: Paths, env: Mapping[str, str] | None = None) -> ConfigCh
     check_registries(merged, issues)
     lifecycles = check_lifecycle_policies(merged, issues)
     policies = check_repository_policies(merged, issues)
+    settings = check_settings(merged, lifecycles, policies, issues)
     resolved = check_entries(merged, issues)
     order = {display: i for i, (_p, display) in enumerate(files)}
     issues.sort(key=lambda i: (order.get(i.file or "", -1), i.line or 0, i.column or 0))
     if issues:
         return ConfigCheck(issues, None)
-    return ConfigCheck([], build_config(merged, resolved, lifecycles, policies))
+    return ConfigCheck([], build_config(merged, resolved, lifecycles, policies, settings))
 
 
 def validate_paths(paths: Paths, env: Mapping[str, str] | None = None) -> list[ConfigIssue]:

@@ -56,11 +56,21 @@ def _repository(
     )
 
 
+def _setting_locations(item: Item, kinds: Mapping[str, Any]) -> dict[str, m.Location]:
+    out: dict[str, m.Location] = {}
+    for kind in sorted(kinds):
+        mark = item.doc.mark((*item.path, "settings", kind), key=True)
+        line, column = (mark.line, mark.column) if mark else (None, None)
+        out[f"settings.{kind}"] = m.Location(item.doc.file, line, column)
+    return out
+
+
 def build_config(
     merged: Merged,
     resolved: list[Resolved],
     lifecycles: Mapping[str, JsonDict],
     policies: Mapping[str, JsonDict],
+    registry_settings: Mapping[str, JsonDict],
 ) -> m.Config:
     repos: dict[str, dict[str, m.Repository]] = {name: {} for name in merged.registries}
     locations: dict[str, dict[str, m.Location]] = {name: {} for name in merged.registries}
@@ -93,7 +103,11 @@ def build_config(
                 min_repositories=int(safety.get("min_repositories", 10)),
             ),
             repositories={k: repos[name][k] for k in sorted(repos[name])},
-            locations={k: locations[name][k] for k in sorted(locations[name])},
+            settings=dict(registry_settings.get(name, {})),
+            locations={
+                **{k: locations[name][k] for k in sorted(locations[name])},
+                **_setting_locations(merged.registries[name], registry_settings.get(name, {})),
+            },
             cache_suffix=reg.get("cache_suffix", "/cache"),
             force_delete=bool(reg.get("force_delete", False)),
         )

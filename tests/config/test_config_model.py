@@ -445,3 +445,32 @@ def test_load_config_raises_every_issue_at_once(tmp_path: Path) -> None:
 def test_single_registry_needs_no_registry_key(tmp_path: Path) -> None:
     cfg = _load(tmp_path, BASE + "    repositories:\n      - name: team-a/api\n")
     assert list(cfg.registries["prod"].repositories) == ["team-a/api"]
+
+
+def test_registry_settings(tmp_path: Path) -> None:
+    cfg = _load(
+        tmp_path,
+        """
+    version: 1
+    registries:
+      prod:
+        provider: ecr
+        region: us-east-1
+        settings:
+          registry_policy: none
+          account_settings: {BASIC_SCAN_TYPE_VERSION: AWS_NATIVE}
+          creation_templates:
+            ROOT: {applied_for: [CREATE_ON_PUSH], lifecycle: short, image_tag_mutability: IMMUTABLE}
+    lifecycle_policies:
+      short: [{untagged: true, older_than_days: 1}]
+    """,
+    )
+    reg = cfg.registries["prod"]
+    assert reg.settings["registry_policy"] is None
+    assert reg.settings["account_settings"] == {"BASIC_SCAN_TYPE_VERSION": "AWS_NATIVE"}
+    root = reg.settings["creation_templates"]["ROOT"]
+    assert root["image_tag_mutability"] == "IMMUTABLE"
+    assert root["lifecycle_policy"]["rules"][0]["selection"]["tagStatus"] == "untagged"
+    assert reg.locations["settings.creation_templates"] == m.Location(
+        str(tmp_path / "regform.yaml"), 9, 7
+    )
