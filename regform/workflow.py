@@ -16,6 +16,8 @@ a registry changed since it was made.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +37,8 @@ __all__ = ["ApplyResult", "apply_plan", "check_saved_plan", "config_checksum", "
 ReadProgress = Callable[[str, int], None]
 #: images named in a lifecycle preview inside a plan.
 PREVIEW_SAMPLE = 10
+#: registries read at the same time.
+REGISTRY_WORKERS = 4
 
 
 def config_checksum(config: Config) -> str:
@@ -98,6 +102,28 @@ def _read(
     return desired, read_registry(reg, provider, desired=desired, targets=targets)
 
 
+def _read_all(
+    config: Config,
+    providers: Mapping[str, Provider],
+    names: Sequence[str],
+    targets: Sequence[str] | None,
+    on_read: ReadProgress | None = None,
+) -> dict[str, tuple[dict[str, Repository], RegistryState]]:
+    """Read several registries at the same time (each provider bounds its own calls)."""
+
+    def one(name: str) -> tuple[dict[str, Repository], RegistryState]:
+        result = _read(config.registries[name], _provider(providers, name), targets)
+        if on_read is not None:
+            on_read(name, len(result[1].repositories))
+        return result
+
+    if len(names) <= 1:
+        return {n: one(n) for n in names}
+    workers = min(REGISTRY_WORKERS, len(names))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regform-read") as pool:
+        return dict(zip(names, pool.map(one, names), strict=True))
+
+
 def _sample(verdicts: Sequence[Any]) -> tuple[dict[str, Any], ...]:
     return tuple(
         {
@@ -139,8 +165,6 @@ def _with_previews(rp: RegistryPlan, provider: Provider, now: datetime) -> Regis
             warnings.append(f"{change.address}: lifecycle preview unavailable: {exc}")
             preview = None
         if preview is not None:
-            from dataclasses import replace
-
             change = replace(change, preview=preview)
         changes.append(change)
     return RegistryPlan(tuple(changes), rp.unmanaged, rp.guards, tuple(warnings))
@@ -166,12 +190,11 @@ def make_plan(
     now = now or datetime.now(UTC)
     plans: dict[str, RegistryPlan] = {}
     checksums: dict[str, str] = {}
+    read = _read_all(config, providers, names, targets, on_read)
     for name in names:
         reg = config.registries[name]
-        provider = _provider(providers, name)
-        desired, state = _read(reg, provider, targets)
-        if on_read is not None:
-            on_read(name, len(state.repositories))
+        provider = providers[name]
+        desired, state = read[name]
         rp = plan_registry(reg, state, provider.capabilities, desired=desired, targets=targets)
         if lifecycle_preview:
             rp = _with_previews(rp, provider, now)
@@ -201,14 +224,19 @@ def check_saved_plan(plan: Plan, config: Config, providers: Mapping[str, Provide
             "saved plan is stale: the configuration changed since the plan was made; run plan again"
         )
     targets = plan.targets or None
-    changed: list[str] = []
-    for name in sorted(plan.state_checksums):
-        reg = config.registries.get(name)
-        if reg is None:
-            raise StalePlanError(f"saved plan is stale: registry {name} is no longer declared")
-        _, state = _read(reg, _provider(providers, name), targets)
-        if state_checksum(state, reg, targets=targets) != plan.state_checksums[name]:
-            changed.append(name)
+    names = sorted(plan.state_checksums)
+    gone = [n for n in names if n not in config.registries]
+    if gone:
+        raise StalePlanError(
+            f"saved plan is stale: registry {', '.join(gone)} is no longer declared"
+        )
+    read = _read_all(config, providers, names, targets)
+    changed = [
+        name
+        for name in names
+        if state_checksum(read[name][1], config.registries[name], targets=targets)
+        != plan.state_checksums[name]
+    ]
     if changed:
         which = ", ".join(changed)
         raise StalePlanError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from e2e import (
     aws_cli,
@@ -15,6 +16,7 @@ from e2e import (
     record_writes,
 )
 
+from regform.config import load_config
 from regform.errors import IdentityError, StalePlanError, UnsafePlanError
 from regform.plan import Action, Plan
 from regform.workflow import apply_plan, check_saved_plan, make_plan
@@ -336,3 +338,32 @@ def test_lifecycle_preview_counts_what_a_changed_policy_would_expire(
     assert preview is not None
     assert (preview.total, preview.expire, preview.keep) == (5, 3, 2)
     assert len(preview.sample) == 3
+
+
+def test_two_registries_are_planned_together_and_staleness_names_the_one_that_changed(
+    moto_reset: str, tmp_path: Path
+) -> None:
+    (tmp_path / "regform.yaml").write_text(
+        "version: 1\n"
+        "registries:\n"
+        f"  prod: {{provider: ecr, region: us-east-1, endpoint_url: '{moto_reset}'}}\n"
+        f"  dr: {{provider: ecr, region: us-west-2, endpoint_url: '{moto_reset}'}}\n"
+        "repositories:\n"
+        "  - {name: app, registry: prod, scan_on_push: true}\n"
+        "  - {name: app, registry: dr, image_tag_mutability: IMMUTABLE}\n"
+    )
+    config = load_config([tmp_path / "regform.yaml"])
+    with ecr_providers(config) as (providers, _):
+        plan = make_plan(config, providers)
+        assert [c.address for c in plan.changes] == ["dr/app", "prod/app"]
+        assert apply_plan(plan, providers).ok
+        only_dr = make_plan(config, providers, registries=["dr"])
+        assert set(only_dr.registries) == {"dr"} and only_dr.changes == ()
+        saved = make_plan(config, providers)
+
+    west = boto3.client("ecr", region_name="us-west-2", endpoint_url=moto_reset)
+    west.create_repository(repositoryName="app-2")  # inside dr's scope ("*")
+    with ecr_providers(config) as (providers, _), pytest.raises(StalePlanError) as err:
+        check_saved_plan(saved, config, providers)
+    assert "registry dr changed" in str(err.value)
+    assert "prod" not in str(err.value)
