@@ -54,6 +54,13 @@ def check_registries(merged: Merged, issues: list[ConfigIssue]) -> None:
             )
         if provider == "distribution":
             _check_distribution(item, issues)
+            if item.get("ownership") == "tag":
+                issues.append(
+                    item.issue(
+                        ("ownership",),
+                        "ownership: tag needs repository tags, which provider distribution lacks",
+                    )
+                )
 
 
 def _check_provider_keys(name: str, item: Item, provider: str, issues: list[ConfigIssue]) -> None:
