@@ -11,22 +11,22 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from regform import model as m
 from regform.errors import IdentityError, ProviderError
-from regform.model import Encryption, RegistryConfig, Repository
+from regform.model import RegistryConfig, Repository
 from regform.plan import REPOSITORY, Action, Change
 from regform.providers import CAPABILITIES
 from regform.providers.base import Capabilities, Image
 from regform.providers.ecr_apply import RepositoryWriter
 from regform.providers.ecr_calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
+from regform.providers.ecr_kms import KmsKeys
 from regform.providers.ecr_mapping import (
-    DEFAULT_ENCRYPTION,
-    MANAGED_KMS_ALIAS,
     image_from_detail,
     parse_document,
     repository_from_listing,
@@ -48,6 +48,10 @@ NAMES_PER_DESCRIBE = 100
 PAGE_SIZE = 1000
 
 
+def _uncounted(op: str) -> None:
+    return None
+
+
 class EcrProvider:
     """Adapter between regform's model and one ECR registry (one account and region)."""
 
@@ -64,6 +68,7 @@ class EcrProvider:
         concurrency: int = DEFAULT_CONCURRENCY,
         caller: ApiCaller | None = None,
         sandbox: Sandbox | None = None,
+        declared_settings: Mapping[str, Any] | None = None,
         after_create: Backoff = AFTER_CREATE,
         iam_propagation: Backoff = IAM_PROPAGATION,
     ) -> None:
@@ -77,19 +82,26 @@ class EcrProvider:
         for client in (ecr, sts, kms):
             self._caller.watch(client)
         self._sandbox = sandbox
+        self._declared_settings = dict(declared_settings or {})
         self._lock = threading.Lock()
         #: listing results: name -> repository with the listing fields (and its ARN in info).
         self._listing: dict[str, Repository] = {}
         self._listed = False
         #: repositories changed since listed: their listing fields are read again when needed.
         self._stale: set[str] = set()
-        self._kms_keys: dict[str, str] = {}
+        self._kms_keys = KmsKeys(
+            registry,
+            kms,
+            self._caller,
+            resolver=sandbox.resolve_kms_key if sandbox is not None else None,
+            explicit_default=sandbox is not None,
+        )
         self._identity_checked = False
         self._writer = RepositoryWriter(
             ecr,
             self._caller,
             arn_for=self._arn_for,
-            send_kms_key=self._send_kms_key,
+            send_kms_key=self._kms_keys.send_key,
             after_create=after_create,
             iam_propagation=iam_propagation,
         )
@@ -113,6 +125,7 @@ class EcrProvider:
                 account_id=settings.account_id,
                 concurrency=settings.concurrency,
                 sandbox=box,
+                declared_settings=registry.settings,
             )
         caller = ApiCaller(registry.name)
         clients = build_clients(settings, on_client=caller.watch)
@@ -124,6 +137,7 @@ class EcrProvider:
             account_id=settings.account_id,
             concurrency=settings.concurrency,
             caller=caller,
+            declared_settings=registry.settings,
         )
 
     # Lifetime ----------------------------------------------------------------------------
@@ -182,7 +196,7 @@ class EcrProvider:
     def _collect(self, pages: Iterable[Mapping[str, Any]], into: dict[str, Repository]) -> None:
         for page in pages:
             for item in page.get("repositories", ()):
-                repo = repository_from_listing(item, self._resolve_actual_key)
+                repo = repository_from_listing(item, self._kms_keys.resolve_actual)
                 into[repo.name] = repo
 
     def read_details(self, wanted: Mapping[str, frozenset[str]]) -> dict[str, Repository]:
@@ -221,7 +235,7 @@ class EcrProvider:
                 repositoryNames=[name],
             )
             for item in resp["repositories"] if resp else ():
-                repo = repository_from_listing(item, self._resolve_actual_key)
+                repo = repository_from_listing(item, self._kms_keys.resolve_actual)
                 found[repo.name] = repo
         with self._lock:
             for name in names:
@@ -268,7 +282,17 @@ class EcrProvider:
             ) from exc
 
     def read_settings(self, kinds: frozenset[str]) -> dict[str, Any]:
-        return {}
+        """Registry-level settings of the kinds asked for (account settings: the declared names)."""
+        if not kinds:
+            return {}
+        from regform.providers.ecr_settings import read_settings
+        from regform.settings import ACCOUNT_SETTINGS
+
+        declared = self._declared_settings.get(ACCOUNT_SETTINGS)
+        names = list(declared) if isinstance(declared, Mapping) and declared else None
+        with self._settings_errors(kinds):
+            # calls are counted by the client hook, not by the settings module
+            return read_settings(self._ecr, kinds, _uncounted, account_setting_names=names)
 
     def list_images(self, repository: str) -> list[Image]:
         paginator = self._ecr.get_paginator("describe_images")
@@ -293,78 +317,25 @@ class EcrProvider:
 
         Raises :class:`ProviderError` naming the key when KMS does not know it.
         """
-        with self._lock:
-            if key in self._kms_keys:
-                return self._kms_keys[key]
-        if self._sandbox is not None:
-            arn = self._sandbox.resolve_kms_key(key)
-        else:
-            found = self._caller.call_or_none(
-                "DescribeKey",
-                f"KMS key {key!r}",
-                self._kms.describe_key,
-                "NotFoundException",
-                KeyId=key,
-            )
-            if found is None:
-                raise ProviderError(
-                    f"registry {self.registry!r}: KMS key {key!r} not found in this account "
-                    "and region"
-                )
-            arn = found["KeyMetadata"]["Arn"]
-        with self._lock:
-            self._kms_keys[key] = arn
-        return arn
-
-    def _resolve_actual_key(self, key: str) -> str:
-        """An actual key that is not an ARN yet, resolved when possible (reported as-is if not)."""
-        try:
-            return self.resolve_kms_key(key)
-        except ProviderError:
-            return key
-
-    def _managed_key_arn(self) -> str | None:
-        """The ARN of the AWS-managed ``aws/ecr`` key, or None where KMS does not know it."""
-        try:
-            return self.resolve_kms_key(MANAGED_KMS_ALIAS)
-        except ProviderError:
-            return None
+        return self._kms_keys.resolve(key)
 
     def normalize_desired(self, repo: Repository) -> Repository:
-        """Resolve the desired KMS key to its ARN (an explicit AES256 equals the default).
+        """The desired repository as ECR would report it: KMS keys resolved to key ARNs,
+        ``KMS`` without a key as the AWS-managed key, an explicit AES256 as the default.
 
-        ``KMS`` without a key means ECR's AWS-managed key, resolved the same way, so it compares
-        equal to what ECR reports. Raises :class:`ProviderError` for a key KMS does not know.
+        Raises :class:`ProviderError` for a key KMS does not know.
         """
-        enc = repo.encryption
-        if enc.type == DEFAULT_ENCRYPTION:
-            normalized = Encryption()
-        elif enc.kms_key:
-            normalized = Encryption(type=enc.type, kms_key=self.resolve_kms_key(enc.kms_key))
-        elif enc.type == "KMS":
-            normalized = Encryption(type=enc.type, kms_key=self._managed_key_arn())
-        else:
-            normalized = enc
-        if normalized == enc:
+        normalized = self._kms_keys.normalize(repo.encryption)
+        if normalized == repo.encryption:
             return repo
         return dataclasses.replace(repo, encryption=normalized)
-
-    def _send_kms_key(self, encryption: Encryption) -> bool:
-        """Name the key on create unless it is the managed default (ECR picks that itself)."""
-        if self._sandbox is not None or not encryption.kms_key:
-            return True
-        with self._lock:
-            managed = self._kms_keys.get(MANAGED_KMS_ALIAS)
-        return encryption.kms_key != managed
 
     # Writing -----------------------------------------------------------------------------
 
     def apply(self, change: Change) -> None:
         if change.kind != REPOSITORY:
-            raise ProviderError(
-                f"registry {self.registry!r}: {change.kind} changes are not supported yet "
-                "by the ECR provider"
-            )
+            self._apply_setting(change)
+            return
         try:
             created = self._writer.apply(change)
         except BaseException:
@@ -372,7 +343,7 @@ class EcrProvider:
                 self._stale.add(change.name)  # a partial write: read it again when needed
             self._save_sandbox(change.name)
             raise
-        repo = repository_from_listing(created, self._resolve_actual_key) if created else None
+        repo = repository_from_listing(created, self._kms_keys.resolve_actual) if created else None
         with self._lock:
             if repo is not None:
                 self._listing[change.name] = repo
@@ -383,6 +354,31 @@ class EcrProvider:
                 self._listing.pop(change.name, None)
                 self._stale.discard(change.name)
         self._save_sandbox(change.name)
+
+    def _apply_setting(self, change: Change) -> None:
+        from regform.providers.ecr_settings import apply_setting_change
+
+        try:
+            with self._settings_errors(frozenset({change.kind})):
+                apply_setting_change(self._ecr, change)
+        finally:
+            if self._sandbox is not None:
+                self._sandbox.save_settings()
+
+    @contextmanager
+    def _settings_errors(self, kinds: frozenset[str]) -> Iterator[None]:
+        """Errors of the settings calls, naming this registry. An emulator (the sandbox, moto)
+        lacks some ECR APIs: say so instead of crashing."""
+        try:
+            yield
+        except NotImplementedError as exc:
+            where = "the sandbox" if self._sandbox is not None else "this ECR endpoint"
+            raise ProviderError(
+                f"registry {self.registry!r}: {where} does not support "
+                f"{', '.join(sorted(kinds))} ({exc})"
+            ) from exc
+        except ProviderError as exc:
+            raise ProviderError(f"registry {self.registry!r}: {exc}") from exc
 
     def _save_sandbox(self, name: str) -> None:
         if self._sandbox is not None:

@@ -10,7 +10,9 @@ The emulated state is saved to a JSON file between runs, by default
 ``.regform/sandbox/<registry>.json`` under the current directory (``REGFORM_SANDBOX_DIR`` names
 another directory), so that ``apply`` followed by ``plan`` shows no changes. On start the saved
 repositories are replayed into the emulator; after every write, and on :meth:`Sandbox.close`, the
-emulated state is written back. Images are not kept.
+emulated state is written back. Images are not kept. Registry-level settings the emulator
+implements (registry policy, scanning, replication) are kept too; the others (pull-through cache
+rules, creation templates, account settings) are not emulated and raise a clear error.
 
 Each sandbox registry lives in its own emulated account (its ``account_id``, or one derived from
 its name), so two sandbox registries never see each other's repositories.
@@ -21,6 +23,7 @@ id maps to a fixed key ARN derived from it, so a key keeps its ARN from run to r
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -123,6 +126,8 @@ class Sandbox:
         self._closed = False
         #: the saved repositories by name, as last written (None: not yet dumped).
         self._saved: dict[str, dict[str, Any]] | None = None
+        #: registry-level settings the emulator holds (those it can emulate), as last saved.
+        self._settings: dict[str, Any] = {}
         self._ecr = cast(
             "ECRClient",
             self.session.create_client(
@@ -182,6 +187,7 @@ class Sandbox:
         with self._lock:
             if names is None or self._saved is None:
                 self._saved = self._dump_all()
+                self._settings = self._dump_settings()
             else:
                 for name in names:
                     entry = self._dump_one(name)
@@ -189,17 +195,29 @@ class Sandbox:
                         self._saved.pop(name, None)
                     else:
                         self._saved[name] = entry
-            data = {
-                "format": STATE_FORMAT,
-                "registry": self.registry,
-                "region": self.region,
-                "account_id": self.account_id,
-                "repositories": [self._saved[n] for n in sorted(self._saved)],
-            }
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-            os.replace(tmp, self.path)
+            self._write()
+
+    def save_settings(self) -> None:
+        """Write the state after a change to registry-level settings."""
+        with self._lock:
+            self._settings = self._dump_settings()
+            if self._saved is None:
+                self._saved = self._dump_all()
+            self._write()
+
+    def _write(self) -> None:
+        data = {
+            "format": STATE_FORMAT,
+            "registry": self.registry,
+            "region": self.region,
+            "account_id": self.account_id,
+            "repositories": [(self._saved or {})[n] for n in sorted(self._saved or {})],
+            "settings": self._settings,
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, self.path)
 
     def close(self) -> None:
         """Make sure the state is saved; the sandbox is not used afterwards.
@@ -254,9 +272,38 @@ class Sandbox:
         text = resp.get("lifecyclePolicyText") or resp.get("policyText")
         return str(text) if text else None
 
+    def _dump_settings(self) -> dict[str, Any]:
+        """The registry-level settings the emulator supports; defaults are left out."""
+        out: dict[str, Any] = {}
+        with contextlib.suppress(self._ecr.exceptions.RegistryPolicyNotFoundException):
+            out["registry_policy_text"] = self._ecr.get_registry_policy()["policyText"]
+        scanning = dict(self._ecr.get_registry_scanning_configuration()["scanningConfiguration"])
+        if scanning.get("scanType", "BASIC") != "BASIC" or scanning.get("rules"):
+            out["scanning"] = scanning
+        replication = self._ecr.describe_registry().get("replicationConfiguration", {})
+        if replication.get("rules"):
+            out["replication"] = dict(replication)
+        return out
+
+    def _replay_settings(self, saved: Mapping[str, Any]) -> None:
+        with contextlib.suppress(self._ecr.exceptions.RegistryPolicyNotFoundException):
+            self._ecr.delete_registry_policy()
+        if saved.get("registry_policy_text"):
+            self._ecr.put_registry_policy(policyText=str(saved["registry_policy_text"]))
+        scanning = saved.get("scanning") or {"scanType": "BASIC", "rules": []}
+        self._ecr.put_registry_scanning_configuration(
+            scanType=scanning.get("scanType", "BASIC"), rules=list(scanning.get("rules", []))
+        )
+        replication = saved.get("replication") or {"rules": []}
+        self._ecr.put_replication_configuration(
+            replicationConfiguration={"rules": list(replication.get("rules", []))}
+        )
+        self._settings = dict(saved)
+
     def _restore(self) -> None:
         """Start from exactly the saved state: clear the emulated account, then replay."""
-        saved = self._load()
+        saved, settings = self._load()
+        self._replay_settings(settings)
         for page in self._ecr.get_paginator("describe_repositories").paginate():
             for item in page["repositories"]:
                 self._ecr.delete_repository(repositoryName=item["repositoryName"], force=True)
@@ -264,9 +311,10 @@ class Sandbox:
             self._replay(entry)
         self._saved = {str(e["name"]): dict(e) for e in saved}
 
-    def _load(self) -> list[Mapping[str, Any]]:
+    def _load(self) -> tuple[list[Mapping[str, Any]], Mapping[str, Any]]:
+        """The saved repositories and registry settings (nothing when there is no file yet)."""
         if not self.path.exists():
-            return []
+            return [], {}
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -276,7 +324,11 @@ class Sandbox:
                 f"sandbox state {self.path} has an unknown format; delete it to start afresh"
             )
         repos = data.get("repositories") or []
-        return [r for r in repos if isinstance(r, dict)]
+        settings = data.get("settings")
+        return (
+            [r for r in repos if isinstance(r, dict)],
+            settings if isinstance(settings, dict) else {},
+        )
 
     def _replay(self, entry: Mapping[str, Any]) -> None:
         name = str(entry["name"])

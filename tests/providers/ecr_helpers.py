@@ -103,7 +103,9 @@ def harness(endpoint: str, *, registry: str = "main", account_id: str | None = N
     return h
 
 
-def fail_first(client: Any, operation: str, code: str, message: str, times: int = 1) -> list[int]:
+def fail_first(
+    client: Any, operation: str, code: str, message: str, times: int = 1, service: str = "ecr"
+) -> list[int]:
     """Make the next ``times`` calls of ``operation`` fail with ``code`` before reaching the
     emulator (as real ECR does right after a create, or while IAM propagates a principal).
     Returns a one-item list counting the failures injected."""
@@ -120,7 +122,7 @@ def fail_first(client: Any, operation: str, code: str, message: str, times: int 
         }
         return response, parsed
 
-    client.meta.events.register_first(f"before-call.ecr.{operation}", handler)
+    client.meta.events.register_first(f"before-call.{service}.{operation}", handler)
     return injected
 
 

@@ -392,12 +392,10 @@ def test_write_errors_name_registry_operation_and_aws_message(moto_reset: str) -
     assert "'prod'" in text and "PutImageScanningConfiguration" in text and "ghost" in text
 
 
-def test_registry_settings_are_not_supported_yet(moto_reset: str) -> None:
+def test_unknown_change_kind_is_refused(moto_reset: str) -> None:
     h = harness(moto_reset)
-    change = Change(
-        registry="main", kind="registry_policy", name="policy", action=Action.CREATE, after={}
-    )
-    with pytest.raises(ProviderError, match="not supported yet"):
+    change = Change(registry="main", kind="mirrors", name="x", action=Action.CREATE, after={})
+    with pytest.raises(ProviderError, match="mirrors"):
         h.provider.apply(change)
     assert h.sent == []
 

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from ecr_helpers import LIFECYCLE, POLICY, REGION, harness
+from ecr_helpers import LIFECYCLE, POLICY, REGION, fail_first, harness
 
 from regform import model as m
 from regform.errors import ProviderError
@@ -176,6 +176,28 @@ def test_unknown_kms_key_is_an_error_naming_the_key(moto_reset: str) -> None:
         h.provider.normalize_desired(
             Repository(name="x", encryption=Encryption("KMS", "alias/nope"))
         )
+
+
+def test_kms_without_a_key_is_the_managed_key_when_kms_knows_it(moto_reset: str) -> None:
+    # the emulator has no aws/ecr key: the desired key stays unnamed, as ECR was asked
+    h = harness(moto_reset)
+    desired = h.provider.normalize_desired(Repository(name="x", encryption=Encryption("KMS")))
+    assert desired.encryption == Encryption("KMS", None)
+    assert h.provider.api_calls() == {"DescribeKey": 1}
+
+
+def test_kms_that_cannot_be_asked_is_an_error_not_a_silent_replace(moto_reset: str) -> None:
+    h = harness(moto_reset)
+    fail_first(
+        h.clients.kms,
+        "DescribeKey",
+        "AccessDeniedException",
+        "User is not authorized to perform: kms:DescribeKey",
+        times=5,
+        service="kms",
+    )
+    with pytest.raises(ProviderError, match="DescribeKey.*kms:DescribeKey"):
+        h.provider.normalize_desired(Repository(name="x", encryption=Encryption("KMS")))
 
 
 def test_explicit_aes256_equals_the_default(moto_reset: str) -> None:
