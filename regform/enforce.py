@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from regform.lifecycle import evaluate
+from regform.model import LIFECYCLE_POLICY, Repository
 from regform.normalize import checksum
 from regform.plan import Action, Change, FieldChange, Guard, LifecyclePreview
 from regform.providers.base import Image
@@ -210,8 +211,11 @@ def enforcement_change(
         return None
     entries = [_entry(d) for d in selection.deletions]
     n, total = len(entries), selection.total
-    named = f" under lifecycle {lifecycle_name!r}" if lifecycle_name else ""
-    notes = [f"deletes {n} of {total} images{named} (manifests by digest, with all their tags)"]
+    policy_name = f"lifecycle {lifecycle_name!r}" if lifecycle_name else "the lifecycle policy"
+    notes = [
+        f"{policy_name} enforced by regform: each manifest is deleted by digest, with every tag "
+        "pointing at it"
+    ]
     if selection.undated:
         notes.append(f"{len(selection.undated)} images have no creation time and are left alone")
     notes.append(GC_NOTE)
@@ -242,6 +246,41 @@ def enforcement_change(
             total=total, expire=n, transition=0, keep=total - n, sample=sample
         ),
     )
+
+
+def enforced_repositories(desired: Mapping[str, Repository], found: Collection[str]) -> list[str]:
+    """Declared repositories that exist and carry a lifecycle policy: their images must be read
+    (``lifecycle: none`` means keep everything: nothing to read)."""
+    return sorted(
+        name
+        for name, repo in desired.items()
+        if name in found and LIFECYCLE_POLICY in repo.managed and repo.lifecycle_policy
+    )
+
+
+def enforcement_changes(
+    registry: str,
+    desired: Mapping[str, Repository],
+    images: Mapping[str, Sequence[Image]],
+    now: datetime,
+) -> list[Change]:
+    """One image-deletion change per repository of ``images`` that has something to delete."""
+    changes = []
+    for name in sorted(images):
+        repo = desired[name]
+        if not repo.lifecycle_policy:
+            continue
+        change = enforcement_change(
+            registry,
+            name,
+            repo.lifecycle_policy,
+            images[name],
+            now,
+            lifecycle_name=repo.lifecycle_name,
+        )
+        if change is not None:
+            changes.append(change)
+    return changes
 
 
 @dataclass(frozen=True, slots=True)

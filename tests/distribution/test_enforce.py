@@ -162,7 +162,8 @@ def test_the_change_lists_every_deleted_manifest_and_survives_a_saved_plan() -> 
     assert change.preview is not None
     assert (change.preview.total, change.preview.expire, change.preview.keep) == (4, 2, 2)
     assert change.notes[0] == (
-        "deletes 2 of 4 images under lifecycle 'ci' (manifests by digest, with all their tags)"
+        "lifecycle 'ci' enforced by regform: each manifest is deleted by digest, with every tag "
+        "pointing at it"
     )
     saved = Plan.from_dict(json.loads(json.dumps(Plan(changes=(change,)).to_dict())))
     planned = planned_deletions(saved.changes[0])
