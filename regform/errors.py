@@ -1,7 +1,7 @@
 """Every error regform raises on purpose.
 
 RegformError
-├── ConfigError        the config is invalid; carries every issue found (file:line:col, field, message)
+├── ConfigError        the config is invalid; carries every issue (file:line:col, field, message)
 ├── ProviderError      a registry API call failed (message names the registry and operation)
 │   └── IdentityError  credentials belong to another account than ``account_id`` says
 ├── UnsafePlanError    apply refused: destructive change or threshold without the flag

@@ -1,4 +1,4 @@
-"""The one shape of registry state: what the config wants (desired) and what a provider reads (actual).
+"""The one shape of registry state: what the config wants (desired) and what a provider reads.
 
 Both sides use :class:`Repository`. A desired repository carries ``managed``: the set of fields the
 config speaks about. The planner compares only those fields; anything else is left alone. An actual
@@ -178,7 +178,7 @@ class RegistryConfig:
     name: str
     provider: str  # "ecr" | "distribution"
     #: connection options: region, account_id, profile, role_arn, external_id, endpoint_url,
-    #: sandbox (ECR); url, ca_cert, insecure, allow_http, credentials_env (distribution). No secrets.
+    #: sandbox (ECR); url, ca_cert, insecure, allow_http, credentials (distribution). No secrets.
     connection: Mapping[str, Any]
     #: glob patterns of names regform owns here ("team-a/*"); names outside are never touched.
     scope: tuple[str, ...] = ("*",)

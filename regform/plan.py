@@ -1,4 +1,4 @@
-"""The plan: pure data. Renderers turn it into text; the applier carries it out; nothing here decides.
+"""The plan: pure data. Renderers turn it into text, the applier carries it out, nothing decides.
 
 JSON format (``Plan.to_dict()``), versioned by ``FORMAT_VERSION``: bump the major part on any
 breaking change, the minor part for additions.
