@@ -19,11 +19,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
 
 from regform import model as m
 from regform.docdiff import diff_documents, fmt_value
+from regform.enforce import IMAGES, enforcement_change, images_checksum, unsupported_rules
 from regform.model import RegistryConfig, RegistryState, Repository
 from regform.normalize import checksum, display_form, field_equal, normalize_field
 from regform.plan import (
@@ -36,7 +38,7 @@ from regform.plan import (
     Plan,
     Unmanaged,
 )
-from regform.providers.base import Capabilities
+from regform.providers.base import Capabilities, Image
 from regform.settings import SETTING_KINDS, normalize_setting, setting_changes
 
 REPLACE_NOTE = "replacing deletes every image in the repository"
@@ -69,11 +71,52 @@ def prunes_by_tag(reg: RegistryConfig, caps: Capabilities) -> bool:
 
 
 def managed_fields(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> frozenset[str]:
-    """Fields compared for a declared repository (tag ownership adds tags)."""
+    """Fields compared for a declared repository (tag ownership adds tags). Without native
+    lifecycle support the policy is not a stored field: regform enforces it (see below)."""
     fields = desired.managed & caps.fields
     if tag_ownership(reg, caps):
         fields |= {m.TAGS}
+    if not caps.native_lifecycle:
+        fields -= {m.LIFECYCLE_POLICY}
     return fields
+
+
+def enforced_repositories(
+    desired: Mapping[str, Repository], actual: RegistryState, caps: Capabilities
+) -> list[str]:
+    """Repositories whose lifecycle regform enforces itself (their images must be read): on a
+    registry without native lifecycle, declared with a lifecycle policy, and existing."""
+    if caps.native_lifecycle:
+        return []
+    return sorted(
+        name
+        for name, repo in desired.items()
+        if m.LIFECYCLE_POLICY in repo.managed
+        and repo.lifecycle_policy is not None
+        and name in actual.repositories
+    )
+
+
+def _enforcement(
+    reg: RegistryConfig,
+    desired: Mapping[str, Repository],
+    images: Mapping[str, Sequence[Image]],
+    now: datetime,
+    warnings: list[str],
+) -> list[Change]:
+    """Image deletions that enforce declared lifecycle policies (see :mod:`regform.enforce`)."""
+    changes: list[Change] = []
+    for name in sorted(images):
+        repo = desired[name]
+        policy = repo.lifecycle_policy or {}
+        for problem in unsupported_rules(policy):
+            warnings.append(f"{reg.name}/{name}: lifecycle {problem}; the rule is not enforced")
+        change = enforcement_change(
+            reg.name, name, policy, images[name], now, lifecycle_name=repo.lifecycle_name
+        )
+        if change is not None:
+            changes.append(change)
+    return changes
 
 
 def registry_force_delete(reg: RegistryConfig) -> bool:
@@ -289,6 +332,9 @@ def _settings_changes(
 
 
 def _destroy_message(change: Change) -> str:
+    if change.kind == IMAGES:
+        n = len((change.before or {}).get("images") or ())
+        return f"{change.registry}/{change.name}: {n} images will be deleted (lifecycle)"
     if change.kind != REPOSITORY:
         verb = "deleted" if change.action is Action.DELETE else "replaced (deleted, then created)"
         return f"{change.address} will be {verb}"
@@ -320,9 +366,12 @@ def plan_registry(
     *,
     desired: Mapping[str, Repository] | None = None,
     targets: Sequence[str] | None = None,
+    images: Mapping[str, Sequence[Image]] | None = None,
+    now: datetime | None = None,
 ) -> RegistryPlan:
     """Plan one registry. ``desired`` defaults to the config's repositories (pass the provider's
-    normalized ones when it has resolved names, e.g. KMS aliases)."""
+    normalized ones when it has resolved names, e.g. KMS aliases). ``images`` holds the images
+    of :func:`enforced_repositories`, read at ``now``, on registries without native lifecycle."""
     wanted = {
         n: r
         for n, r in (desired if desired is not None else reg.repositories).items()
@@ -367,6 +416,9 @@ def plan_registry(
             unmanaged.append(Unmanaged(reg.name, name, True, reason))
 
     changes.extend(_settings_changes(reg, actual, caps))
+    if images:
+        enforced = {n: i for n, i in images.items() if n in wanted}
+        changes.extend(_enforcement(reg, wanted, enforced, now or datetime.now(UTC), warnings))
     guards = [
         Guard(reg.name, "--allow-destroy", _destroy_message(c))
         for c in sort_changes(changes)
@@ -404,9 +456,11 @@ def state_checksum(
     reg: RegistryConfig,
     *,
     targets: Sequence[str] | None = None,
+    images: Mapping[str, Sequence[Image]] | None = None,
 ) -> str:
     """sha256 of what was read and matters to the plan: declared and in-scope repositories
-    (ignored tags left out) and the settings read. Repositories outside scope do not count."""
+    (ignored tags left out), the settings read, and the images read for lifecycle enforcement.
+    Repositories outside scope do not count."""
     repos: dict[str, Any] = {}
     for name, repo in actual.repositories.items():
         if not in_targets(name, targets):
@@ -419,7 +473,10 @@ def state_checksum(
             f: normalize_field(f, repo.value(f), ignore_tags=ignore) for f in sorted(repo.loaded)
         }
     settings = {k: _comparable_setting(k, v) for k, v in actual.settings.items()}
-    return checksum({"repositories": repos, "settings": settings})
+    state: dict[str, Any] = {"repositories": repos, "settings": settings}
+    if images:
+        state["images"] = images_checksum(images)
+    return checksum(state)
 
 
 def combine(

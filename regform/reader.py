@@ -8,6 +8,9 @@ Details are then read only where they matter:
 * an undeclared repository inside the scope: its tags, and only when ``prune`` is on and
   ownership is by tag (the planner needs the ownership tag to decide);
 * nothing else. ``--target`` globs drop every other repository before any detail is read.
+
+On a registry without native lifecycle support, the images of every declared repository with a
+lifecycle policy are read too (:func:`read_images`): regform enforces the policy itself.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from regform import model as m
 from regform.model import RegistryConfig, RegistryState, Repository
 from regform.planner import in_scope, in_targets, managed_fields, prunes_by_tag
-from regform.providers.base import Provider
+from regform.providers.base import Image, Provider
 
 
 def details_wanted(
@@ -73,3 +76,14 @@ def read_registry(
     kinds = frozenset(reg.settings) & provider.capabilities.settings
     settings = provider.read_settings(kinds) if kinds else {}
     return RegistryState(repositories=repos, settings=settings)
+
+
+def read_images(provider: Provider, names: Sequence[str]) -> dict[str, list[Image]]:
+    """The images of each named repository (concurrently when the provider offers it)."""
+    if not names:
+        return {}
+    many = getattr(provider, "list_images_many", None)
+    if callable(many):
+        found: Mapping[str, list[Image]] = many(names)
+        return {n: list(found.get(n, [])) for n in names}
+    return {n: provider.list_images(n) for n in names}

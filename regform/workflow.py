@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,9 +27,16 @@ from regform.errors import RegformError, StalePlanError
 from regform.model import Config, RegistryConfig, RegistryState, Repository
 from regform.normalize import checksum
 from regform.plan import Action, Change, LifecyclePreview, Plan
-from regform.planner import RegistryPlan, combine, in_targets, plan_registry, state_checksum
+from regform.planner import (
+    RegistryPlan,
+    combine,
+    enforced_repositories,
+    in_targets,
+    plan_registry,
+    state_checksum,
+)
 from regform.providers.base import Image, Provider
-from regform.reader import read_registry
+from regform.reader import read_images, read_registry
 
 __all__ = ["ApplyResult", "apply_plan", "check_saved_plan", "config_checksum", "make_plan"]
 
@@ -95,11 +102,24 @@ def desired_repositories(
     return out
 
 
-def _read(
-    reg: RegistryConfig, provider: Provider, targets: Sequence[str] | None
-) -> tuple[dict[str, Repository], RegistryState]:
+@dataclass(frozen=True, slots=True)
+class RegistryRead:
+    """What one registry read gives: the desired repositories as the provider compares them,
+    the actual state, and the images of repositories whose lifecycle regform enforces."""
+
+    desired: dict[str, Repository]
+    state: RegistryState
+    images: dict[str, list[Image]]
+
+    def checksum(self, reg: RegistryConfig, targets: Sequence[str] | None) -> str:
+        return state_checksum(self.state, reg, targets=targets, images=self.images)
+
+
+def _read(reg: RegistryConfig, provider: Provider, targets: Sequence[str] | None) -> RegistryRead:
     desired = desired_repositories(reg, provider, targets)
-    return desired, read_registry(reg, provider, desired=desired, targets=targets)
+    state = read_registry(reg, provider, desired=desired, targets=targets)
+    enforced = enforced_repositories(desired, state, provider.capabilities)
+    return RegistryRead(desired, state, read_images(provider, enforced))
 
 
 def _read_all(
@@ -108,13 +128,13 @@ def _read_all(
     names: Sequence[str],
     targets: Sequence[str] | None,
     on_read: ReadProgress | None = None,
-) -> dict[str, tuple[dict[str, Repository], RegistryState]]:
+) -> dict[str, RegistryRead]:
     """Read several registries at the same time (each provider bounds its own calls)."""
 
-    def one(name: str) -> tuple[dict[str, Repository], RegistryState]:
+    def one(name: str) -> RegistryRead:
         result = _read(config.registries[name], _provider(providers, name), targets)
         if on_read is not None:
-            on_read(name, len(result[1].repositories))
+            on_read(name, len(result.state.repositories))
         return result
 
     if len(names) <= 1:
@@ -194,12 +214,20 @@ def make_plan(
     for name in names:
         reg = config.registries[name]
         provider = providers[name]
-        desired, state = read[name]
-        rp = plan_registry(reg, state, provider.capabilities, desired=desired, targets=targets)
+        got = read[name]
+        rp = plan_registry(
+            reg,
+            got.state,
+            provider.capabilities,
+            desired=got.desired,
+            targets=targets,
+            images=got.images,
+            now=now,
+        )
         if lifecycle_preview:
             rp = _with_previews(rp, provider, now)
         plans[name] = rp
-        checksums[name] = state_checksum(state, reg, targets=targets)
+        checksums[name] = got.checksum(reg, targets)
     api_calls: dict[str, int] = {}
     for name in names:
         for op, n in providers[name].api_calls().items():
@@ -234,8 +262,7 @@ def check_saved_plan(plan: Plan, config: Config, providers: Mapping[str, Provide
     changed = [
         name
         for name in names
-        if state_checksum(read[name][1], config.registries[name], targets=targets)
-        != plan.state_checksums[name]
+        if read[name].checksum(config.registries[name], targets) != plan.state_checksums[name]
     ]
     if changed:
         which = ", ".join(changed)

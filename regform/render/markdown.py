@@ -7,7 +7,8 @@ that GitHub colours) and one for the unmanaged repositories.
 
 from __future__ import annotations
 
-from regform.plan import ACTION_ORDER, Action, Change, Plan
+from regform.enforce import IMAGES
+from regform.plan import ACTION_ORDER, REPOSITORY, Action, Change, Plan
 from regform.render.text import PHRASES, SYMBOLS, change_body, change_title, summary_line
 
 TITLE = "### regform plan"
@@ -39,15 +40,19 @@ def _destroy_warning(plan: Plan) -> list[str]:
     destroyed = plan.destructive
     if not destroyed:
         return []
-    items = ", ".join(
-        f"`{c.address}` ({'replace' if c.action is Action.REPLACE else 'delete'})"
-        for c in destroyed
-    )
-    n = len(destroyed)
-    return [
-        f"> :warning: **This plan destroys {n} repositor{'ies' if n != 1 else 'y'}"
-        f" and the images in {'them' if n != 1 else 'it'}:** {items}",
-    ]
+    items = ", ".join(f"`{c.address}` ({_what(c)})" for c in destroyed)
+    return [f"> :warning: **This plan destroys:** {items}"]
+
+
+def _what(change: Change) -> str:
+    if change.kind == IMAGES:
+        n = len((change.before or {}).get("images") or ())
+        return f"deletes {n} images"
+    if change.kind != REPOSITORY:
+        return "replace" if change.action is Action.REPLACE else "delete"
+    if change.action is Action.REPLACE:
+        return "replace: deletes every image"
+    return "delete"
 
 
 def _change_details(change: Change) -> list[str]:

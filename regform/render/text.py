@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from regform.docdiff import fmt_value
+from regform.enforce import IMAGES
 from regform.plan import REPOSITORY, Action, Change, FieldChange, LifecyclePreview, Plan
 from regform.settings import SINGLETON_NAME
 
@@ -105,6 +106,8 @@ def change_title(change: Change) -> str:
     """A repository's name; a setting's kind (and entry: ``pull_through_cache_rules/x``)."""
     if change.kind == REPOSITORY:
         return change.name
+    if change.kind == IMAGES:
+        return f"{change.name} (images)"
     if change.name == SINGLETON_NAME:
         return change.kind
     return f"{change.kind}/{change.name}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,7 +11,14 @@ from core_builders import DISTRIBUTION, ECR, have, plan_one, registry, state, wa
 from regform import model as m
 from regform.model import Encryption, SafetySettings
 from regform.plan import Action, Change, Plan
-from regform.planner import REPLACE_NOTE, combine, plan_registry, state_checksum
+from regform.planner import (
+    REPLACE_NOTE,
+    combine,
+    enforced_repositories,
+    plan_registry,
+    state_checksum,
+)
+from regform.providers.base import Image
 
 ROLE = "arn:aws:iam::111111111111:role/ci"
 KEY_A = "arn:aws:kms:us-east-1:111111111111:key/aaaa"
@@ -350,3 +358,40 @@ def test_plan_round_trips_through_its_json_form() -> None:
     )
     assert Plan.from_dict(plan.to_dict()) == plan
     assert plan.summary == {"create": 1, "update": 1, "replace": 1, "delete": 1}
+
+
+def test_without_native_lifecycle_the_policy_is_enforced_by_deleting_images() -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    keep_two = {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "selection": {
+                    "tagStatus": "tagged",
+                    "tagPrefixList": ["v"],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": 2,
+                },
+                "action": {"type": "expire"},
+            }
+        ]
+    }
+    images = [Image(f"sha256:{i:064x}", (f"v{i}",), now - timedelta(days=10 - i)) for i in range(5)]
+    reg = registry(
+        "local",
+        want("team/app", lifecycle_policy=keep_two, lifecycle_name="releases"),
+        want("team/none", lifecycle_policy=None),
+        provider="distribution",
+    )
+    actual = state(have("team/app", loaded=()), have("team/none", loaded=()))
+    assert enforced_repositories(reg.repositories, actual, DISTRIBUTION) == ["team/app"]
+    assert enforced_repositories(reg.repositories, actual, ECR) == []
+
+    result = plan_registry(reg, actual, DISTRIBUTION, images={"team/app": images}, now=now)
+    change = only(result.changes)
+    assert (change.kind, change.name, change.action) == ("images", "team/app", Action.DELETE)
+    assert change.fields[0].before == [img.digest for img in images[:3]]
+    assert result.warnings == ()  # the policy is not a stored field there: nothing "not read"
+    assert [(g.flag, g.message) for g in result.guards] == [
+        ("--allow-destroy", "local/team/app: 3 images will be deleted (lifecycle)")
+    ]

@@ -219,7 +219,10 @@ def test_markdown_puts_the_summary_first_and_highlights_destroys() -> None:
     lines = render(every_action(), "markdown").splitlines()
     assert lines[2] == "**Plan: 1 to create, 1 to update, 1 to replace, 1 to delete.**"
     warning = next(line for line in lines if line.startswith("> :warning:"))
-    assert "`prod/legacy` (replace)" in warning and "`prod/old-tool` (delete)" in warning
+    assert (
+        "`prod/legacy` (replace: deletes every image)" in warning
+        and "`prod/old-tool` (delete)" in warning
+    )
     assert lines.index(warning) < lines.index(next(x for x in lines if x.startswith("<details>")))
 
 
