@@ -83,7 +83,10 @@ class DistributionProvider:
         conn: Mapping[str, Any] = reg.connection
         where = f"registry {reg.name}"
         if sandbox:
-            raise ProviderError(f"{where}: there is no sandbox for distribution registries")
+            raise ProviderError(
+                f"{where}: there is no sandbox for distribution registries; leave it out "
+                "with --registry (naming the ECR registries to sandbox)"
+            )
         url = conn.get("url")
         if not isinstance(url, str) or not url:
             raise ProviderError(f"{where}: 'url' is required for a distribution registry")
@@ -120,6 +123,9 @@ class DistributionProvider:
 
     def api_calls(self) -> dict[str, int]:
         return self.client.calls()
+
+    def close(self) -> None:
+        self.client.close()
 
     def list_repositories(self) -> dict[str, Repository]:
         names = self.client.paginate(

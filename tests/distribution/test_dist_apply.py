@@ -137,6 +137,21 @@ def test_a_manifest_already_gone_is_not_an_error(
     assert pusher.served(repo, b.digest) == 404
 
 
+def test_a_repository_emptied_by_retention_replans_to_nothing(
+    pusher: Pusher, provider: DistributionProvider, repo: str
+) -> None:
+    pusher.image(repo, "0.0.0-a", "2026-01-01T00:00:00Z")
+    pusher.image(repo, "0.0.0-b", "2026-01-02T00:00:00Z")
+    change = plan(provider, repo)
+    assert change is not None
+
+    provider.apply(change)
+
+    assert repo in provider.list_repositories()  # the registry keeps the name
+    assert provider.list_images(repo) == []
+    assert plan(provider, repo) is None
+
+
 def test_apply_rejects_changes_a_distribution_registry_cannot_make(
     provider: DistributionProvider,
 ) -> None:
