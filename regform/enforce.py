@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from regform.lifecycle import evaluate
+from regform.lifecycle import Verdict, evaluate
 from regform.model import LIFECYCLE_POLICY, Repository
 from regform.normalize import checksum
 from regform.plan import Action, Change, FieldChange, Guard, LifecyclePreview
@@ -85,7 +85,7 @@ def _without(images: Mapping[str, Image], gone: Collection[str]) -> list[Image]:
     return out
 
 
-def _keep_referenced(present: Sequence[Image], chosen: dict[str, Any]) -> None:
+def _keep_referenced(present: Sequence[Image], chosen: dict[str, Verdict]) -> None:
     """Drop from ``chosen`` every image an index that stays still references."""
     digests = {i.digest for i in present}
     parents: dict[str, set[str]] = {}
