@@ -20,12 +20,12 @@ import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from fnmatch import fnmatchcase
 from typing import Any
 
 from regform import model as m
 from regform.docdiff import diff_documents, fmt_value
-from regform.enforce import IMAGES, enforcement_change, images_checksum, unsupported_rules
+from regform.enforce import enforcement_change, images_checksum, unsupported_rules
+from regform.guards import registry_guards
 from regform.model import RegistryConfig, RegistryState, Repository
 from regform.normalize import checksum, display_form, field_equal, normalize_field
 from regform.plan import (
@@ -39,62 +39,17 @@ from regform.plan import (
     Unmanaged,
 )
 from regform.providers.base import Capabilities, Image
+from regform.scope import (
+    in_scope,
+    in_targets,
+    managed_fields,
+    registry_force_delete,
+    tag_ownership,
+)
 from regform.settings import SETTING_KINDS, normalize_setting, setting_changes
 
 REPLACE_NOTE = "replacing deletes every image in the repository"
 DOCUMENT_FIELDS = frozenset({m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
-
-
-# Scope, targets and ownership: shared with the reader --------------------------------------
-
-
-def matches_any(name: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatchcase(name, p) for p in patterns)
-
-
-def in_targets(name: str, targets: Sequence[str] | None) -> bool:
-    """Whether ``--target`` globs (none given = everything) select this repository."""
-    return not targets or matches_any(name, targets)
-
-
-def in_scope(name: str, reg: RegistryConfig) -> bool:
-    return matches_any(name, reg.scope)
-
-
-def tag_ownership(reg: RegistryConfig, caps: Capabilities) -> bool:
-    return reg.ownership == "tag" and m.TAGS in caps.fields
-
-
-def prunes_by_tag(reg: RegistryConfig, caps: Capabilities) -> bool:
-    """Undeclared repositories need their tags read (to see the ownership tag)."""
-    return reg.prune and caps.can_delete and tag_ownership(reg, caps)
-
-
-def managed_fields(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> frozenset[str]:
-    """Fields compared for a declared repository (tag ownership adds tags). Without native
-    lifecycle support the policy is not a stored field: regform enforces it (see below)."""
-    fields = desired.managed & caps.fields
-    if tag_ownership(reg, caps):
-        fields |= {m.TAGS}
-    if not caps.native_lifecycle:
-        fields -= {m.LIFECYCLE_POLICY}
-    return fields
-
-
-def enforced_repositories(
-    desired: Mapping[str, Repository], actual: RegistryState, caps: Capabilities
-) -> list[str]:
-    """Repositories whose lifecycle regform enforces itself (their images must be read): on a
-    registry without native lifecycle, declared with a lifecycle policy, and existing."""
-    if caps.native_lifecycle:
-        return []
-    return sorted(
-        name
-        for name, repo in desired.items()
-        if m.LIFECYCLE_POLICY in repo.managed
-        and repo.lifecycle_policy is not None
-        and name in actual.repositories
-    )
 
 
 def _enforcement(
@@ -117,11 +72,6 @@ def _enforcement(
         if change is not None:
             changes.append(change)
     return changes
-
-
-def registry_force_delete(reg: RegistryConfig) -> bool:
-    """Registry-wide ``force_delete`` (for undeclared repositories pruned there)."""
-    return reg.force_delete
 
 
 # Per-registry planning ----------------------------------------------------------------------
@@ -331,34 +281,6 @@ def _settings_changes(
     return changes
 
 
-def _destroy_message(change: Change) -> str:
-    if change.kind == IMAGES:
-        n = len((change.before or {}).get("images") or ())
-        return f"{change.registry}/{change.name}: {n} images will be deleted (lifecycle)"
-    if change.kind != REPOSITORY:
-        verb = "deleted" if change.action is Action.DELETE else "replaced (deleted, then created)"
-        return f"{change.address} will be {verb}"
-    if change.action is Action.DELETE:
-        return f"{change.address} will be deleted"
-    return f"{change.address} must be replaced (deletes every image in it)"
-
-
-def _threshold_guard(reg: RegistryConfig, changes: Sequence[Change], owned: int) -> Guard | None:
-    n = sum(1 for c in changes if c.kind == REPOSITORY and c.action is not Action.CREATE)
-    safety = reg.safety
-    if owned == 0 or owned < safety.min_repositories:
-        return None
-    percent = 100.0 * n / owned
-    if percent <= safety.max_change_percent:
-        return None
-    return Guard(
-        reg.name,
-        "--force",
-        f"{n} of {owned} owned repositories in {reg.name} would change or go ({percent:.0f}%), "
-        f"over the {safety.max_change_percent:g}% limit",
-    )
-
-
 def plan_registry(
     reg: RegistryConfig,
     actual: RegistryState,
@@ -419,17 +341,11 @@ def plan_registry(
     if images:
         enforced = {n: i for n, i in images.items() if n in wanted}
         changes.extend(_enforcement(reg, wanted, enforced, now or datetime.now(UTC), warnings))
-    guards = [
-        Guard(reg.name, "--allow-destroy", _destroy_message(c))
-        for c in sort_changes(changes)
-        if c.destructive
-    ]
+    changes = sort_changes(changes)
     owned = sum(1 for n in found if in_scope(n, reg) or n in wanted)
-    threshold = _threshold_guard(reg, changes, owned)
-    if threshold is not None:
-        guards.append(threshold)
+    guards = registry_guards(reg, changes, owned)
     return RegistryPlan(
-        changes=tuple(sort_changes(changes)),
+        changes=tuple(changes),
         unmanaged=tuple(unmanaged),
         guards=tuple(guards),
         warnings=tuple(warnings),

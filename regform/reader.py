@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 
 from regform import model as m
 from regform.model import RegistryConfig, RegistryState, Repository
-from regform.planner import in_scope, in_targets, managed_fields, prunes_by_tag
 from regform.providers.base import Image, Provider
+from regform.scope import in_scope, in_targets, managed_fields, prunes_by_tag
 
 
 def details_wanted(

@@ -27,16 +27,10 @@ from regform.errors import RegformError, StalePlanError
 from regform.model import Config, RegistryConfig, RegistryState, Repository
 from regform.normalize import checksum
 from regform.plan import Action, Change, LifecyclePreview, Plan
-from regform.planner import (
-    RegistryPlan,
-    combine,
-    enforced_repositories,
-    in_targets,
-    plan_registry,
-    state_checksum,
-)
+from regform.planner import RegistryPlan, combine, plan_registry, state_checksum
 from regform.providers.base import Image, Provider
 from regform.reader import read_images, read_registry
+from regform.scope import enforced_repositories, in_targets
 
 __all__ = ["ApplyResult", "apply_plan", "check_saved_plan", "config_checksum", "make_plan"]
 

@@ -11,14 +11,9 @@ from core_builders import DISTRIBUTION, ECR, have, plan_one, registry, state, wa
 from regform import model as m
 from regform.model import Encryption, SafetySettings
 from regform.plan import Action, Change, Plan
-from regform.planner import (
-    REPLACE_NOTE,
-    combine,
-    enforced_repositories,
-    plan_registry,
-    state_checksum,
-)
+from regform.planner import REPLACE_NOTE, combine, plan_registry, state_checksum
 from regform.providers.base import Image
+from regform.scope import enforced_repositories
 
 ROLE = "arn:aws:iam::111111111111:role/ci"
 KEY_A = "arn:aws:kms:us-east-1:111111111111:key/aaaa"
