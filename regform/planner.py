@@ -215,7 +215,7 @@ def _update_or_replace(
             notes=(note,),
             force_delete=True,
         )
-    after = dataclasses.replace(desired, managed=desired.managed & caps.fields).to_dict()
+    after = dataclasses.replace(desired, managed=managed_fields(desired, reg, caps)).to_dict()
     return Change(
         reg.name, REPOSITORY, desired.name, Action.UPDATE, tuple(fields), before=before, after=after
     )

@@ -128,3 +128,15 @@ def push_image(raw_ecr: Any, repository: str, tag: str, layer: str) -> None:
         ],
     }
     raw_ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag)
+
+
+def record_write_targets(client: Any) -> list[tuple[str, str]]:
+    """(operation, repository) of every ECR write, in the order they are sent."""
+    sent: list[tuple[str, str]] = []
+
+    def record(model: Any = None, params: Any = None, **_: Any) -> None:
+        if not model.name.startswith(("Describe", "Get", "List", "BatchGet")):
+            sent.append((model.name, str((params or {}).get("repositoryName", ""))))
+
+    client.meta.events.register("before-parameter-build.ecr", record)
+    return sent

@@ -13,6 +13,7 @@ from e2e import (
     ecr_providers,
     fail_for,
     push_image,
+    record_write_targets,
     record_writes,
 )
 
@@ -367,3 +368,35 @@ def test_two_registries_are_planned_together_and_staleness_names_the_one_that_ch
         check_saved_plan(saved, config, providers)
     assert "registry dr changed" in str(err.value)
     assert "prod" not in str(err.value)
+
+
+def test_apply_order_creates_updates_replaces_then_deletes(
+    moto_reset: str, raw_ecr: Any, raw_kms: Any, tmp_path: Path
+) -> None:
+    key = raw_kms.create_key()["KeyMetadata"]
+    _seed(raw_ecr, "upd", "rep", "old")
+    push_image(raw_ecr, "rep", "v1", "a")
+    body = f"""
+    repositories:
+      - name: new
+        scan_on_push: true
+      - name: upd
+        image_tag_mutability: IMMUTABLE
+      - name: rep
+        encryption: {{type: KMS, kms_key: "{key["Arn"]}"}}
+    """
+    config = config_for(tmp_path, moto_reset, body, registry="prune: true")
+    with ecr_providers(config) as (providers, clients):
+        plan = make_plan(config, providers)
+        assert [c.action.value for c in plan.changes] == ["create", "update", "replace", "delete"]
+        sent = record_write_targets(clients["prod"].ecr)
+        assert apply_plan(plan, providers, allow_destroy=True).ok
+    assert [(op, repo) for op, repo in sent if op.endswith("Repository")] == [
+        ("CreateRepository", "new"),
+        ("DeleteRepository", "rep"),
+        ("CreateRepository", "rep"),
+        ("DeleteRepository", "old"),
+    ]
+    assert sent.index(("PutImageTagMutability", "upd")) < sent.index(("DeleteRepository", "rep"))
+    with ecr_providers(config) as (providers, _):
+        assert make_plan(config, providers).changes == ()
