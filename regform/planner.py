@@ -215,7 +215,12 @@ def _update_or_replace(
             notes=(note,),
             force_delete=True,
         )
-    after = dataclasses.replace(desired, managed=managed_fields(desired, reg, caps)).to_dict()
+    tags = dict(desired.tags)
+    key, value = reg.ownership_tag
+    if tag_ownership(reg, caps) and key not in desired.ignore_tags:
+        tags.setdefault(key, value)
+    managed = managed_fields(desired, reg, caps)
+    after = dataclasses.replace(desired, tags=tags, managed=managed).to_dict()
     return Change(
         reg.name, REPOSITORY, desired.name, Action.UPDATE, tuple(fields), before=before, after=after
     )
