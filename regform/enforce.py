@@ -38,9 +38,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from regform.lifecycle import Verdict, evaluate
-from regform.model import LIFECYCLE_POLICY, Repository
 from regform.normalize import checksum
-from regform.plan import Action, Change, FieldChange, Guard, LifecyclePreview
+from regform.plan import Action, Change, FieldChange, LifecyclePreview
 from regform.providers.base import Image
 
 #: change kind of an image-deletion change.
@@ -248,41 +247,6 @@ def enforcement_change(
     )
 
 
-def enforced_repositories(desired: Mapping[str, Repository], found: Collection[str]) -> list[str]:
-    """Declared repositories that exist and carry a lifecycle policy: their images must be read
-    (``lifecycle: none`` means keep everything: nothing to read)."""
-    return sorted(
-        name
-        for name, repo in desired.items()
-        if name in found and LIFECYCLE_POLICY in repo.managed and repo.lifecycle_policy
-    )
-
-
-def enforcement_changes(
-    registry: str,
-    desired: Mapping[str, Repository],
-    images: Mapping[str, Sequence[Image]],
-    now: datetime,
-) -> list[Change]:
-    """One image-deletion change per repository of ``images`` that has something to delete."""
-    changes = []
-    for name in sorted(images):
-        repo = desired[name]
-        if not repo.lifecycle_policy:
-            continue
-        change = enforcement_change(
-            registry,
-            name,
-            repo.lifecycle_policy,
-            images[name],
-            now,
-            lifecycle_name=repo.lifecycle_name,
-        )
-        if change is not None:
-            changes.append(change)
-    return changes
-
-
 @dataclass(frozen=True, slots=True)
 class PlannedDeletion:
     digest: str
@@ -309,17 +273,6 @@ def planned_deletions(change: Change) -> list[PlannedDeletion]:
             )
         )
     return out
-
-
-def enforcement_guard(change: Change) -> Guard | None:
-    """A ``--force`` guard when the change deletes every image of its repository."""
-    before = change.before or {}
-    images, total = before.get("images") or [], before.get("total")
-    if change.kind == IMAGES and total and len(images) >= total:
-        return Guard(
-            change.registry, "--force", f"{change.address} deletes every image ({total}) it holds"
-        )
-    return None
 
 
 def images_state(images: Sequence[Image]) -> list[dict[str, Any]]:

@@ -1,29 +1,32 @@
-"""From a regform.yaml to deleted manifests: the config loader, the provider factory, enforcement
-and the plan renderers, against the real docker-registry."""
+"""From a regform.yaml to deleted manifests through the public workflow (config loader, provider
+factory, reader, planner, renderers, applier, stale-plan check) against the real docker-registry."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from dist_images import Pusher
 from dist_server import RegistryServer
 
 from regform.config import load_config
-from regform.enforce import enforced_repositories, enforcement_changes
-from regform.plan import Plan
-from regform.providers import build_provider
-from regform.providers.distribution import DistributionProvider
+from regform.enforce import IMAGES
+from regform.errors import StalePlanError, UnsafePlanError
+from regform.model import Config
+from regform.providers import build_providers
+from regform.providers.base import Provider
 from regform.render import render
+from regform.workflow import apply_plan, check_saved_plan, make_plan
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
-def test_declared_retention_is_planned_rendered_and_applied(
-    plain_registry: RegistryServer, pusher: Pusher, repo: str, tmp_path: Path
-) -> None:
-    config_file = tmp_path / "regform.yaml"
-    config_file.write_text(
+@pytest.fixture
+def config(plain_registry: RegistryServer, repo: str, tmp_path: Path) -> Config:
+    path = tmp_path / "regform.yaml"
+    path.write_text(
         f"""
 version: 1
 registries:
@@ -41,31 +44,53 @@ repositories:
   - {{name: {repo}/later, registry: local, lifecycle: ci}}
 """
     )
+    return load_config([path])
+
+
+@pytest.fixture
+def providers(config: Config) -> Iterator[dict[str, Provider]]:
+    built = build_providers(config)
+    yield built
+    for provider in built.values():
+        provider.close()  # type: ignore[attr-defined]
+
+
+def test_declared_retention_is_planned_rendered_applied_and_converges(
+    config: Config, providers: dict[str, Provider], pusher: Pusher, repo: str
+) -> None:
     old = pusher.image(f"{repo}/api", "v1", "2026-01-01T00:00:00Z")
     new = pusher.image(f"{repo}/api", "v2", "2026-02-01T00:00:00Z")
     pusher.image(f"{repo}/tools", "v1", "2026-01-01T00:00:00Z")
     pusher.image(f"{repo}/tools", "v2", "2026-02-01T00:00:00Z")
-    reg = load_config([config_file]).registries["local"]
-    provider = build_provider(reg)
-    assert isinstance(provider, DistributionProvider)
 
-    names = enforced_repositories(reg.repositories, provider.list_repositories())
-    changes = enforcement_changes(reg.name, reg.repositories, provider.list_images_many(names), NOW)
+    plan = make_plan(config, providers, now=NOW)
 
-    assert names == [f"{repo}/api"]  # tools keeps everything; later has no images yet
-    assert [(c.name, c.fields[0].before) for c in changes] == [(f"{repo}/api", [old.digest])]
-    text = render(Plan(changes=tuple(changes), registries={"local": "distribution"}), "text")
+    # tools keeps everything (lifecycle: none); later has no images yet; nothing else changes
+    assert [(c.kind, c.name) for c in plan.changes] == [(IMAGES, f"{repo}/api")]
+    assert plan.changes[0].fields[0].before == [old.digest]
+    text = render(plan, "text")
     assert f"- {old.digest}  v1  pushed 2026-01-01T00:00:00  (rule 1)" in text
     assert "lifecycle would expire 1 of 2 images now: v1" in text
-    markdown = render(
-        Plan(changes=tuple(changes), registries={"local": "distribution"}), "markdown"
-    )
-    assert old.digest in markdown
+    with pytest.raises(UnsafePlanError, match="--allow-destroy"):
+        apply_plan(plan, providers)
 
-    for change in changes:
-        provider.apply(change)
+    result = apply_plan(plan, providers, allow_destroy=True)
 
+    assert result.ok
     assert pusher.served(f"{repo}/api", old.digest) == 404
     assert pusher.served(f"{repo}/api", new.digest) == 200
-    again = build_provider(reg)
-    assert enforcement_changes(reg.name, reg.repositories, again.list_images_many(names), NOW) == []
+    assert not make_plan(config, build_providers(config), now=NOW).has_changes
+
+
+def test_an_image_pushed_after_the_plan_makes_it_stale(
+    config: Config, providers: dict[str, Provider], pusher: Pusher, repo: str
+) -> None:
+    pusher.image(f"{repo}/api", "v1", "2026-01-01T00:00:00Z")
+    pusher.image(f"{repo}/api", "v2", "2026-02-01T00:00:00Z")
+    plan = make_plan(config, providers, now=NOW)
+    check_saved_plan(plan, config, build_providers(config))
+
+    pusher.image(f"{repo}/api", "v3", "2026-03-01T00:00:00Z")
+
+    with pytest.raises(StalePlanError, match="local changed since the plan was made"):
+        check_saved_plan(plan, config, build_providers(config))

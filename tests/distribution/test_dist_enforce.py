@@ -12,7 +12,6 @@ from regform.enforce import (
     IMAGES,
     UNDATED,
     enforcement_change,
-    enforcement_guard,
     images_checksum,
     planned_deletions,
     select_deletions,
@@ -171,24 +170,12 @@ def test_the_change_lists_every_deleted_manifest_and_survives_a_saved_plan() -> 
         (d("v1"), frozenset({"v1"})),
         (d("v2"), frozenset({"v2", "stable"})),
     ]
-    assert enforcement_guard(change) is None
 
 
 def test_nothing_to_delete_is_no_change() -> None:
     images = {"v1": img("v1", ["v1"], 40), "v2": img("v2", ["v2"], 30)}
 
     assert enforcement_change("local", "team/app", RETENTION, list(images.values()), NOW) is None
-
-
-def test_deleting_every_image_needs_force() -> None:
-    images = {"a": img("a", ["0.0.0-a"], 40), "b": img("b", ["0.0.0-b"], 30)}
-
-    change = enforcement_change("local", "team/app", RETENTION, list(images.values()), NOW)
-
-    assert change is not None
-    guard = enforcement_guard(change)
-    assert guard is not None and guard.flag == "--force"
-    assert "every image (2)" in guard.message
 
 
 def test_rules_needing_archive_or_pull_times_are_reported() -> None:
