@@ -6,12 +6,12 @@ cannot change in place turns the whole change into a replace). A repository nobo
 deleted only when it is inside the registry's scope, ``prune`` is on and (with ``ownership: tag``)
 it carries the ownership tag; otherwise it is reported as unmanaged. Every destructive change, and
 a registry whose changes exceed its safety threshold, adds a :class:`~regform.plan.Guard` that
-apply honours.
+apply honours (:mod:`regform.guards`). Field comparison lives in :mod:`regform.compare`; registry
+settings in :mod:`regform.settings`; lifecycle enforcement (registries without native lifecycle)
+in :mod:`regform.enforce`.
 
-Tags are one field change (``tags``) whose ``before``/``after`` hold only the keys regform manages:
-a key in ``before`` missing from ``after`` is to be removed, every key of ``after`` set. The
-ownership tag (``managed-by=regform`` by default) is set on every repository regform creates; with
-``ownership: tag`` it is also kept on (and added to) every declared repository.
+The ownership tag (``managed-by=regform`` by default) is set on every repository regform creates;
+with ``ownership: tag`` it is also kept on (and added to) every declared repository.
 """
 
 from __future__ import annotations
@@ -23,17 +23,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from regform import model as m
-from regform.docdiff import diff_documents, fmt_value
+from regform.compare import compare, field_change
 from regform.enforce import enforcement_change, images_checksum, unsupported_rules
 from regform.guards import registry_guards
 from regform.model import RegistryConfig, RegistryState, Repository
-from regform.normalize import checksum, display_form, field_equal, normalize_field
+from regform.normalize import checksum, normalize_field
 from regform.plan import (
     ACTION_ORDER,
     REPOSITORY,
     Action,
     Change,
-    FieldChange,
     Guard,
     Plan,
     Unmanaged,
@@ -49,7 +48,6 @@ from regform.scope import (
 from regform.settings import SETTING_KINDS, normalize_setting, setting_changes
 
 REPLACE_NOTE = "replacing deletes every image in the repository"
-DOCUMENT_FIELDS = frozenset({m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
 
 
 def _enforcement(
@@ -85,53 +83,6 @@ class RegistryPlan:
     warnings: tuple[str, ...] = ()
 
 
-def _tag_sides(
-    desired: Repository, actual: Repository, reg: RegistryConfig, caps: Capabilities
-) -> tuple[dict[str, str], dict[str, str]]:
-    """(after, before) tag dicts restricted to the keys regform manages on this repository."""
-    key, value = reg.ownership_tag
-    ignore = set(desired.ignore_tags)
-    actual_tags = dict(actual.tags)
-    if m.TAGS in desired.managed:
-        wanted = {k: v for k, v in desired.tags.items() if k not in ignore}
-        if key not in desired.tags and key not in ignore:
-            if tag_ownership(reg, caps):
-                wanted[key] = value
-            else:
-                ignore.add(key)
-        before = {k: v for k, v in actual_tags.items() if k not in ignore}
-        return wanted, before
-    # Tags not managed: only the ownership tag.
-    before = {key: actual_tags[key]} if key in actual_tags else {}
-    return {key: value}, before
-
-
-def _tag_diff(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[str, ...]:
-    lines: list[str] = []
-    for k in sorted(before.keys() | after.keys()):
-        if k not in after:
-            lines.append(f"- {k}: {fmt_value(before[k])}")
-        elif k not in before:
-            lines.append(f"+ {k}: {fmt_value(after[k])}")
-        elif before[k] != after[k]:
-            lines.append(f"~ {k}: {fmt_value(before[k])} -> {fmt_value(after[k])}")
-    return tuple(lines)
-
-
-def _field_change(name: str, before: Any, after: Any, caps: Capabilities) -> FieldChange:
-    diff: tuple[str, ...] = ()
-    if name in DOCUMENT_FIELDS:
-        diff = diff_documents(display_form(name, before), display_form(name, after))
-    elif name == m.TAGS:
-        diff = _tag_diff(before or {}, after or {})
-    elif name == m.MUTABILITY_EXCLUSIONS:
-        b, a = set(before or ()), set(after or ())
-        diff = tuple(f"- {v}" for v in sorted(b - a)) + tuple(f"+ {v}" for v in sorted(a - b))
-    return FieldChange(
-        path=name, before=before, after=after, forces_replacement=name in caps.replace_on, diff=diff
-    )
-
-
 def create_document(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> dict[str, Any]:
     """The repository as it will be created: supported managed fields plus the ownership tag."""
     fields = desired.managed & caps.fields
@@ -153,36 +104,11 @@ def _create(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> Cha
     # Shown as created: every supported field with a value (empty lists and absent documents
     # say nothing about the new repository).
     fields = tuple(
-        _field_change(f, None, after[f], caps)
+        field_change(f, None, after[f], caps)
         for f in m.REPOSITORY_FIELDS
         if f in after and f in caps.fields and after[f] not in (None, [])
     )
     return Change(reg.name, REPOSITORY, desired.name, Action.CREATE, fields=fields, after=after)
-
-
-def _compare(
-    desired: Repository,
-    actual: Repository,
-    reg: RegistryConfig,
-    caps: Capabilities,
-    warnings: list[str],
-) -> list[FieldChange]:
-    changes: list[FieldChange] = []
-    for name in m.REPOSITORY_FIELDS:
-        if name not in managed_fields(desired, reg, caps):
-            continue
-        if name not in actual.loaded:
-            warnings.append(f"{reg.name}/{desired.name}: {name} was not read; not compared")
-            continue
-        if name == m.TAGS:
-            after, before = _tag_sides(desired, actual, reg, caps)
-            if before != after:
-                changes.append(_field_change(name, before, after, caps))
-            continue
-        d, a = desired.value(name), actual.value(name)
-        if not field_equal(name, d, a):
-            changes.append(_field_change(name, a, d, caps))
-    return changes
 
 
 def _image_count(actual: Repository) -> int | None:
@@ -197,7 +123,7 @@ def _update_or_replace(
     caps: Capabilities,
     warnings: list[str],
 ) -> Change | None:
-    fields = _compare(desired, actual, reg, caps, warnings)
+    fields = compare(desired, actual, reg, caps, warnings)
     if not fields:
         return None
     before = actual.to_dict()
