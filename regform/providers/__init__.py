@@ -21,7 +21,9 @@ CAPABILITIES: Mapping[str, Capabilities] = {
     "ecr": Capabilities(
         fields=frozenset(m.REPOSITORY_FIELDS),
         replace_on=frozenset({m.ENCRYPTION}),
-        listing_fields=frozenset({m.MUTABILITY, m.MUTABILITY_EXCLUSIONS, m.SCAN_ON_PUSH, m.ENCRYPTION}),
+        listing_fields=frozenset(
+            {m.MUTABILITY, m.MUTABILITY_EXCLUSIONS, m.SCAN_ON_PUSH, m.ENCRYPTION}
+        ),
         settings=frozenset(
             {
                 "registry_policy",
