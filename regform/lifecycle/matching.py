@@ -5,17 +5,17 @@
   whole; ``*`` stands for zero or more characters and is the only wildcard (``?`` and ``[`` are
   ordinary characters, unlike :mod:`fnmatch`). Matching is case-sensitive.
 
-:class:`TagIndex` keeps the distinct tags sorted, so a prefix (or a pattern that is a prefix
-followed by ``*``) is a binary search, an exact tag is a dictionary lookup, and any other pattern
-is one regular-expression scan over all distinct tags joined by newlines.
+:class:`TagIndex` keeps all tags sorted, so a prefix (or a pattern that is a prefix followed by
+``*``) or an exact tag is a binary search, and any other pattern is a regular-expression test of
+only the tags that start with the pattern's literal beginning.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from itertools import chain
+from itertools import chain, compress, repeat
 
 _MAX_CHAR = chr(0x10FFFF)
 
@@ -31,71 +31,70 @@ def pattern_matches(pattern: str, tag: str) -> bool:
 
 
 class TagIndex:
-    """Distinct tags of a set of images, each with the positions of the images that carry it."""
+    """Every (tag, image position) pair of a set of images, sorted by tag.
 
-    def __init__(self, tags_per_image: Sequence[Sequence[str]]) -> None:
-        by_tag: dict[str, list[int]] = {}
-        for position, tags in enumerate(tags_per_image):
-            for tag in tags:
-                holders = by_tag.get(tag)
-                if holders is None:
-                    by_tag[tag] = [position]
-                elif holders[-1] != position:  # a tag listed twice on one image
-                    holders.append(position)
-        self._by_tag = by_tag
-        self._sorted = sorted(by_tag)
-        plain = [t for t in self._sorted if "\n" not in t]
-        self._text = "\n".join(plain)
-        #: tags a line-based scan cannot see (never valid in a registry, but kept exact)
-        self._odd = [t for t in self._sorted if "\n" in t]
-        self._cache: dict[tuple[str, str], frozenset[int]] = {}
+    A prefix selects one contiguous slice of the sorted tags (two binary searches). A pattern
+    selects the slice of its literal start (the text before its first ``*``) and filters it with
+    the pattern's regular expression, with the iteration done in C (``map``/``compress``).
+    """
+
+    def __init__(
+        self, tags_per_image: Sequence[Sequence[str]], positions: Sequence[int] | None = None
+    ) -> None:
+        """Index the tags of each image; an image is known by its place in ``tags_per_image``,
+        or by ``positions[place]`` when given."""
+        flat_tags = list(chain.from_iterable(tags_per_image))
+        counts = map(len, tags_per_image)
+        names = range(len(tags_per_image)) if positions is None else positions
+        flat_positions = list(chain.from_iterable(map(repeat, names, counts)))
+        order = sorted(range(len(flat_tags)), key=flat_tags.__getitem__)
+        self._tags = list(map(flat_tags.__getitem__, order))
+        self._positions = list(map(flat_positions.__getitem__, order))
+        self._cache: dict[tuple[bool, str], frozenset[int]] = {}
 
     def images_with_prefixes(self, prefixes: Iterable[str]) -> set[int]:
         """Positions of images with, for every prefix, a tag starting with it."""
-        return self._all(("prefix", p) for p in prefixes)
+        return self._all((False, p) for p in prefixes)
 
     def images_with_patterns(self, patterns: Iterable[str]) -> set[int]:
         """Positions of images with, for every pattern, a tag matching it."""
-        return self._all(("pattern", p) for p in patterns)
+        return self._all((True, p) for p in patterns)
 
-    def _all(self, keys: Iterable[tuple[str, str]]) -> set[int]:
+    def _all(self, keys: Iterable[tuple[bool, str]]) -> set[int]:
         result: set[int] | None = None
         for key in keys:
             found = self._cache.get(key)
             if found is None:
-                kind, value = key
-                tags = self._with_prefix(value) if kind == "prefix" else self._matching(value)
-                found = frozenset(chain.from_iterable(self._by_tag[t] for t in tags))
-                self._cache[key] = found
+                found = self._cache[key] = frozenset(self._matching(*key))
             result = set(found) if result is None else result & found
             if not result:
                 break
         return result if result is not None else set()
 
-    def _with_prefix(self, prefix: str) -> Sequence[str]:
-        lo = bisect_left(self._sorted, prefix)
+    def _matching(self, is_pattern: bool, value: str) -> Iterable[int]:
+        if not is_pattern:
+            return self._positions[slice(*self._prefix_range(value))]
+        literal, star, rest = value.partition("*")
+        if not star:  # no wildcard: the tag itself
+            lo = bisect_left(self._tags, value)
+            return self._positions[lo : bisect_right(self._tags, value, lo)]
+        lo, hi = self._prefix_range(literal)
+        if not rest.replace("*", ""):  # "prefix*" (or "prefix**"): any tag with the prefix
+            return self._positions[lo:hi]
+        matches = re.compile(glob_to_regex(value), re.DOTALL).fullmatch
+        return compress(self._positions[lo:hi], map(matches, self._tags[lo:hi]))
+
+    def _prefix_range(self, prefix: str) -> tuple[int, int]:
+        """Index range of the sorted tags that start with ``prefix``."""
+        tags = self._tags
+        lo = bisect_left(tags, prefix)
         if not prefix:
-            return self._sorted
+            return lo, len(tags)
         last = prefix[-1]
         if last == _MAX_CHAR:
             hi = lo
-            while hi < len(self._sorted) and self._sorted[hi].startswith(prefix):
+            while hi < len(tags) and tags[hi].startswith(prefix):
                 hi += 1
-        else:
-            # every string starting with ``prefix`` sorts below prefix-with-last-char-bumped
-            hi = bisect_left(self._sorted, prefix[:-1] + chr(ord(last) + 1), lo)
-        return self._sorted[lo:hi]
-
-    def _matching(self, pattern: str) -> Sequence[str]:
-        stars = pattern.count("*")
-        if stars == 0:
-            return [pattern] if pattern in self._by_tag else []
-        if stars == 1 and pattern.endswith("*"):
-            return self._with_prefix(pattern[:-1])
-        body = glob_to_regex(pattern)
-        lines = re.compile(f"^{body}$", re.MULTILINE)  # '.' stops at newlines: one tag per line
-        found = lines.findall(self._text)
-        if self._odd:
-            whole = re.compile(body, re.DOTALL)
-            found.extend(t for t in self._odd if whole.fullmatch(t))
-        return found
+            return lo, hi
+        # every string starting with ``prefix`` sorts below prefix-with-last-char-bumped
+        return lo, bisect_left(tags, prefix[:-1] + chr(ord(last) + 1), lo)
