@@ -2,9 +2,11 @@
 
 Reading costs one DescribeRepositories page per 1000 repositories, plus only the per-repository
 calls the managed fields need (ListTagsForResource, GetLifecyclePolicy, GetRepositoryPolicy), run
-concurrently. KMS keys are resolved to key ARNs on both sides (see
-:meth:`EcrProvider.normalize_desired`), so a key written as alias, id or ARN never forces a replace
-by itself.
+concurrently through a lean caller (:mod:`regform.providers.ecr_fastread`) that spends a fraction
+of botocore's CPU per call; the sandbox's in-process emulator keeps botocore's path.
+
+KMS keys are resolved to key ARNs on both sides (see :meth:`EcrProvider.normalize_desired`), so a
+key written as alias, id or ARN never forces a replace by itself.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from regform.providers import CAPABILITIES
 from regform.providers.base import Capabilities, Image
 from regform.providers.ecr_apply import RepositoryWriter
 from regform.providers.ecr_calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
+from regform.providers.ecr_fastread import FastReader, max_attempts_of
 from regform.providers.ecr_kms import KmsKeys
 from regform.providers.ecr_mapping import (
     image_from_detail,
@@ -46,6 +49,12 @@ DETAIL_FIELDS = frozenset({m.TAGS, m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
 #: DescribeRepositories takes at most this many names.
 NAMES_PER_DESCRIBE = 100
 PAGE_SIZE = 1000
+#: the botocore method of each per-repository read (used until the lean caller is ready).
+_BOTOCORE_READS = {
+    "ListTagsForResource": "list_tags_for_resource",
+    "GetLifecyclePolicy": "get_lifecycle_policy",
+    "GetRepositoryPolicy": "get_repository_policy",
+}
 
 
 def _uncounted(op: str) -> None:
@@ -71,6 +80,7 @@ class EcrProvider:
         declared_settings: Mapping[str, Any] | None = None,
         after_create: Backoff = AFTER_CREATE,
         iam_propagation: Backoff = IAM_PROPAGATION,
+        fast_reads: bool = True,
     ) -> None:
         self.registry = registry
         self.account_id = account_id
@@ -82,6 +92,12 @@ class EcrProvider:
         for client in (ecr, sts, kms):
             self._caller.watch(client)
         self._sandbox = sandbox
+        #: the lean caller for per-repository reads (not for the sandbox's in-process emulator).
+        self._fast: FastReader | None = None
+        if fast_reads and sandbox is None:
+            self._fast = FastReader(
+                ecr, max_attempts=max_attempts_of(ecr), count=self._caller.count_op
+            )
         self._declared_settings = dict(declared_settings or {})
         self._lock = threading.Lock()
         #: listing results: name -> repository with the listing fields (and its ARN in info).
@@ -243,37 +259,36 @@ class EcrProvider:
                 self._listing.pop(name, None)
             self._listing.update(found)
 
+    def _reader(self, op: str) -> Callable[..., Any]:
+        """The function making one per-repository read: the lean caller once it is ready."""
+        fast = self._fast
+        if fast is not None and fast.ready:
+            return lambda **params: fast.call(op, params)
+        return getattr(self._ecr, _BOTOCORE_READS[op])  # type: ignore[no-any-return]
+
     def _details(self, repo: Repository, fields: frozenset[str]) -> Repository:
         changes: dict[str, Any] = {}
         name = repo.name
         if m.TAGS in fields:
             arn = str(repo.info["arn"])
-            resp = self._caller.call(
-                "ListTagsForResource", name, self._ecr.list_tags_for_resource, resourceArn=arn
-            )
+            op = "ListTagsForResource"
+            resp = self._caller.call(op, name, self._reader(op), resourceArn=arn)
             changes[m.TAGS] = tags_from_api(resp.get("tags", []))
         if m.LIFECYCLE_POLICY in fields:
             changes[m.LIFECYCLE_POLICY] = self._document(
                 "GetLifecyclePolicy",
                 name,
-                self._ecr.get_lifecycle_policy,
                 "LifecyclePolicyNotFoundException",
                 "lifecyclePolicyText",
             )
         if m.REPOSITORY_POLICY in fields:
             changes[m.REPOSITORY_POLICY] = self._document(
-                "GetRepositoryPolicy",
-                name,
-                self._ecr.get_repository_policy,
-                "RepositoryPolicyNotFoundException",
-                "policyText",
+                "GetRepositoryPolicy", name, "RepositoryPolicyNotFoundException", "policyText"
             )
         return dataclasses.replace(repo, loaded=repo.loaded | fields, **changes)
 
-    def _document(
-        self, op: str, name: str, fn: Callable[..., Any], absent: str, key: str
-    ) -> m.JsonDict | None:
-        resp = self._caller.call_or_none(op, name, fn, absent, repositoryName=name)
+    def _document(self, op: str, name: str, absent: str, key: str) -> m.JsonDict | None:
+        resp = self._caller.call_or_none(op, name, self._reader(op), absent, repositoryName=name)
         try:
             return parse_document(resp.get(key)) if resp else None
         except ValueError as exc:

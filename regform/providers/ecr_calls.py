@@ -80,8 +80,12 @@ class ApiCaller:
     def count(self, model: Any = None, **_: Any) -> None:
         name = getattr(model, "name", None)
         if name:
-            with self._lock:
-                self._counts[name] = self._counts.get(name, 0) + 1
+            self.count_op(name)
+
+    def count_op(self, name: str) -> None:
+        """Count one call of operation ``name`` made without botocore's hooks."""
+        with self._lock:
+            self._counts[name] = self._counts.get(name, 0) + 1
 
     def counts(self) -> dict[str, int]:
         with self._lock:
