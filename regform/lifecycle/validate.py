@@ -5,22 +5,16 @@ using lifecycle policies" (evaluation rules) and "Examples of lifecycle policies
 service quotas (50 rules, 30,720 characters). ECR does not publish its error texts, so the
 messages here are regform's own and say what to change.
 
-Cross-rule constraints are read per storage class, as the official combined archive/expire example
-requires (it has one ``any`` rule for standard images and one for archived images):
-
-* a rule with ``tagStatus: any`` has the highest ``rulePriority`` among the rules for its class;
-* at most one ``untagged`` rule per class;
-* no two rules for one class select the same set of tags.
+Constraints between rules (unique priorities; per storage class: the ``any`` rule last, one
+``untagged`` rule, no two rules with the same tags) live in :mod:`regform.lifecycle.cross_rules`.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from regform.lifecycle.cross_rules import RuleFacts, check_across_rules
 from regform.lifecycle.document import (
     ACTION_KEYS,
     ACTION_TYPES,
@@ -50,18 +44,16 @@ from regform.lifecycle.document import (
     UNTAGGED,
     policy_text,
 )
+from regform.lifecycle.issue import LifecycleIssue
+from regform.lifecycle.wording import (
+    choices,
+    did_you_mean,
+    enum_message,
+    show,
+    unknown_message,
+)
 
-
-@dataclass(frozen=True, slots=True)
-class LifecycleIssue:
-    #: path inside the ECR document: "rules[1].selection.countUnit" ("" for the whole document)
-    path: str
-    message: str
-    #: index into the document's "rules" list the issue belongs to, when it belongs to one rule
-    rule_index: int | None = None
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+__all__ = ["LifecycleIssue", "validate_policy"]
 
 
 def validate_policy(doc: Any) -> list[LifecycleIssue]:
@@ -71,7 +63,7 @@ def validate_policy(doc: Any) -> list[LifecycleIssue]:
     issues: list[LifecycleIssue] = []
     for key in doc:
         if key not in DOCUMENT_KEYS:
-            hint = _did_you_mean(key, DOCUMENT_KEYS)
+            hint = did_you_mean(key, DOCUMENT_KEYS)
             msg = f'Unknown key "{key}" in the policy{hint}; a policy holds only "rules".'
             issues.append(LifecycleIssue(str(key), msg))
     rules = doc.get("rules")
@@ -97,28 +89,16 @@ def validate_policy(doc: Any) -> list[LifecycleIssue]:
         )
         issues.append(LifecycleIssue("", msg))
 
-    facts: list[_RuleFacts] = []
+    facts: list[RuleFacts] = []
     per_rule: list[list[LifecycleIssue]] = []
     for i, rule in enumerate(rules):
         checker = _RuleChecker(i)
         facts.append(checker.check(rule))
         per_rule.append(checker.issues)
-    _check_across_rules(facts, per_rule)
+    check_across_rules(facts, per_rule)
     for found in per_rule:
         issues.extend(found)
     return issues
-
-
-@dataclass(frozen=True, slots=True)
-class _RuleFacts:
-    """What the cross-rule checks need from one rule (None: missing or invalid)."""
-
-    index: int
-    priority: int | None = None
-    storage_class: str | None = None
-    tag_status: str | None = None
-    #: (list key, sorted distinct entries) for a tagged rule with one valid list
-    tags: tuple[str, tuple[str, ...]] | None = None
 
 
 class _RuleChecker:
@@ -129,10 +109,10 @@ class _RuleChecker:
     def add(self, path: str, message: str) -> None:
         self.issues.append(LifecycleIssue(f"rules[{self.index}]{path}", message, self.index))
 
-    def check(self, rule: Any) -> _RuleFacts:
+    def check(self, rule: Any) -> RuleFacts:
         if not isinstance(rule, Mapping):
             self.add("", "Each rule must be a JSON object.")
-            return _RuleFacts(self.index)
+            return RuleFacts(self.index)
         self.unknown_keys(rule, RULE_KEYS, "", "the rule")
 
         priority = rule.get("rulePriority")
@@ -144,14 +124,14 @@ class _RuleChecker:
         elif not _is_positive_int(priority):
             self.add(
                 ".rulePriority",
-                f"rulePriority must be a whole number of 1 or more, not {_show(priority)}.",
+                f"rulePriority must be a whole number of 1 or more, not {show(priority)}.",
             )
         if "description" in rule and not isinstance(rule["description"], str):
             self.add(".description", "description must be a string.")
 
         selection = rule.get("selection")
         action_type = self.check_action(rule)
-        facts = _RuleFacts(self.index, priority if _is_positive_int(priority) else None)
+        facts = RuleFacts(self.index, priority if _is_positive_int(priority) else None)
         if "selection" not in rule:
             self.add(".selection", 'The rule has no "selection".')
         elif not isinstance(selection, Mapping):
@@ -164,8 +144,8 @@ class _RuleChecker:
     # -- selection -----------------------------------------------------------------------
 
     def check_selection(
-        self, sel: Mapping[str, Any], facts: _RuleFacts, action_type: str | None
-    ) -> _RuleFacts:
+        self, sel: Mapping[str, Any], facts: RuleFacts, action_type: str | None
+    ) -> RuleFacts:
         self.unknown_keys(sel, SELECTION_KEYS, ".selection", "the selection")
         status = sel.get("tagStatus")
         if "tagStatus" not in sel:
@@ -175,7 +155,7 @@ class _RuleChecker:
             )
             status = None
         elif status not in TAG_STATUSES:
-            self.add(".selection.tagStatus", _enum_message("tagStatus", status, TAG_STATUSES))
+            self.add(".selection.tagStatus", enum_message("tagStatus", status, TAG_STATUSES))
             status = None
 
         tags = self.check_tag_lists(sel, status)
@@ -184,7 +164,7 @@ class _RuleChecker:
         if "storageClass" in sel and storage_class not in STORAGE_CLASSES:
             self.add(
                 ".selection.storageClass",
-                _enum_message("storageClass", storage_class, STORAGE_CLASSES),
+                enum_message("storageClass", storage_class, STORAGE_CLASSES),
             )
             storage_class = None
 
@@ -192,17 +172,17 @@ class _RuleChecker:
         if "countType" not in sel:
             self.add(
                 ".selection.countType",
-                "The selection has no countType; use " + _choices(COUNT_TYPES, quote=False) + ".",
+                "The selection has no countType; use " + choices(COUNT_TYPES, quote=False) + ".",
             )
             count_type = None
         elif count_type not in COUNT_TYPES:
-            self.add(".selection.countType", _enum_message("countType", count_type, COUNT_TYPES))
+            self.add(".selection.countType", enum_message("countType", count_type, COUNT_TYPES))
             count_type = None
 
         self.check_count(sel, count_type)
         if not self.check_pairings(sel, count_type, storage_class, action_type):
             storage_class = None  # which class the rule meant is unclear: no cross-rule checks
-        return _RuleFacts(self.index, facts.priority, storage_class, status, tags)
+        return RuleFacts(self.index, facts.priority, storage_class, status, tags)
 
     def check_tag_lists(
         self, sel: Mapping[str, Any], status: str | None
@@ -272,7 +252,7 @@ class _RuleChecker:
                 f'countUnit "days" is required when countType is {count_type}.',
             )
         elif "countUnit" in sel and unit not in COUNT_UNITS:
-            self.add(".selection.countUnit", _enum_message("countUnit", unit, COUNT_UNITS))
+            self.add(".selection.countUnit", enum_message("countUnit", unit, COUNT_UNITS))
 
         number = sel.get("countNumber")
         if "countNumber" not in sel:
@@ -283,7 +263,7 @@ class _RuleChecker:
         elif not _is_positive_int(number):
             self.add(
                 ".selection.countNumber",
-                f"countNumber must be a whole number of 1 or more, not {_show(number)}.",
+                f"countNumber must be a whole number of 1 or more, not {show(number)}.",
             )
         elif count_type == SINCE_TRANSITIONED and number < MIN_ARCHIVED_DAYS:
             self.add(
@@ -357,13 +337,13 @@ class _RuleChecker:
             return None
         for key in action:
             if key not in ACTION_KEYS:
-                self.later(f".action.{key}", _unknown_message(key, ACTION_KEYS, "the action"))
+                self.later(f".action.{key}", unknown_message(key, ACTION_KEYS, "the action"))
         kind = action.get("type")
         if "type" not in action:
             self.later(".action.type", 'The action has no type; use "expire" or "transition".')
             kind = None
         elif kind not in ACTION_TYPES:
-            self.later(".action.type", _enum_message("action type", kind, ACTION_TYPES))
+            self.later(".action.type", enum_message("action type", kind, ACTION_TYPES))
             kind = None
         target = action.get("targetStorageClass")
         if kind == EXPIRE and "targetStorageClass" in action:
@@ -380,7 +360,7 @@ class _RuleChecker:
         elif "targetStorageClass" in action and target != ARCHIVE:
             self.later(
                 ".action.targetStorageClass",
-                _enum_message("targetStorageClass", target, (ARCHIVE,)),
+                enum_message("targetStorageClass", target, (ARCHIVE,)),
             )
         return kind if isinstance(kind, str) else None
 
@@ -392,134 +372,8 @@ class _RuleChecker:
     ) -> None:
         for key in obj:
             if key not in allowed:
-                self.add(f"{path}.{key}", _unknown_message(key, allowed, where))
-
-
-def _check_across_rules(facts: list[_RuleFacts], per_rule: list[list[LifecycleIssue]]) -> None:
-    def add(i: int, path: str, message: str) -> None:
-        per_rule[i].append(LifecycleIssue(f"rules[{i}]{path}", message, i))
-
-    seen_priority: dict[int, int] = {}
-    for f in facts:
-        if f.priority is None:
-            continue
-        if f.priority in seen_priority:
-            add(
-                f.index,
-                ".rulePriority",
-                f"rulePriority {f.priority} is used by more than one rule; "
-                "every rule needs its own priority.",
-            )
-        else:
-            seen_priority[f.priority] = f.index
-
-    untagged_rule: dict[str, _RuleFacts] = {}
-    tag_sets: dict[tuple[str, str, tuple[str, ...]], _RuleFacts] = {}
-    for f in facts:
-        if f.storage_class is None:
-            continue
-        cls = f.storage_class
-        priority = f.priority
-        if f.tag_status == ANY and priority is not None:
-            later = [
-                g
-                for g in facts
-                if g is not f
-                and g.storage_class == cls
-                and g.priority is not None
-                and g.priority > priority
-            ]
-            if later:
-                last = max(later, key=lambda g: g.priority or 0)
-                add(
-                    f.index,
-                    ".rulePriority",
-                    f'A rule with tagStatus "any" is evaluated last, so it needs the highest '
-                    f"rulePriority among the rules for {cls} images; the rule with "
-                    f"rulePriority {last.priority} comes after it.",
-                )
-        elif f.tag_status == UNTAGGED:
-            first = untagged_rule.setdefault(cls, f)
-            if first is not f:
-                add(
-                    f.index,
-                    ".selection.tagStatus",
-                    f"Only one rule may select untagged {cls} images; "
-                    f"{_rule_name(first)} already does.",
-                )
-        elif f.tag_status == TAGGED and f.tags is not None:
-            key = (cls, f.tags[0], f.tags[1])
-            first = tag_sets.setdefault(key, f)
-            if first is not f:
-                what = "tag prefixes" if f.tags[0] == PREFIX_LIST else "tag patterns"
-                add(
-                    f.index,
-                    f".selection.{f.tags[0]}",
-                    f"{_sentence(_rule_name(first))} already selects {cls} images with the "
-                    f"same {what} {_show(list(f.tags[1]))}; each rule for one storage class "
-                    "needs its own set of tags.",
-                )
-
-
-def _rule_name(f: _RuleFacts) -> str:
-    if f.priority is not None:
-        return f"the rule with rulePriority {f.priority}"
-    return f"rules[{f.index}]"
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
+                self.add(f"{path}.{key}", unknown_message(key, allowed, where))
 
 
 def _is_positive_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-def _show(value: Any) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
-def _choices(options: Sequence[str], *, quote: bool = True) -> str:
-    shown = [f'"{o}"' if quote else o for o in options]
-    if len(shown) == 1:
-        return shown[0]
-    return ", ".join(shown[:-1]) + " or " + shown[-1]
-
-
-def _enum_message(name: str, value: Any, options: Sequence[str]) -> str:
-    hint = _did_you_mean(value, options) if isinstance(value, str) else ""
-    if len(options) == 1:
-        return f"{name} must be {_choices(options)}, not {_show(value)}{hint}."
-    return f"{name} must be one of {_choices(options)}, not {_show(value)}{hint}."
-
-
-def _unknown_message(key: Any, allowed: Sequence[str], where: str) -> str:
-    name = str(key)
-    hint = _did_you_mean(name, allowed)
-    if not hint:
-        home = _home_of(name)
-        if home:
-            hint = f' (it belongs in "{home}")'
-    return f'Unknown key "{name}" in {where}{hint}.'
-
-
-def _home_of(key: str) -> str | None:
-    if key in SELECTION_KEYS:
-        return "selection"
-    if key in ACTION_KEYS:
-        return "action"
-    return None
-
-
-def _did_you_mean(value: Any, options: Sequence[str]) -> str:
-    if not isinstance(value, str):
-        return ""
-    lowered = {o.lower(): o for o in options}
-    match = lowered.get(value.lower())
-    if match is None:
-        close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
-        match = lowered[close[0]] if close else None
-    return f' (did you mean "{match}"?)' if match else ""
