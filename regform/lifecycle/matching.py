@@ -25,11 +25,6 @@ def glob_to_regex(pattern: str) -> str:
     return ".*".join(re.escape(part) for part in pattern.split("*"))
 
 
-def pattern_matches(pattern: str, tag: str) -> bool:
-    """Whether one tag matches one ``tagPatternList`` entry (whole-string, ``*`` wildcard)."""
-    return re.fullmatch(glob_to_regex(pattern), tag, re.DOTALL) is not None
-
-
 class TagIndex:
     """Every (tag, image position) pair of a set of images, sorted by tag.
 
