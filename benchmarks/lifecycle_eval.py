@@ -5,7 +5,8 @@ Run: python benchmarks/lifecycle_eval.py [--images N] [--repeat R] [--seed S]
 The images mimic a busy CI repository: semver releases (some with a ``latest``/``stable`` tag too),
 release candidates, ``0.0.0-PR-<n>-<sha>`` pull-request builds, ``sha-<hex>`` commit builds,
 branch builds, untagged layers of multi-arch indexes, and a share of archived images. Prints the
-image and rule counts, the best wall time of R runs, images per second and what each rule selects.
+image and rule counts, the best wall and CPU time of R runs, images per second (from the wall
+time) and what each rule selects.
 """
 
 from __future__ import annotations
@@ -106,18 +107,22 @@ def main() -> None:
     assert validate_policy(policy) == [], validate_policy(policy)
     images = make_images(args.images, args.seed)
 
-    best = float("inf")
+    best = best_cpu = float("inf")
     result: Evaluation | None = None
     for _ in range(args.repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = evaluate(policy, images, NOW)
         best = min(best, time.perf_counter() - start)
+        best_cpu = min(best_cpu, time.process_time() - start_cpu)
     assert result is not None
 
     per_rule = Counter((v.rule_priority, v.action) for v in result.selected)
     print(f"images:       {len(images):,}")
     print(f"rules:        {len(policy['rules'])}")
     print(f"wall time:    {best * 1000:.0f} ms (best of {args.repeat})")
+    print(
+        f"cpu time:     {best_cpu * 1000:.0f} ms (best of {args.repeat}; steadier on a busy host)"
+    )
     print(f"throughput:   {len(images) / best:,.0f} images/s")
     print(f"expired:      {len(result.expired):,}")
     print(f"transitioned: {len(result.transitioned):,}")
