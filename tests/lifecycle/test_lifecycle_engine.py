@@ -26,6 +26,9 @@ def policy(*rules: dict[str, Any]) -> dict[str, Any]:
         ("v?.0", ["v?.0"], ["v1.0"]),  # only * is a wildcard
         ("[ab]*", ["[ab]", "[ab]-x"], ["a", "b-1"]),
         ("*.*", ["a.b", "."], ["ab"]),
+        ("1.*-x", ["1.-x", "1.2.3-x"], ["1x2-x", "1.2-xy"]),  # "." is no wildcard either
+        ("*", ["a", "latest"], []),
+        ("a**b", ["ab", "a-b"], ["ba"]),
     ],
 )
 def test_tag_patterns_match_whole_tags_with_star_as_the_only_wildcard(
@@ -45,6 +48,15 @@ def test_tag_prefixes_are_plain_prefixes() -> None:
     ]
     result = evaluate(policy({"tag_prefixes": ["v*"], "older_than_days": 5}), images, NOW)
     assert expired_names(result) == ["A"]
+
+
+def test_a_prefix_selects_exactly_the_tags_that_start_with_it() -> None:
+    tags = ["pr", "pr-", "pr-1", "pr-9", "pr.", "pr0", "ps", "p", "PR-1", "pr\U0010ffff"]
+    images = [image(f"i{k}", [t], 10) for k, t in enumerate(tags)]
+    result = evaluate(policy({"tag_prefixes": ["pr-"], "older_than_days": 5}), images, NOW)
+    assert expired_names(result) == ["i1", "i2", "i3"]
+    result = evaluate(policy({"tag_prefixes": ["pr"], "older_than_days": 5}), images, NOW)
+    assert expired_names(result) == ["i0", "i1", "i2", "i3", "i4", "i5", "i9"]
 
 
 def test_an_image_pushed_exactly_n_days_ago_is_not_older_than_n_days() -> None:
