@@ -28,8 +28,9 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import compress
-from operator import attrgetter, itemgetter, not_
+from heapq import nlargest
+from itertools import compress, islice
+from operator import attrgetter, eq, itemgetter, not_
 from typing import Any
 
 from regform.lifecycle.document import (
@@ -151,7 +152,9 @@ class Ranking:
         else:
             times = list(map(datetime.timestamp, map(_PUSHED, images)))
         order = sorted(range(len(images)), key=times.__getitem__)
-        if len(set(times)) < len(times):  # ties: order each run of equal times by digest
+        ordered_times = list(map(times.__getitem__, order))
+        if any(map(eq, ordered_times, islice(ordered_times, 1, None))):
+            # ties: order each run of equal times by digest
             start = 0
             for end in range(1, len(order) + 1):
                 if end == len(order) or times[order[end]] != times[order[start]]:
@@ -163,7 +166,7 @@ class Ranking:
         rank = [0] * len(order)
         for position, k in enumerate(order):
             rank[k] = position
-        return cls(images, order, rank, list(map(times.__getitem__, order)), restores)
+        return cls(images, order, rank, ordered_times, restores)
 
     def ordered(self) -> list[Image]:
         """The images, oldest first."""
@@ -190,6 +193,7 @@ def _apply_rules(
     tags = list(map(_TAGS, images))
     index: TagIndex | None = None
     untagged: set[int] | None = None
+    archived: set[int] | None = None
     #: restored images: their position follows the restore, not the push
     restored = ranking.positions_where(map(_ACTIVATED, images)) if ranking.restores else set()
 
@@ -200,7 +204,9 @@ def _apply_rules(
         if sel.get("storageClass", STANDARD) == STANDARD:
             in_class = standard
         else:
-            in_class = ranking.positions_where(map(ARCHIVE.__eq__, classes))
+            if archived is None:
+                archived = ranking.positions_where(map(ARCHIVE.__eq__, classes))
+            in_class = archived
         status = sel["tagStatus"]
         if status == ANY:
             matched = in_class
@@ -225,7 +231,10 @@ def _apply_rules(
             if len(matched) <= number:
                 continue
             # positions grow with push time: the ``number`` largest are the newest, kept
-            first_kept = sorted(matched)[len(matched) - number]
+            if number * 8 < len(matched):
+                first_kept = nlargest(number, matched)[-1]
+            else:
+                first_kept = sorted(matched)[len(matched) - number]
             chosen = [p for p in free if p < first_kept]
         else:
             cutoff = now - number * SECONDS_PER_DAY
