@@ -25,6 +25,7 @@ from regform.config.merge import merge
 from regform.config.names import expand_braces, in_scope
 from regform.config.schema import check_schema, config_schema, schema_text
 from regform.config.settings import check_settings
+from regform.config.singletons import check_shared_settings
 from regform.config.source import DataPath, SourceDoc, file_issue
 from regform.config.yamlload import read_file
 from regform.errors import ConfigError, ConfigIssue
@@ -102,6 +103,7 @@ def check_config(paths: Paths, env: Mapping[str, str] | None = None) -> ConfigCh
     lifecycles = check_lifecycle_policies(merged, issues)
     policies = check_repository_policies(merged, issues)
     settings = check_settings(merged, lifecycles, policies, issues)
+    check_shared_settings(merged, issues)
     resolved = check_entries(merged, issues)
     order = {display: i for i, (_p, display) in enumerate(files)}
     issues.sort(key=lambda i: (order.get(i.file or "", -1), i.line or 0, i.column or 0))
