@@ -231,12 +231,39 @@ def normalize_tags(tags: Mapping[str, str] | None, ignore: Collection[str] = ())
     return {str(k): str(v) for k, v in (tags or {}).items() if k not in ignore}
 
 
+_DOCUMENT_NORMALIZERS = {
+    m.REPOSITORY_POLICY: normalize_iam_policy,
+    m.LIFECYCLE_POLICY: normalize_lifecycle_policy,
+}
+#: documents as written -> (canonical form, its canonical JSON). A registry's repositories share
+#: a handful of documents, so each is normalized once, not once per repository.
+_DOCUMENT_CACHE_SIZE = 1024
+_document_cache: dict[tuple[str, str], tuple[Any, str]] = {}
+_RAW_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def _document(name: str, value: Any) -> tuple[Any, str]:
+    """(canonical form, canonical JSON) of a repository document, cached by its content."""
+    try:
+        key = (name, _RAW_JSON.encode(value))
+    except (TypeError, ValueError):  # not plain JSON: not cached
+        normalized = _DOCUMENT_NORMALIZERS[name](value)
+        return normalized, canonical_json(normalized)
+    found = _document_cache.get(key)
+    if found is None:
+        normalized = _DOCUMENT_NORMALIZERS[name](value)
+        found = (normalized, canonical_json(normalized))
+        if len(_document_cache) >= _DOCUMENT_CACHE_SIZE:
+            _document_cache.clear()
+        _document_cache[key] = found
+    return found
+
+
 def normalize_field(name: str, value: Any, *, ignore_tags: Collection[str] = ()) -> Any:
-    """The canonical, comparable form of one repository field's value."""
-    if name == m.REPOSITORY_POLICY:
-        return normalize_iam_policy(value)
-    if name == m.LIFECYCLE_POLICY:
-        return normalize_lifecycle_policy(value)
+    """The canonical, comparable form of one repository field's value (for documents, a value
+    shared between callers: never mutate it)."""
+    if name in _DOCUMENT_NORMALIZERS:
+        return _document(name, value)[0]
     if name == m.ENCRYPTION:
         return normalize_encryption(value)
     if name == m.TAGS:
@@ -259,6 +286,8 @@ def field_equal(name: str, desired: Any, actual: Any, *, ignore_tags: Collection
     """Whether a desired value and an actual value of one field mean the same."""
     if name == m.ENCRYPTION:
         return encryption_equal(desired, actual)
+    if name in _DOCUMENT_NORMALIZERS:
+        return _document(name, desired)[1] == _document(name, actual)[1]
     d = normalize_field(name, desired, ignore_tags=ignore_tags)
     a = normalize_field(name, actual, ignore_tags=ignore_tags)
     return canonical_json(d) == canonical_json(a)
