@@ -24,8 +24,10 @@ policies":
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from heapq import nlargest
@@ -82,6 +84,31 @@ def evaluate(policy: Mapping[str, Any], images: Sequence[Image], now: datetime) 
     issues = validate_policy(policy)
     if issues:
         raise ValueError("invalid lifecycle policy: " + "; ".join(map(str, issues)))
+    with _collector_paused():
+        return _evaluate(policy, images, now)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Run without the cyclic garbage collector, then collect the young generation once.
+
+    An evaluation creates one object per image acted on (100,000 images: ~100,000 verdicts).
+    With the collector on, that triggers hundreds of young-generation passes that re-scan the
+    survivors again and again, about a fifth of the run time. Nothing here creates reference
+    cycles, so one pass at the end does the same work once.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
+
+
+def _evaluate(policy: Mapping[str, Any], images: Sequence[Image], now: datetime) -> Evaluation:
     ranking = Ranking.of(images)
     actions = _apply_rules(policy["rules"], ranking, now.timestamp())
     protect_referenced(ranking, actions)

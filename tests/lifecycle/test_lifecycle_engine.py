@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from typing import Any
 
@@ -201,3 +202,16 @@ def test_an_invalid_policy_is_refused() -> None:
     bad = {"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any"}, "action": {}}]}
     with pytest.raises(ValueError, match="invalid lifecycle policy: rules\\[0\\].selection"):
         evaluate(bad, [image("A", [], 1)], NOW)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_evaluation_leaves_the_garbage_collector_as_it_was(enabled: bool) -> None:
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        evaluate(policy(UNTAGGED_AFTER_A_DAY), [image("A", [], 10)], NOW)
+        with pytest.raises(ValueError):
+            evaluate({"rules": []}, [], NOW)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
