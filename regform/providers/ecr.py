@@ -31,8 +31,8 @@ from regform.providers.ecr_fastread import FastReader, max_attempts_of
 from regform.providers.ecr_kms import KmsKeys
 from regform.providers.ecr_mapping import (
     image_from_detail,
-    parse_document,
     repository_from_listing,
+    shared_document,
     tags_from_api,
 )
 from regform.providers.ecr_session import DEFAULT_CONCURRENCY, ConnectionSettings, build_clients
@@ -96,7 +96,10 @@ class EcrProvider:
         self._fast: FastReader | None = None
         if fast_reads and sandbox is None:
             self._fast = FastReader(
-                ecr, max_attempts=max_attempts_of(ecr), count=self._caller.count_op
+                ecr,
+                max_attempts=max_attempts_of(ecr),
+                count=self._caller.count_op,
+                concurrency=self._concurrency,
             )
         self._declared_settings = dict(declared_settings or {})
         self._lock = threading.Lock()
@@ -160,6 +163,8 @@ class EcrProvider:
 
     def close(self) -> None:
         """Release what the provider holds (the sandbox saves its state here)."""
+        if self._fast is not None:
+            self._fast.close()
         if self._sandbox is not None:
             self._sandbox.close()
 
@@ -290,7 +295,8 @@ class EcrProvider:
     def _document(self, op: str, name: str, absent: str, key: str) -> m.JsonDict | None:
         resp = self._caller.call_or_none(op, name, self._reader(op), absent, repositoryName=name)
         try:
-            return parse_document(resp.get(key)) if resp else None
+            text = resp.get(key) if resp else None
+            return shared_document(text) if text else None
         except ValueError as exc:
             raise ProviderError(
                 f"registry {self.registry!r}: {op} on {name} returned unreadable JSON: {exc}"

@@ -22,7 +22,8 @@ fraction of it, and keeps what matters from botocore:
   503, 504, the timeout codes, broken connections) are retried like botocore's standard retry
   mode: exponential backoff with full jitter (``rand * min(scale * 2**n, 20 s)``, scale 1 s for
   throttling, 50 ms otherwise, at least ``x-amz-retry-after``), bounded by the client's
-  ``max_attempts``.
+  ``max_attempts``; throttling also lowers how many reads are in flight
+  (:class:`~regform.providers.ecr_throttle.ThrottleGate`).
 
 What botocore resolved is learnt from botocore's own requests on the same client (a
 ``before-sign`` hook): the listing, which always comes first, is one. Until then, and on a client
@@ -43,6 +44,9 @@ from typing import Any
 
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+from regform.providers.ecr_throttle import ThrottleGate
+from regform.providers.ecr_wire import Wire, wire_for
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +97,8 @@ class _Route:
     region: str
     user_agent: str | None
     signer: Any  # botocore.signers.RequestSigner
+    #: lean connections to ``url`` (None: botocore's HTTP session sends, e.g. through a proxy).
+    wire: Wire | None
 
 
 def error_code_from(status: int, body: Mapping[str, Any]) -> str:
@@ -138,6 +144,7 @@ class FastReader:
         *,
         max_attempts: int,
         count: Callable[[str], None],
+        concurrency: int = 64,
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -146,6 +153,8 @@ class FastReader:
         self._events = client.meta.events
         self._service = client.meta.service_model.service_id.hyphenize()
         self._max_attempts = max(1, max_attempts)
+        self.gate = ThrottleGate(concurrency)
+        self._max_idle = int(getattr(client.meta.config, "max_pool_connections", 10) or 10)
         self._count = count
         self._sleep = sleep
         self._rand = rand
@@ -183,6 +192,7 @@ class FastReader:
                     region=region_name,
                     user_agent=request.headers.get("User-Agent"),
                     signer=request_signer,
+                    wire=wire_for(self._session, url, self._max_idle),
                 )
 
     def call(self, op: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -194,19 +204,27 @@ class FastReader:
         body = json.dumps(params, separators=(",", ":")).encode("utf-8")
         attempt = 1
         while True:
+            ticket = self.gate.enter()
             try:
                 status, headers, content = self._send(route, op, body)
             except (ConnectionError, HTTPClientError) as exc:
+                self.gate.leave(ticket, throttled=False)
                 if attempt >= self._max_attempts:
                     raise
                 self._backoff(op, attempt, TRANSIENT_SCALE, None, type(exc).__name__)
                 attempt += 1
                 continue
+            except BaseException:
+                self.gate.leave(ticket, throttled=False)
+                raise
             parsed = _json_body(content)
             if status < 300:
+                self.gate.leave(ticket, throttled=False)
                 return parsed
             code = error_code_from(status, parsed)
-            if code in THROTTLING_CODES or status in THROTTLING_STATUS:
+            throttled = code in THROTTLING_CODES or status in THROTTLING_STATUS
+            self.gate.leave(ticket, throttled=throttled)
+            if throttled:
                 scale: float | None = THROTTLING_SCALE
             elif code in TRANSIENT_CODES or status in TRANSIENT_STATUS:
                 scale = TRANSIENT_SCALE
@@ -228,8 +246,16 @@ class FastReader:
         answered = self._events.emit_until_response(
             f"before-send.{self._service}.{op}", request=prepared
         )[1]
+        if answered is None and route.wire is not None:
+            return route.wire.post(prepared.headers.items(), body)
         response = answered if answered is not None else self._session.send(prepared)
         return int(response.status_code), response.headers, bytes(response.content or b"")
+
+    def close(self) -> None:
+        """Close idle connections."""
+        route = self._route
+        if route is not None and route.wire is not None:
+            route.wire.close()
 
     def _backoff(
         self, op: str, attempt: int, scale: float, retry_after: float | None, why: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -94,6 +95,13 @@ def parse_document(text: str | None) -> JsonDict | None:
     if not isinstance(doc, dict):
         raise ValueError("policy text is not a JSON object")
     return doc
+
+
+@functools.lru_cache(maxsize=256)
+def shared_document(text: str) -> JsonDict | None:
+    """:func:`parse_document`, one parsed dict per distinct text: a registry's repositories
+    share a handful of documents (the dict is shared: never mutate it)."""
+    return parse_document(text)
 
 
 def dump_document(doc: Mapping[str, Any]) -> str:

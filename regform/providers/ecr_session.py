@@ -33,8 +33,9 @@ if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_sts import STSClient
 
-#: reads run this many calls at once unless the registry says otherwise.
-DEFAULT_CONCURRENCY = 16
+#: reads run this many calls at once unless the registry says otherwise (each read costs little
+#: CPU: the network round trip bounds a plan; throttling lowers it, see ecr_throttle).
+DEFAULT_CONCURRENCY = 64
 DEFAULT_RETRY_MODE = "adaptive"
 DEFAULT_MAX_ATTEMPTS = 10
 ROLE_SESSION_NAME = "regform"
