@@ -83,7 +83,14 @@ class Harness:
         return [op for op in self.sent if not op.startswith(reads)]
 
 
-def harness(endpoint: str, *, registry: str = "main", account_id: str | None = None) -> Harness:
+def harness(
+    endpoint: str,
+    *,
+    registry: str = "main",
+    account_id: str | None = None,
+    fast_reads: bool = True,
+) -> Harness:
+    """A provider on ``endpoint``; ``fast_reads=False`` keeps every read on botocore."""
     clients = build_clients(ConnectionSettings(region=REGION, endpoint_url=endpoint))
     provider = EcrProvider(
         registry,
@@ -93,6 +100,7 @@ def harness(endpoint: str, *, registry: str = "main", account_id: str | None = N
         account_id=account_id,
         after_create=NO_WAIT,
         iam_propagation=NO_WAIT,
+        fast_reads=fast_reads,
     )
     h = Harness(provider, clients)
 
