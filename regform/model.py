@@ -16,7 +16,7 @@ the config produced or the provider read. The planner normalizes them before com
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 JsonDict = dict[str, Any]
@@ -172,6 +172,37 @@ class SafetySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RepositoryPattern:
+    """A ``repositories:`` entry with ``pattern:`` (a glob such as ``apps/*``) instead of names.
+
+    It declares the settings of repositories created on demand (``regform ensure``): plan manages
+    an existing repository whose name matches with these settings, but never creates one (it
+    does not know the names) and never deletes one as undeclared.
+    """
+
+    pattern: str
+    #: the settings, as a desired repository named after the pattern.
+    template: Repository
+    #: also covers each match's cache companion ``<name><cache_suffix>`` (``cache: true``).
+    cache: bool = False
+
+    def repository(self, name: str) -> Repository:
+        """The desired repository ``name`` (a match of the pattern)."""
+        return replace(self.template, name=name)
+
+    def to_dict(self) -> JsonDict:
+        return {"pattern": self.pattern, "cache": self.cache, "settings": self.template.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RepositoryPattern:
+        return cls(
+            pattern=str(data["pattern"]),
+            template=Repository.from_dict(data["settings"]),
+            cache=bool(data.get("cache", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class RegistryConfig:
     """One declared registry (one provider endpoint) with everything desired of it."""
 
@@ -190,9 +221,12 @@ class RegistryConfig:
     ownership_tag: tuple[str, str] = ("managed-by", "regform")
     safety: SafetySettings = field(default_factory=SafetySettings)
     repositories: Mapping[str, Repository] = field(default_factory=dict)
+    #: pattern entries, in config order (the first that matches a name applies).
+    patterns: tuple[RepositoryPattern, ...] = ()
     #: registry-level singletons (registry policy, scanning, replication, ...), keyed by kind.
     settings: Mapping[str, Any] = field(default_factory=dict)
-    #: where each repository / setting was declared (key: repository name or "settings.<kind>").
+    #: where each repository / setting / pattern was declared (key: repository name,
+    #: "settings.<kind>" or "pattern:<glob>").
     locations: Mapping[str, Location] = field(default_factory=dict)
     #: cache companion suffix for ``cache: true`` entries, e.g. "/cache".
     cache_suffix: str = "/cache"

@@ -1,6 +1,7 @@
 """desired + actual -> Plan. Pure: no I/O, no API calls, nothing but comparisons.
 
-For each registry: a declared repository that is missing is created; one that exists gets a field
+For each registry: a declared repository that is missing is created; one that exists (declared by
+name, or matching a pattern entry: those are never created here, nor deleted) gets a field
 change for each managed field whose normalized values differ (a change to a field the provider
 cannot change in place turns the whole change into a replace). A repository nobody declares is
 deleted only when it is inside the registry's scope, ``prune`` is on and (with ``ownership: tag``)
@@ -39,9 +40,12 @@ from regform.plan import (
 )
 from regform.providers.base import Capabilities, Image
 from regform.scope import (
+    declared_repository,
     in_scope,
     in_targets,
     managed_fields,
+    pattern_repositories,
+    patterns_for,
     registry_force_delete,
     tag_ownership,
 )
@@ -231,12 +235,18 @@ def plan_registry(
         if in_targets(n, targets)
     }
     found = {n: r for n, r in actual.repositories.items() if in_targets(n, targets)}
+    wanted = {**pattern_repositories(reg, found, wanted), **wanted}
     changes: list[Change] = []
     unmanaged: list[Unmanaged] = []
     warnings: list[str] = []
 
     for name in sorted(wanted):
         repo = wanted[name]
+        if len(patterns_for(name, reg)) > 1 and name not in reg.repositories:
+            which = ", ".join(p.pattern for p in patterns_for(name, reg))
+            warnings.append(
+                f"{reg.name}/{name} matches several pattern entries ({which}); the first applies"
+            )
         unsupported = sorted(repo.managed - caps.fields)
         if unsupported:
             warnings.append(
@@ -312,7 +322,7 @@ def state_checksum(
     for name, repo in actual.repositories.items():
         if not in_targets(name, targets):
             continue
-        declared = reg.repositories.get(name)
+        declared = declared_repository(name, reg)
         if declared is None and not in_scope(name, reg):
             continue
         ignore: Collection[str] = declared.ignore_tags if declared is not None else ()

@@ -3,8 +3,9 @@
 One listing call gives every repository with the cheap fields (``Capabilities.listing_fields``).
 Details are then read only where they matter:
 
-* a declared repository that exists: the fields it manages beyond the listing (plus its tags when
-  ownership is by tag, to keep the ownership tag on it);
+* a declared repository that exists (declared by name, or matching a pattern entry): the fields
+  it manages beyond the listing (plus its tags when ownership is by tag, to keep the ownership
+  tag on it);
 * an undeclared repository inside the scope: its tags, and only when ``prune`` is on and
   ownership is by tag (the planner needs the ownership tag to decide);
 * nothing else. ``--target`` globs drop every other repository before any detail is read.
@@ -21,7 +22,13 @@ from collections.abc import Mapping, Sequence
 from regform import model as m
 from regform.model import RegistryConfig, RegistryState, Repository
 from regform.providers.base import Image, Provider
-from regform.scope import in_scope, in_targets, managed_fields, prunes_by_tag
+from regform.scope import (
+    in_scope,
+    in_targets,
+    managed_fields,
+    pattern_repositories,
+    prunes_by_tag,
+)
 
 
 def details_wanted(
@@ -65,8 +72,9 @@ def read_registry(
     targets: Sequence[str] | None = None,
 ) -> RegistryState:
     """The actual state of one registry, restricted to ``targets`` (see the module docstring)."""
-    wanted_repos = desired if desired is not None else reg.repositories
+    declared = desired if desired is not None else reg.repositories
     listing = {n: r for n, r in provider.list_repositories().items() if in_targets(n, targets)}
+    wanted_repos = {**pattern_repositories(reg, listing, declared), **declared}
     wanted = details_wanted(reg, listing, wanted_repos, provider)
     repos = dict(listing)
     if wanted:

@@ -3,6 +3,10 @@
 Scope globs say which repository names regform may touch; ``--target`` globs narrow one run;
 ownership by tag also requires the ownership tag (``managed-by=regform``) before an undeclared
 repository is deleted. Shared by the reader (what to read) and the planner (what to change).
+
+A repository is declared by name, or by a pattern entry (``pattern: "apps/*"``) that matches its
+name inside the scope: :func:`declared_repository`. A name declared by name never takes a
+pattern's settings; among patterns the first in config order applies.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 
 from regform import model as m
-from regform.model import RegistryConfig, RegistryState, Repository
+from regform.model import RegistryConfig, RegistryState, Repository, RepositoryPattern
 from regform.providers.base import Capabilities
 
 
@@ -67,3 +71,45 @@ def enforced_repositories(
 def registry_force_delete(reg: RegistryConfig) -> bool:
     """Registry-wide ``force_delete`` (for undeclared repositories pruned there)."""
     return reg.force_delete
+
+
+def pattern_matches(pattern: RepositoryPattern, name: str, cache_suffix: str) -> bool:
+    """Whether ``name`` is a match of the pattern, or (``cache: true``) a match's companion."""
+    if fnmatchcase(name, pattern.pattern):
+        return True
+    if pattern.cache and cache_suffix and name.endswith(cache_suffix):
+        return fnmatchcase(name[: -len(cache_suffix)], pattern.pattern)
+    return False
+
+
+def patterns_for(name: str, reg: RegistryConfig) -> list[RepositoryPattern]:
+    """Every pattern entry matching ``name`` inside the scope, in config order."""
+    if not in_scope(name, reg):
+        return []
+    return [p for p in reg.patterns if pattern_matches(p, name, reg.cache_suffix)]
+
+
+def declared_repository(name: str, reg: RegistryConfig) -> Repository | None:
+    """The desired repository ``name``: declared by name, else by the first matching pattern."""
+    declared = reg.repositories.get(name)
+    if declared is not None:
+        return declared
+    found = patterns_for(name, reg)
+    return found[0].repository(name) if found else None
+
+
+def pattern_repositories(
+    reg: RegistryConfig, names: Iterable[str], declared: Mapping[str, Repository]
+) -> dict[str, Repository]:
+    """The repositories among ``names`` that no name in ``declared`` covers but a pattern entry
+    does, with that pattern's settings."""
+    if not reg.patterns:
+        return {}
+    out: dict[str, Repository] = {}
+    for name in names:
+        if name in declared or name in reg.repositories:
+            continue
+        found = patterns_for(name, reg)
+        if found:
+            out[name] = found[0].repository(name)
+    return out

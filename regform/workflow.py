@@ -30,7 +30,7 @@ from regform.plan import Action, Change, LifecyclePreview, Plan
 from regform.planner import RegistryPlan, combine, plan_registry, state_checksum
 from regform.providers.base import Image, Provider
 from regform.reader import read_images, read_registry
-from regform.scope import enforced_repositories, in_targets
+from regform.scope import enforced_repositories, in_targets, pattern_repositories
 
 __all__ = ["ApplyResult", "apply_plan", "check_saved_plan", "config_checksum", "make_plan"]
 
@@ -57,6 +57,7 @@ def config_checksum(config: Config) -> str:
                 "ownership_tag": list(reg.ownership_tag),
                 "safety": [reg.safety.max_change_percent, reg.safety.min_repositories],
                 "repositories": {n: r.to_dict() for n, r in sorted(reg.repositories.items())},
+                "patterns": [p.to_dict() for p in reg.patterns],
                 "settings": dict(reg.settings),
             }
             for name, reg in sorted(config.registries.items())
@@ -85,15 +86,10 @@ def _provider(providers: Mapping[str, Provider], name: str) -> Provider:
 def desired_repositories(
     reg: RegistryConfig, provider: Provider, targets: Sequence[str] | None = None
 ) -> dict[str, Repository]:
-    """The declared repositories in ``targets``, as the provider compares them (resolved names)."""
-    normalize: Callable[[Repository], Repository] | None = getattr(
-        provider, "normalize_desired", None
-    )
-    out: dict[str, Repository] = {}
-    for name, repo in reg.repositories.items():
-        if in_targets(name, targets):
-            out[name] = normalize(repo) if normalize is not None else repo
-    return out
+    """The repositories declared by name in ``targets``, as the provider compares them (resolved
+    names). Repositories matching pattern entries are added once the listing is read."""
+    normalize = _normalizer(provider)
+    return {n: normalize(r) for n, r in reg.repositories.items() if in_targets(n, targets)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +105,20 @@ class RegistryRead:
         return state_checksum(self.state, reg, targets=targets, images=self.images)
 
 
+def _normalizer(provider: Provider) -> Callable[[Repository], Repository]:
+    normalize: Callable[[Repository], Repository] | None = getattr(
+        provider, "normalize_desired", None
+    )
+    return normalize if normalize is not None else (lambda repo: repo)
+
+
 def _read(reg: RegistryConfig, provider: Provider, targets: Sequence[str] | None) -> RegistryRead:
     desired = desired_repositories(reg, provider, targets)
     state = read_registry(reg, provider, desired=desired, targets=targets)
+    matched = pattern_repositories(reg, state.repositories, desired)
+    if matched:
+        normalize = _normalizer(provider)
+        desired.update({n: normalize(r) for n, r in matched.items()})
     enforced = enforced_repositories(desired, state, provider.capabilities)
     return RegistryRead(desired, state, read_images(provider, enforced))
 

@@ -46,10 +46,12 @@ def validate(
     if fmt is ValidateFormat.text:
         registries = outcome.config.registries
         repos = sum(len(r.repositories) for r in registries.values())
+        patterns = sum(len(r.patterns) for r in registries.values())
         files = len(outcome.config.files)
+        shown = f", {patterns} pattern{'s' if patterns != 1 else ''}" if patterns else ""
         typer.echo(
             f"OK: {len(registries)} registr{'ies' if len(registries) != 1 else 'y'}, "
-            f"{repos} repositor{'ies' if repos != 1 else 'y'} "
+            f"{repos} repositor{'ies' if repos != 1 else 'y'}{shown} "
             f"({files} file{'s' if files != 1 else ''})"
         )
 

@@ -74,9 +74,18 @@ def build_config(
 ) -> m.Config:
     repos: dict[str, dict[str, m.Repository]] = {name: {} for name in merged.registries}
     locations: dict[str, dict[str, m.Location]] = {name: {} for name in merged.registries}
+    patterns: dict[str, list[m.RepositoryPattern]] = {name: [] for name in merged.registries}
     for entry in resolved:
         reg = merged.registries[entry.registry].value
         settings = effective(entry.item, merged.defaults, reg["provider"])
+        if entry.pattern is not None:
+            template = _repository(
+                entry.pattern, settings, reg, entry.item.value, lifecycles, policies
+            )
+            cache = entry.item.value.get("cache") is True
+            patterns[entry.registry].append(m.RepositoryPattern(entry.pattern, template, cache))
+            locations[entry.registry]["pattern:" + entry.pattern] = _location(entry.item)
+            continue
         for name, _sub in entry.names:
             repos[entry.registry][name] = _repository(
                 name, settings, reg, entry.item.value, lifecycles, policies
@@ -103,6 +112,7 @@ def build_config(
                 min_repositories=int(safety.get("min_repositories", 10)),
             ),
             repositories={k: repos[name][k] for k in sorted(repos[name])},
+            patterns=tuple(patterns[name]),
             settings=dict(registry_settings.get(name, {})),
             locations={
                 **{k: locations[name][k] for k in sorted(locations[name])},
@@ -132,6 +142,7 @@ def canonical(registries: Mapping[str, m.RegistryConfig]) -> JsonDict:
             "force_delete": reg.force_delete,
             "settings": dict(reg.settings),
             "repositories": {r: repo.to_dict() for r, repo in reg.repositories.items()},
+            "patterns": [p.to_dict() for p in reg.patterns],
         }
         for name, reg in registries.items()
     }

@@ -1,11 +1,17 @@
-"""Checks that need a repository entry's registry: names, scope, duplicates, provider support."""
+"""Checks that need a repository entry's registry: names, scope, duplicates, provider support.
+
+A pattern entry (``pattern: "apps/*"``) has no names: its glob must be valid, hold a wildcard,
+and match some name inside the registry's scope; one glob is declared once per registry.
+"""
 
 from __future__ import annotations
 
+import re
+from fnmatch import fnmatchcase
 from typing import Any
 
 from regform.config.merge import Item, Merged
-from regform.config.names import BraceError, expand_braces, in_scope
+from regform.config.names import BraceError, expand_braces, glob_problem, in_scope
 from regform.config.repositories import (
     MAX_TAGS,
     OWNERSHIP_TAG,
@@ -70,6 +76,18 @@ def check_entries(merged: Merged, issues: list[ConfigIssue]) -> list[Resolved]:
         if reg_item is None or not isinstance(provider, str) or provider not in CAPABILITIES:
             continue
         entry = _check_entry(item, registry, reg_item, provider, merged, issues)
+        if entry.pattern is not None:
+            first = seen.get((registry, "pattern:" + entry.pattern))
+            if first is not None:
+                issues.append(
+                    item.issue(
+                        ("pattern",),
+                        f"pattern '{entry.pattern}' (registry '{registry}') is declared twice: "
+                        f"{first[0].where(first[1])} and {item.where(('pattern',))}",
+                    )
+                )
+                continue
+            seen[(registry, "pattern:" + entry.pattern)] = (item, ("pattern",))
         for name, sub in entry.names:
             first = seen.get((registry, name))
             if first is None:
@@ -122,6 +140,10 @@ def _check_entry(
             item.issue(("tags",), f"{len(tags)} tags with the defaults; ECR allows {MAX_TAGS}")
         )
     entry = Resolved(item, registry, _names(item, own, issues))
+    if isinstance(own.get("pattern"), str) and item.ok("pattern"):
+        entry.pattern = own["pattern"]
+        _check_pattern(entry, reg_item, issues)
+        return entry
     failed: set[DataPath] = set()
     for name, sub in entry.names:
         problem = name_problem(provider, name) if sub not in failed else None
@@ -183,6 +205,45 @@ def _check_scope(entry: Resolved, reg_item: Item, issues: list[ConfigIssue]) -> 
             entry.item.issue(
                 sub,
                 f"repository '{names[0]}'{more} is outside the scope of registry "
+                f"'{entry.registry}' ({', '.join(scope)})",
+            )
+        )
+
+
+def _sample(glob: str) -> str:
+    """One name a glob matches (each wildcard replaced by a plain character)."""
+    return (
+        re.sub(r"\[!?([^\]]*)\]", lambda m: (m.group(1) or "x")[0], glob)
+        .replace("*", "x")
+        .replace("?", "x")
+    )
+
+
+def _check_pattern(entry: Resolved, reg_item: Item, issues: list[ConfigIssue]) -> None:
+    pattern = entry.pattern or ""
+    where = ("pattern",)
+    problem = glob_problem(pattern)
+    if problem:
+        issues.append(entry.item.issue(where, f"pattern '{pattern}' {problem}"))
+        return
+    if not any(c in pattern for c in "*?["):
+        issues.append(
+            entry.item.issue(
+                where,
+                f"pattern '{pattern}' has no wildcard (* ? [...]); declare one repository "
+                "with name:",
+            )
+        )
+        return
+    scope = reg_item.get("scope") or ["*"]
+    overlaps = in_scope(_sample(pattern), scope) or any(
+        fnmatchcase(_sample(s), pattern) for s in scope
+    )
+    if not overlaps:
+        issues.append(
+            entry.item.issue(
+                where,
+                f"pattern '{pattern}' matches no name inside the scope of registry "
                 f"'{entry.registry}' ({', '.join(scope)})",
             )
         )

@@ -1,7 +1,8 @@
 """Semantic checks of ``defaults`` and repository entries, and their resolution into names.
 
 An entry resolves to a registry (its own, the defaults', or the only one declared) and a list of
-names (``name``, or ``names`` brace-expanded, plus ``<name><cache_suffix>`` with ``cache: true``).
+names (``name``, or ``names`` brace-expanded, plus ``<name><cache_suffix>`` with ``cache: true``),
+or, for a pattern entry, its glob.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class Resolved:
     registry: str
     #: (repository name, path of the value it came from, relative to the entry)
     names: list[tuple[str, DataPath]] = field(default_factory=list)
+    #: the glob of a pattern entry (which has no names)
+    pattern: str | None = None
 
 
 def name_problem(provider: str, name: str) -> str | None:
