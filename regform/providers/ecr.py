@@ -62,7 +62,10 @@ def _uncounted(op: str) -> None:
 
 
 class EcrProvider:
-    """Adapter between regform's model and one ECR registry (one account and region)."""
+    """Adapter between regform's model and one ECR registry (one account and region).
+
+    ``fast_reads=False`` keeps the per-repository reads on botocore (the sandbox always does).
+    """
 
     capabilities: Capabilities = CAPABILITIES["ecr"]
 
@@ -233,6 +236,16 @@ class EcrProvider:
                 for repo in pool.map(lambda n: self._details(listing[n], jobs[n]), todo):
                     out[repo.name] = repo
         return out
+
+    def read_named(self, wanted: Mapping[str, frozenset[str]]) -> dict[str, Repository]:
+        """Only the named repositories, each described by name (no listing), with the detail
+        fields asked for: for commands that touch a few repositories (``regform ensure``).
+        Names that do not exist are left out."""
+        names = sorted(wanted)
+        self._describe_some(names)
+        with self._lock:
+            found = {n: self._listing[n] for n in names if n in self._listing}
+        return {n: self._details(r, frozenset(wanted[n]) & DETAIL_FIELDS) for n, r in found.items()}
 
     def _refresh_listing(self, names: set[str]) -> None:
         with self._lock:

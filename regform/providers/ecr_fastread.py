@@ -148,7 +148,6 @@ class FastReader:
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        self._client = client
         self._session = _http_session(client)
         self._events = client.meta.events
         self._service = client.meta.service_model.service_id.hyphenize()
