@@ -9,14 +9,22 @@ request line naming an absolute URL is forwarded to the emulator all the same.
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import json
+import ssl
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 
 @dataclass
@@ -99,13 +107,22 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
 
 
 class FaultServer:
-    """The server on a free loopback port, in a background thread."""
+    """The server on a free loopback port, in a background thread; over TLS with ``tls``
+    (certificate and key files)."""
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, tls: tuple[Path, Path] | None = None) -> None:
         self.script = Script(upstream=upstream.rstrip("/"))
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.script))
         self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._server.socket = context.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -118,3 +135,44 @@ class FaultServer:
 
 
 THROTTLED = Fault(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+
+
+@dataclass(frozen=True)
+class Certificates:
+    ca: Path
+    cert: Path
+    key: Path
+
+
+def make_certificates(directory: Path) -> Certificates:
+    """A private CA and a certificate it signed for 127.0.0.1."""
+    now = dt.datetime.now(dt.UTC)
+
+    def build(subject: str, issuer: str, key: Any, signer: Any, ca: bool) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if not ca:
+            address = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
+            builder = builder.add_extension(x509.SubjectAlternativeName([address]), critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    key = ec.generate_private_key(ec.SECP256R1())
+    files = Certificates(directory / "ca.pem", directory / "server.pem", directory / "server.key")
+    pem = serialization.Encoding.PEM
+    ca_cert = build("fault server test CA", "fault server test CA", ca_key, ca_key, True)
+    files.ca.write_bytes(ca_cert.public_bytes(pem))
+    cert = build("127.0.0.1", "fault server test CA", key, ca_key, False)
+    files.cert.write_bytes(cert.public_bytes(pem))
+    files.key.write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return files

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, SSLError
 from ecr_helpers import LIFECYCLE, LIFECYCLE_2, POLICY, POLICY_2, REGION, harness
-from fault_server import THROTTLED, Fault, FaultServer
+from fault_server import THROTTLED, Fault, FaultServer, make_certificates
 
 from regform import model as m
 from regform.errors import ProviderError
@@ -21,6 +22,7 @@ from regform.model import RegistryConfig
 from regform.providers.ecr import EcrProvider
 from regform.providers.ecr_fastread import FastReader
 from regform.providers.ecr_session import ConnectionSettings, build_clients
+from regform.providers.ecr_wire import Wire
 
 pytestmark = pytest.mark.server
 
@@ -300,6 +302,48 @@ def test_reads_go_through_the_proxy_botocore_uses(
     assert found["team/full"].lifecycle_policy == LIFECYCLE
     assert fault_server.script.seen["GetLifecyclePolicy"] == 1
     assert set(fault_server.script.paths) == {f"{unreachable}/"}  # every request via the proxy
+
+
+def test_reads_over_tls_trust_the_ca_bundle_botocore_trusts(
+    moto_reset: str, raw_ecr: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed(raw_ecr)
+    certs = make_certificates(tmp_path)
+    server = FaultServer(moto_reset, tls=(certs.cert, certs.key))
+    try:
+        monkeypatch.setenv("AWS_CA_BUNDLE", str(certs.ca))
+        fast, slow = harness(server.url), harness(server.url, fast_reads=False)
+
+        got = fast.provider.read_details({"team/full": ALL})
+
+        assert got == slow.provider.read_details({"team/full": ALL})
+        assert got["team/full"].repository_policy == POLICY
+        assert fast.sent == ["DescribeRepositories"]
+        assert server.script.seen["GetRepositoryPolicy"] == 2
+    finally:
+        server.close()
+
+
+def test_tls_verification_fails_like_botocores(moto_reset: str, tmp_path: Path) -> None:
+    certs = make_certificates(tmp_path)
+    server = FaultServer(moto_reset, tls=(certs.cert, certs.key))
+    body = json.dumps({"repositoryName": "nothing-here"}).encode()
+    headers = [
+        ("X-Amz-Target", "AmazonEC2ContainerRegistry_V20150921.GetLifecyclePolicy"),
+        ("Content-Type", "application/x-amz-json-1.1"),
+        (
+            "Authorization",
+            f"AWS4-HMAC-SHA256 Credential=testing/20260101/{REGION}/ecr/aws4_request",
+        ),
+    ]
+    try:
+        with pytest.raises(SSLError):  # the default bundle does not know the private CA
+            Wire(server.url).post(headers, body)
+        for verify in (str(certs.ca), False):
+            status, _, answer = Wire(server.url, verify=verify).post(headers, body)
+            assert status == 400 and b"RepositoryNotFoundException" in answer
+    finally:
+        server.close()
 
 
 def test_reads_under_moto_mock_reach_the_in_process_emulator(aws_test_env: None) -> None:
