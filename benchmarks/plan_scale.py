@@ -37,6 +37,7 @@ from typing import Any
 
 from replay_server import Recording, ReplayServer, save_recording
 from scale_registry import REGION, expected_changes, template_recording, write_config
+from scale_worker import BASELINE_WORKERS
 
 HERE = Path(__file__).resolve().parent
 QUICK_N = 200
@@ -249,7 +250,10 @@ def report(n: int, latency_ms: float, result: dict[str, Any], equal: bool | None
             str(result["server_baseline"]["requests"]),
         ),
     ]
-    print(f"\nN={n}, latency {latency_ms:g} ms per request")
+    print(
+        f"\nN={n}, latency {latency_ms:g} ms per request; regform reads {ours['concurrency']} at "
+        f"a time, the baseline {BASELINE_WORKERS}"
+    )
     print(f"  {'':32} {'regform plan':>16} {'baseline':>16}")
     for label, a, b in rows:
         print(f"  {label:32} {a:>16} {b:>16}")

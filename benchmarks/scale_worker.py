@@ -109,6 +109,7 @@ def run_plan(config_dir: Path, concurrency: int | None) -> tuple[dict[str, Any],
         "api_calls": dict(plan.api_calls),
         "planner_cpu_s": sum(planner),
         "changes": len(plan.changes),
+        "concurrency": ecr_session.DEFAULT_CONCURRENCY,
         "peak_rss_mb": _peak_rss_mb(),
     }
     return figures, comparable_plan(plan.to_dict())
