@@ -1,0 +1,93 @@
+"""``regform drift``: report what changed in the registries outside regform. Never writes.
+
+For scheduled jobs. Exit codes: 0 nothing that ``--fail-on`` counts, 2 drift (or unmanaged
+repositories) found, 1 error. ``--fail-on drift`` counts declared repositories and settings that
+changed, are missing or are unexpected; ``--fail-on unmanaged`` counts undeclared repositories
+inside a registry's scope; ``any`` (the default) both. Repositories outside every scope are
+listed but never fail the job.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from regform.cli import app
+from regform.cli.plan import (
+    ConfigOption,
+    RegistryOption,
+    SandboxOption,
+    TargetOption,
+    VerboseOption,
+    cli_errors,
+    is_tty,
+    load,
+    open_providers,
+    read_progress,
+)
+from regform.drift import FailOn
+from regform.errors import RegformError
+
+
+class DriftFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def drift(
+    config: ConfigOption = None,
+    registry: RegistryOption = None,
+    target: TargetOption = None,
+    fmt: Annotated[
+        DriftFormat, typer.Option("--format", "-f", help="How to show the report.")
+    ] = DriftFormat.text,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Also keep the report here, as JSON."),
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="What exits 2: drift (declared things changed, missing or unexpected), "
+            "unmanaged (undeclared repositories in scope), or any.",
+            case_sensitive=False,
+        ),
+    ] = FailOn.ANY,
+    sandbox: SandboxOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Report changes made outside regform and unmanaged repositories. Never modifies a registry.
+
+    Exit codes: 0 no drift, 2 drift (as --fail-on counts it), 1 error.
+    """
+    from regform.drift import make_drift_report
+    from regform.render.drift import render_drift
+
+    with cli_errors(verbose):
+        cfg = load(config)
+        with open_providers(cfg, sandbox=sandbox, only=registry) as providers:
+            report = make_drift_report(
+                cfg,
+                providers,
+                registries=registry,
+                targets=target,
+                on_read=read_progress if is_tty(sys.stderr) else None,
+            )
+        if out is not None:
+            try:
+                out.write_text(render_drift(report, "json"))
+            except OSError as exc:
+                raise RegformError(f"cannot write {out}: {exc.strerror or exc}") from None
+    typer.echo(render_drift(report, fmt.value), nl=False)
+    if out is not None:
+        typer.echo(f"Kept the drift report in {out}", err=True)
+    code = report.exit_code(fail_on)
+    if code:
+        raise typer.Exit(code)
