@@ -1,0 +1,154 @@
+"""``regform import``: write config that declares an existing registry as it is.
+
+The registry is named with ``--registry``. Its connection comes from the config given with
+``-c`` (where it must be declared; its scope limits what is imported), or, without a config, from
+``--region`` (required), ``--profile``, ``--account-id`` and ``--endpoint-url`` (ECR). The YAML
+goes to stdout, or to ``DIR/regform.yaml`` with ``-o DIR`` (an existing file is kept unless
+``--force``). Only reads the registry. Exit codes: 0 written, 1 error.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from regform import __version__
+from regform.cli import app
+from regform.cli.plan import SandboxOption, VerboseOption, cli_errors, load
+from regform.errors import RegformError
+from regform.importer import IMPORTED_SETTINGS
+
+if TYPE_CHECKING:
+    from regform.model import RegistryConfig
+
+OUTPUT_FILE = "regform.yaml"
+
+
+def _kinds(value: str) -> tuple[str, ...]:
+    if value == "all":
+        return IMPORTED_SETTINGS
+    if value == "none":
+        return ()
+    kinds = tuple(k.strip() for k in value.split(",") if k.strip())
+    unknown = [k for k in kinds if k not in IMPORTED_SETTINGS]
+    if unknown:
+        raise RegformError(
+            f"--settings: unknown kind {', '.join(unknown)} (all, none, or a comma-separated "
+            f"list of: {', '.join(IMPORTED_SETTINGS)})"
+        )
+    return kinds
+
+
+def _registry(config: list[Path] | None, name: str, flags: dict[str, str | None]) -> RegistryConfig:
+    from regform.model import RegistryConfig
+
+    given = [f"--{k.replace('_', '-')}" for k, v in flags.items() if v]
+    if config:
+        if given:
+            raise RegformError(f"{', '.join(given)}: the connection comes from the config (-c)")
+        cfg = load(config)
+        if name not in cfg.registries:
+            declared = ", ".join(sorted(cfg.registries)) or "none"
+            raise RegformError(f"registry {name} is not declared in the config ({declared})")
+        return cfg.registries[name]
+    if not flags.get("region"):
+        raise RegformError("give -c CONFIG declaring the registry, or --region (and --profile...)")
+    connection = {k: v for k, v in flags.items() if v}
+    return RegistryConfig(name=name, provider="ecr", connection=connection)
+
+
+def _connection(reg: RegistryConfig) -> dict[str, Any]:
+    return {k: v for k, v in reg.connection.items() if not (k == "sandbox" and v is False)}
+
+
+@app.command("import")
+def import_(
+    registry: Annotated[str, typer.Option("--registry", help="The registry to import (its name).")],
+    config: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--config", "-c", help="Config declaring the registry (for its connection and scope)."
+        ),
+    ] = None,
+    prefix: Annotated[
+        str | None, typer.Option("--prefix", help="Only repositories whose names start with this.")
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out-dir", "-o", help=f"Write DIR/{OUTPUT_FILE} instead of stdout."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help=f"Overwrite DIR/{OUTPUT_FILE}.")] = False,
+    settings: Annotated[
+        str,
+        typer.Option(
+            "--settings",
+            help="Registry settings to import: all, none, or a comma-separated list of kinds.",
+        ),
+    ] = "all",
+    region: Annotated[str | None, typer.Option("--region", help="Without -c: region.")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="Without -c: profile.")] = None,
+    account_id: Annotated[
+        str | None, typer.Option("--account-id", help="Without -c: the account (checked).")
+    ] = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option("--endpoint-url", help="Without -c: a custom endpoint.")
+    ] = None,
+    sandbox: SandboxOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Write config YAML declaring an existing registry; planning it gives no changes."""
+    from regform.importer import ImportSource, import_config, to_yaml
+    from regform.importer_read import read_for_import
+    from regform.providers import build_provider
+
+    with cli_errors(verbose):
+        kinds = _kinds(settings)
+        flags = {
+            "region": region,
+            "profile": profile,
+            "account_id": account_id,
+            "endpoint_url": endpoint_url,
+        }
+        reg = _registry(config, registry, flags)
+        target = out_dir / OUTPUT_FILE if out_dir is not None else None
+        if target is not None and target.exists() and not force:
+            raise RegformError(f"{target} exists; pass --force to overwrite it")
+        provider = build_provider(reg, sandbox=sandbox)
+        try:
+            provider.check_identity()
+            state, warnings = read_for_import(
+                provider, scope=reg.scope, prefix=prefix, settings=kinds
+            )
+        finally:
+            close = getattr(provider, "close", None)
+            if callable(close):
+                close()
+        source = ImportSource(reg.name, reg.provider, _connection(reg), reg.scope)
+        result = import_config(source, state, prefix=prefix)
+        warnings = [*warnings, *result.warnings]
+        when = datetime.now(UTC).isoformat(timespec="seconds")
+        header = [
+            f"Imported from registry {reg.name} by regform import {__version__} on {when}.",
+            f"{len(result.repositories)} repositories"
+            + (f" under {prefix}" if prefix else "")
+            + ". `regform plan` on this file shows no changes.",
+            *(f"Warning: {w}" for w in warnings),
+        ]
+        text = to_yaml(result.data, header)
+        if target is not None:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text)
+            except OSError as exc:
+                raise RegformError(f"cannot write {target}: {exc.strerror or exc}") from None
+    for warning in warnings:
+        typer.echo(f"Warning: {warning}", err=True)
+    if target is None:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(f"Wrote {target} ({len(result.repositories)} repositories)", err=True)
+    sys.stdout.flush()
