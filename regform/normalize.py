@@ -18,9 +18,10 @@ IAM policy documents (repository and registry policies), as IAM evaluates them:
   compares equal under either version (and without one). A document that uses variables
   compares its version, a missing one counting as IAM's default "2008-10-17".
 
-Lifecycle policies (ECR): rules sorted by ``rulePriority``; ``tagPrefixList``/``tagPatternList``
-sorted; ``storageClass: standard`` equals an absent one (ECR's default); keys set to ``null``
-equal absent keys; ``description`` is compared as written.
+Lifecycle policies (ECR), as defined once in :func:`regform.lifecycle.normalize_policy`: rules
+sorted by ``rulePriority``; ``tagPrefixList``/``tagPatternList`` sorted; ``storageClass:
+standard`` equals an absent one (ECR's default); keys set to ``null`` equal absent keys;
+``description`` is compared as written.
 
 Encryption: AES256 never carries a key (an explicit AES256 equals the default). KMS compares the
 key as resolved by the provider (the ECR provider resolves aliases and ids to key ARNs). KMS
@@ -39,6 +40,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from regform import model as m
+from regform.lifecycle.document import normalize_policy
 
 JsonDict = dict[str, Any]
 
@@ -160,47 +162,12 @@ def normalize_iam_policy(doc: Any, *, keep_sid: bool = False) -> Any:
     return out
 
 
-def _drop_nulls(value: Mapping[str, Any]) -> JsonDict:
-    return {k: v for k, v in value.items() if v is not None}
-
-
-def _normalize_rule(rule: Any) -> Any:
-    if not isinstance(rule, Mapping):
-        return rule
-    out = _drop_nulls(rule)
-    selection = out.get("selection")
-    if isinstance(selection, Mapping):
-        sel = _drop_nulls(selection)
-        for key in ("tagPrefixList", "tagPatternList"):
-            if isinstance(sel.get(key), list):
-                sel[key] = sorted(sel[key], key=canonical_json)
-        if sel.get("storageClass") == "standard":
-            del sel["storageClass"]
-        out["selection"] = sel
-    action = out.get("action")
-    if isinstance(action, Mapping):
-        out["action"] = _drop_nulls(action)
-    return out
-
-
-def _priority_key(rule: Any) -> tuple[int, Any, str]:
-    priority = rule.get("rulePriority") if isinstance(rule, Mapping) else None
-    if isinstance(priority, int) and not isinstance(priority, bool):
-        return (0, priority, "")
-    return (1, 0, canonical_json(rule))
-
-
 def normalize_lifecycle_policy(doc: Any) -> Any:
-    """Canonical form of an ECR lifecycle policy document (see the module docstring)."""
-    if doc is None:
-        return None
+    """Canonical form of an ECR lifecycle policy document (the lifecycle module's definition,
+    :func:`regform.lifecycle.normalize_policy`; anything but a mapping is kept as it is)."""
     if not isinstance(doc, Mapping):
         return doc
-    out = _drop_nulls(doc)
-    rules = out.get("rules")
-    if isinstance(rules, list):
-        out["rules"] = sorted((_normalize_rule(r) for r in rules), key=_priority_key)
-    return out
+    return normalize_policy(doc)
 
 
 def normalize_encryption(value: Mapping[str, Any] | m.Encryption | None) -> JsonDict:

@@ -78,11 +78,13 @@ def normalize_policy(doc: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``doc`` in which equivalent policies compare equal.
 
     Rules are sorted by ``rulePriority`` (ECR may return them reordered), tag lists are sorted
-    (every entry must match, so order carries no meaning) and ``storageClass: standard`` is
-    dropped (it is the default). Anything that is not a well-formed rule is kept as it is.
+    (every entry must match, so order carries no meaning), ``storageClass: standard`` is dropped
+    (it is the default) and keys set to ``null`` are dropped (they equal absent keys).
+    Anything that is not a well-formed rule is kept as it is, in an order that does not depend on
+    where it was written.
     """
-    out = dict(doc)
-    rules = doc.get("rules")
+    out = _without_nulls(doc)
+    rules = out.get("rules")
     if not isinstance(rules, list):
         return out
     norm = [_normalize_rule(r) if isinstance(r, Mapping) else r for r in rules]
@@ -90,27 +92,39 @@ def normalize_policy(doc: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _without_nulls(value: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in value.items() if v is not None}
+
+
 def _normalize_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(rule)
-    selection = rule.get("selection")
+    out = _without_nulls(rule)
+    selection = out.get("selection")
     if isinstance(selection, Mapping):
-        sel = dict(selection)
+        sel = _without_nulls(selection)
         for key in (PREFIX_LIST, PATTERN_LIST):
             value = sel.get(key)
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                sel[key] = sorted(value)
+            if isinstance(value, list):
+                sel[key] = sorted(value, key=_sort_text)
         if sel.get("storageClass") == STANDARD:
             del sel["storageClass"]
         out["selection"] = sel
-    action = rule.get("action")
+    action = out.get("action")
     if isinstance(action, Mapping):
-        out["action"] = dict(action)
+        out["action"] = _without_nulls(action)
     return out
 
 
-def _priority_sort_key(rule: Any) -> tuple[int, int]:
+def _sort_text(value: Any) -> tuple[int, str]:
+    """Sort key for any JSON value: strings first, as themselves; then anything else by its
+    JSON text."""
+    if isinstance(value, str):
+        return (0, value)
+    return (1, json.dumps(value, sort_keys=True, separators=(",", ":"), default=str))
+
+
+def _priority_sort_key(rule: Any) -> tuple[int, int, tuple[int, str]]:
     if isinstance(rule, Mapping):
         p = rule.get("rulePriority")
         if isinstance(p, int) and not isinstance(p, bool):
-            return (0, p)
-    return (1, 0)
+            return (0, p, (0, ""))
+    return (1, 0, _sort_text(rule))
