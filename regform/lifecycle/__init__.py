@@ -5,7 +5,8 @@
 * :func:`decompile` turns ECR JSON back into readable rules where it maps 1:1 (``None`` otherwise);
 * :func:`validate_policy` reports every rule ECR would reject (config validation and import use it);
 * :func:`evaluate` applies a policy to a list of images exactly as ECR documents it (plan previews,
-  and enforcement for registries without native lifecycle);
+  and enforcement for registries without native lifecycle); :func:`explain` also names the rule
+  that decided each image, kept ones included;
 * :func:`normalize_policy` / :func:`same_policy` compare policies by meaning (rule order, tag list
   order and an explicit ``storageClass: standard`` do not matter); :func:`policy_text` is the
   compact JSON text whose length ECR limits.
@@ -30,15 +31,18 @@ Readable rule form (YAML, one mapping per rule, in priority order)::
 from regform.lifecycle.compile import compile_rules, decompile, same_policy
 from regform.lifecycle.document import normalize_policy, policy_text
 from regform.lifecycle.engine import Evaluation, Verdict, evaluate
+from regform.lifecycle.explain import Decision, explain
 from regform.lifecycle.validate import LifecycleIssue, validate_policy
 
 __all__ = [
+    "Decision",
     "Evaluation",
     "LifecycleIssue",
     "Verdict",
     "compile_rules",
     "decompile",
     "evaluate",
+    "explain",
     "normalize_policy",
     "policy_text",
     "same_policy",

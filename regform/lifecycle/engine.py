@@ -84,12 +84,12 @@ def evaluate(policy: Mapping[str, Any], images: Sequence[Image], now: datetime) 
     issues = validate_policy(policy)
     if issues:
         raise ValueError("invalid lifecycle policy: " + "; ".join(map(str, issues)))
-    with _collector_paused():
+    with collector_paused():
         return _evaluate(policy, images, now)
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Run without the cyclic garbage collector, then collect the young generation once.
 
     An evaluation creates one object per image acted on (100,000 images: ~100,000 verdicts).
@@ -110,7 +110,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _evaluate(policy: Mapping[str, Any], images: Sequence[Image], now: datetime) -> Evaluation:
     ranking = Ranking.of(images)
-    actions = _apply_rules(policy["rules"], ranking, now.timestamp())
+    actions = apply_rules(policy["rules"], ranking, now.timestamp())
     protect_referenced(ranking, actions)
     ordered = ranking.ordered()
     chosen = sorted(actions)
@@ -207,10 +207,17 @@ class Ranking:
         return set(map(self.rank.__getitem__, compress(range(len(self.images)), flags)))
 
 
-def _apply_rules(
-    rules: Sequence[Mapping[str, Any]], ranking: Ranking, now: float
+def apply_rules(
+    rules: Sequence[Mapping[str, Any]],
+    ranking: Ranking,
+    now: float,
+    matched_by: dict[int, int] | None = None,
 ) -> dict[int, tuple[str, int]]:
-    """position -> (action, rulePriority) for every image some rule acts on."""
+    """position -> (action, rulePriority) for every image some rule acts on.
+
+    When ``matched_by`` is given, it receives position -> rulePriority of the rule that matched
+    each image (the only rule that may act on it), whether or not that rule acts on it.
+    """
     images = ranking.images
     everyone = set(range(len(images)))
     classes = list(map(_STORAGE_CLASS, images))
@@ -250,6 +257,8 @@ def _apply_rules(
                 matched = index.images_with_patterns(sel["tagPatternList"]) & in_class
         free = matched - claimed
         claimed |= matched
+        if matched_by is not None:
+            matched_by.update(dict.fromkeys(free, priority))
         if not free:
             continue
         number = int(sel["countNumber"])
