@@ -132,6 +132,8 @@ class EcrProvider:
     def from_config(cls, registry: RegistryConfig, *, sandbox: bool = False) -> EcrProvider:
         """Build the provider for a declared registry (the sandbox when asked for)."""
         settings = ConnectionSettings.from_mapping(registry.connection)
+        box: Sandbox | None = None
+        caller: ApiCaller | None = None
         if sandbox or bool(registry.connection.get("sandbox")):
             from regform.providers.sandbox import Sandbox
 
@@ -139,18 +141,9 @@ class EcrProvider:
                 registry.name, region=settings.region, account_id=settings.account_id
             )
             clients = build_clients(box.connection_settings(settings), session=box.session)
-            return cls(
-                registry.name,
-                ecr=clients.ecr,
-                sts=clients.sts,
-                kms=clients.kms,
-                account_id=settings.account_id,
-                concurrency=settings.concurrency,
-                sandbox=box,
-                declared_settings=registry.settings,
-            )
-        caller = ApiCaller(registry.name)
-        clients = build_clients(settings, on_client=caller.watch)
+        else:
+            caller = ApiCaller(registry.name)
+            clients = build_clients(settings, on_client=caller.watch)
         return cls(
             registry.name,
             ecr=clients.ecr,
@@ -159,6 +152,7 @@ class EcrProvider:
             account_id=settings.account_id,
             concurrency=settings.concurrency,
             caller=caller,
+            sandbox=box,
             declared_settings=registry.settings,
         )
 

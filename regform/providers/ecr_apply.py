@@ -57,6 +57,19 @@ def _already_exists(exc: ClientError) -> bool:
     return error_code(exc) == "RepositoryAlreadyExistsException"
 
 
+def _mutability_kwargs(repo: Repository) -> dict[str, Any]:
+    """Repository name and tag mutability (with exclusions), as both writes take them."""
+    kwargs: dict[str, Any] = {
+        "repositoryName": repo.name,
+        "imageTagMutability": repo.image_tag_mutability,
+    }
+    if repo.image_tag_mutability_exclusions:
+        kwargs["imageTagMutabilityExclusionFilters"] = exclusion_filters(
+            repo.image_tag_mutability_exclusions
+        )
+    return kwargs
+
+
 class RepositoryWriter:
     """Writes repository changes through one ECR client."""
 
@@ -95,14 +108,7 @@ class RepositoryWriter:
         return None
 
     def create(self, repo: Repository, *, retry_exists: bool = False) -> Mapping[str, Any]:
-        kwargs: dict[str, Any] = {
-            "repositoryName": repo.name,
-            "imageTagMutability": repo.image_tag_mutability,
-        }
-        if repo.image_tag_mutability_exclusions:
-            kwargs["imageTagMutabilityExclusionFilters"] = exclusion_filters(
-                repo.image_tag_mutability_exclusions
-            )
+        kwargs = _mutability_kwargs(repo)
         if repo.scan_on_push:
             self._warn_scan_on_push()
             kwargs["imageScanningConfiguration"] = {"scanOnPush": True}
@@ -142,22 +148,16 @@ class RepositoryWriter:
             elif top == m.LIFECYCLE_POLICY:
                 doc = self._document_after(change, fc, m.LIFECYCLE_POLICY)
                 if doc is None:
-                    self._call(
-                        "DeleteLifecyclePolicy",
-                        change.name,
-                        self._ecr.delete_lifecycle_policy,
-                        repositoryName=change.name,
+                    self._delete_document(
+                        "DeleteLifecyclePolicy", change.name, self._ecr.delete_lifecycle_policy
                     )
                 else:
                     self._put_lifecycle(change.name, doc)
             elif top == m.REPOSITORY_POLICY:
                 doc = self._document_after(change, fc, m.REPOSITORY_POLICY)
                 if doc is None:
-                    self._call(
-                        "DeleteRepositoryPolicy",
-                        change.name,
-                        self._ecr.delete_repository_policy,
-                        repositoryName=change.name,
+                    self._delete_document(
+                        "DeleteRepositoryPolicy", change.name, self._ecr.delete_repository_policy
                     )
                 else:
                     self._set_policy(change.name, doc, retry_if=is_principal_not_ready)
@@ -199,15 +199,15 @@ class RepositoryWriter:
     # Single aspects ----------------------------------------------------------------------
 
     def _put_mutability(self, repo: Repository) -> None:
-        kwargs: dict[str, Any] = {
-            "repositoryName": repo.name,
-            "imageTagMutability": repo.image_tag_mutability,
-        }
-        if repo.image_tag_mutability_exclusions:
-            kwargs["imageTagMutabilityExclusionFilters"] = exclusion_filters(
-                repo.image_tag_mutability_exclusions
-            )
-        self._call("PutImageTagMutability", repo.name, self._ecr.put_image_tag_mutability, **kwargs)
+        self._call(
+            "PutImageTagMutability",
+            repo.name,
+            self._ecr.put_image_tag_mutability,
+            **_mutability_kwargs(repo),
+        )
+
+    def _delete_document(self, operation: str, name: str, method: Callable[..., Any]) -> None:
+        self._call(operation, name, method, repositoryName=name)
 
     def _put_scanning(self, name: str, scan_on_push: bool) -> None:
         self._warn_scan_on_push()
