@@ -25,6 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from regform.enforce import IMAGES, UNDATED, planned_deletions
 from regform.errors import ProviderError, StalePlanError
 from regform.model import RegistryConfig, Repository
@@ -163,15 +165,7 @@ class DistributionProvider:
 
     def list_images(self, repository: str) -> list[Image]:
         """Every manifest reachable from a tag (and from the indexes they name)."""
-        tags = list(
-            self.client.paginate(
-                f"{repository}/tags/list",
-                op="ListTags",
-                key="tags",
-                scope=_pull(repository),
-                page_size=self.page_size,
-            )
-        )
+        tags = self._tags(repository)
         with ThreadPoolExecutor(self.workers, thread_name_prefix="regform-dist") as pool:
             manifests: dict[str, Manifest] = {}
             tags_of: dict[str, list[str]] = {}
@@ -205,15 +199,32 @@ class DistributionProvider:
 
     # Reads ----------------------------------------------------------------------------------
 
-    def _manifest(self, repository: str, reference: str) -> Manifest | None:
-        resp = self.client.request(
-            "GET",
+    def _tags(self, repository: str) -> list[str]:
+        return list(
+            self.client.paginate(
+                f"{repository}/tags/list",
+                op="ListTags",
+                key="tags",
+                scope=_pull(repository),
+                page_size=self.page_size,
+            )
+        )
+
+    def _request_manifest(
+        self, method: str, op: str, repository: str, reference: str
+    ) -> requests.Response:
+        """GET or HEAD one manifest in any of the formats regform reads (404 is an answer)."""
+        return self.client.request(
+            method,
             f"{repository}/manifests/{reference}",
-            op="GetManifest",
+            op=op,
             scope=_pull(repository),
             headers={"Accept": MANIFEST_ACCEPT},
             expect=(200, 404),
         )
+
+    def _manifest(self, repository: str, reference: str) -> Manifest | None:
+        resp = self._request_manifest("GET", "GetManifest", repository, reference)
         if resp.status_code == 404:
             return None
         body = resp.content
@@ -268,25 +279,10 @@ class DistributionProvider:
 
     def _current_tags(self, repository: str) -> dict[str, tuple[str, str]]:
         """tag -> (digest, media type) as the registry serves them now (HEAD per tag)."""
-        tags = list(
-            self.client.paginate(
-                f"{repository}/tags/list",
-                op="ListTags",
-                key="tags",
-                scope=_pull(repository),
-                page_size=self.page_size,
-            )
-        )
+        tags = self._tags(repository)
 
         def head(tag: str) -> tuple[str, tuple[str, str] | None]:
-            resp = self.client.request(
-                "HEAD",
-                f"{repository}/manifests/{tag}",
-                op="HeadManifest",
-                scope=_pull(repository),
-                headers={"Accept": MANIFEST_ACCEPT},
-                expect=(200, 404),
-            )
+            resp = self._request_manifest("HEAD", "HeadManifest", repository, tag)
             digest = resp.headers.get("Docker-Content-Digest")
             if resp.status_code == 404 or not digest:
                 return tag, None
