@@ -100,6 +100,17 @@ def _registry_policy(value: Any, scope: str | None) -> list[Issue]:
 # Scanning -----------------------------------------------------------------------------------
 
 
+def _rules(v: Mapping[str, Any], limit: int, issues: list[Issue]) -> list[Any] | None:
+    """The ``rules`` list of a scanning or replication setting (None when it is not a list)."""
+    rules = v.get("rules") or []
+    if not isinstance(rules, list):
+        issues.append(("rules", "must be a list"))
+        return None
+    if len(rules) > limit:
+        issues.append(("rules", f"at most {limit} rules (got {len(rules)})"))
+    return rules
+
+
 def _scanning(value: Any) -> list[Issue]:
     issues: list[Issue] = []
     v = mapping_at(value, "", "a mapping with scan_type and rules", issues)
@@ -109,11 +120,9 @@ def _scanning(value: Any) -> list[Issue]:
     scan_type = v.get("scan_type", "BASIC")
     if scan_type not in SCAN_TYPES:
         issues.append(("scan_type", f"must be one of {choices(SCAN_TYPES)}"))
-    rules = v.get("rules") or []
-    if not isinstance(rules, list):
-        return [*issues, ("rules", "must be a list")]
-    if len(rules) > MAX_SCANNING_RULES:
-        issues.append(("rules", f"at most {MAX_SCANNING_RULES} rules (got {len(rules)})"))
+    rules = _rules(v, MAX_SCANNING_RULES, issues)
+    if rules is None:
+        return issues
     allowed = ("SCAN_ON_PUSH",) if scan_type == "BASIC" else ("CONTINUOUS_SCAN", "SCAN_ON_PUSH")
     for i, rule in enumerate(rules):
         path = f"rules[{i}]"
@@ -170,11 +179,9 @@ def _replication(value: Any) -> list[Issue]:
     if v is None:
         return issues
     issues.extend(unknown_keys(v, ("rules",), ""))
-    rules = v.get("rules") or []
-    if not isinstance(rules, list):
-        return [*issues, ("rules", "must be a list")]
-    if len(rules) > MAX_REPLICATION_RULES:
-        issues.append(("rules", f"at most {MAX_REPLICATION_RULES} rules (got {len(rules)})"))
+    rules = _rules(v, MAX_REPLICATION_RULES, issues)
+    if rules is None:
+        return issues
     unique: set[tuple[str, str]] = set()
     for i, rule in enumerate(rules):
         path = f"rules[{i}]"

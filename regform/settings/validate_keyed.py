@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from regform.lifecycle import validate_policy as validate_lifecycle_policy
@@ -37,19 +37,41 @@ from regform.settings.validate_common import (
     unknown_keys,
 )
 
+# Entries under a repository prefix ------------------------------------------------------------
+
+
+def _entry(
+    prefix: str,
+    item: Any,
+    lengths: tuple[int, int],
+    what: str,
+    fields: Sequence[str],
+    issues: list[Issue],
+) -> Mapping[str, Any] | None:
+    """The entry declared under ``prefix``, its prefix and keys checked (None: not a mapping)."""
+    problem = prefix_issue(prefix, *lengths)
+    if problem:
+        issues.append((prefix, problem))
+    v = mapping_at(item, prefix, what, issues)
+    if v is not None:
+        issues.extend(unknown_keys(v, fields, prefix))
+    return v
+
+
+def _is_role_arn(role: str) -> bool:
+    return len(role) <= 2048 and bool(ROLE_ARN.match(role))
+
+
 # Pull-through cache rules -------------------------------------------------------------------
 
 
 def _pull_through_rule(prefix: str, item: Any) -> list[Issue]:
     issues: list[Issue] = []
     path = prefix
-    problem = prefix_issue(prefix, 2, 30)
-    if problem:
-        issues.append((path, problem))
-    v = mapping_at(item, path, "a mapping with upstream_registry_url", issues)
+    what = "a mapping with upstream_registry_url"
+    v = _entry(prefix, item, (2, 30), what, PULL_THROUGH_FIELDS, issues)
     if v is None:
         return issues
-    issues.extend(unknown_keys(v, PULL_THROUGH_FIELDS, path))
     url = optional_text(v, "upstream_registry_url", path, issues)
     if not url:
         issues.append((join(path, "upstream_registry_url"), "is required"))
@@ -82,7 +104,7 @@ def _pull_through_rule(prefix: str, item: Any) -> list[Issue]:
         issues.append((join(path, "credential_arn"), f"is required for {upstream}"))
     role = optional_text(v, "custom_role_arn", path, issues)
     if role is not None:
-        if len(role) > 2048 or not ROLE_ARN.match(role):
+        if not _is_role_arn(role):
             issues.append((join(path, "custom_role_arn"), "must be an IAM role ARN"))
         if upstream is not None and upstream != "ecr":
             issues.append(
@@ -171,13 +193,9 @@ def _template_tags(value: Any, path: str, issues: list[Issue]) -> int:
 def _template(prefix: str, item: Any) -> list[Issue]:
     issues: list[Issue] = []
     path = prefix
-    problem = prefix_issue(prefix, 1, 256)
-    if problem:
-        issues.append((path, problem))
-    v = mapping_at(item, path, "a mapping with applied_for", issues)
+    v = _entry(prefix, item, (1, 256), "a mapping with applied_for", TEMPLATE_FIELDS, issues)
     if v is None:
         return issues
-    issues.extend(unknown_keys(v, TEMPLATE_FIELDS, path))
     applied = strings_at(v.get("applied_for"), join(path, "applied_for"), issues)
     if not applied:
         issues.append((join(path, "applied_for"), f"needs one or more of {choices(APPLIED_FOR)}"))
@@ -210,7 +228,7 @@ def _template(prefix: str, item: Any) -> list[Issue]:
     _template_documents(v, path, issues)
     n_tags = _template_tags(v.get("tags"), join(path, "tags"), issues)
     role = optional_text(v, "custom_role_arn", path, issues)
-    if role is not None and (len(role) > 2048 or not ROLE_ARN.match(role)):
+    if role is not None and not _is_role_arn(role):
         issues.append((join(path, "custom_role_arn"), "must be an IAM role ARN"))
     if role is None and (n_tags or kind != "AES256"):
         issues.append(
