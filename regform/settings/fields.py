@@ -149,14 +149,21 @@ def _blank(fields: Sequence[str]) -> JsonDict:
     return dict.fromkeys(fields)
 
 
+def _entry_views(kind: str, fields: Sequence[str], item: Any) -> tuple[JsonDict, JsonDict]:
+    """An entry as shown (canonical) and as compared (normalized); every field blank when the
+    entry is absent."""
+    if item is None:
+        return _blank(fields), _blank(fields)
+    return (
+        canonical_item(kind, item) or _blank(fields),
+        normalize_item(kind, item) or _blank(fields),
+    )
+
+
 def _pull_through_changes(before: Any, after: Any) -> list[FieldChange]:
     both = before is not None and after is not None
-    b_show = canonical_item(PULL_THROUGH_CACHE_RULES, before) if before is not None else None
-    a_show = canonical_item(PULL_THROUGH_CACHE_RULES, after) if after is not None else None
-    b = normalize_item(PULL_THROUGH_CACHE_RULES, before) if before is not None else None
-    a = normalize_item(PULL_THROUGH_CACHE_RULES, after) if after is not None else None
-    b_show, b = b_show or _blank(PULL_THROUGH_FIELDS), b or _blank(PULL_THROUGH_FIELDS)
-    a_show, a = a_show or _blank(PULL_THROUGH_FIELDS), a or _blank(PULL_THROUGH_FIELDS)
+    b_show, b = _entry_views(PULL_THROUGH_CACHE_RULES, PULL_THROUGH_FIELDS, before)
+    a_show, a = _entry_views(PULL_THROUGH_CACHE_RULES, PULL_THROUGH_FIELDS, after)
     out: list[FieldChange] = []
     for f in PULL_THROUGH_FIELDS:
         if b[f] == a[f]:
@@ -173,12 +180,8 @@ def _pull_through_changes(before: Any, after: Any) -> list[FieldChange]:
 
 
 def _template_changes(before: Any, after: Any) -> list[FieldChange]:
-    b_show = canonical_item(CREATION_TEMPLATES, before) if before is not None else None
-    a_show = canonical_item(CREATION_TEMPLATES, after) if after is not None else None
-    b = normalize_item(CREATION_TEMPLATES, before) if before is not None else None
-    a = normalize_item(CREATION_TEMPLATES, after) if after is not None else None
-    b_show, b = b_show or _blank(TEMPLATE_FIELDS), b or _blank(TEMPLATE_FIELDS)
-    a_show, a = a_show or _blank(TEMPLATE_FIELDS), a or _blank(TEMPLATE_FIELDS)
+    b_show, b = _entry_views(CREATION_TEMPLATES, TEMPLATE_FIELDS, before)
+    a_show, a = _entry_views(CREATION_TEMPLATES, TEMPLATE_FIELDS, after)
     out: list[FieldChange] = []
     for f in TEMPLATE_FIELDS:
         bv, av = b_show[f], a_show[f]
