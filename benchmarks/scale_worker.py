@@ -4,9 +4,11 @@ are its own). Writes its figures as JSON to ``--out``.
     python scale_worker.py plan --config DIR --out FILE [--plan-out FILE] [--concurrency C]
     python scale_worker.py baseline --endpoint URL --n N --out FILE
 
-``plan`` is what ``regform plan`` does: load the config, build the providers, read and compare
-(:func:`regform.workflow.make_plan`). The planner's own CPU is the thread CPU spent inside
-:func:`regform.planner.plan_registry` (the pure diff), best of a few repeats on the same inputs.
+``plan`` is what ``regform plan --no-lifecycle-preview`` does: load the config, build the
+providers, read and compare (:func:`regform.workflow.make_plan`); the lifecycle preview's image
+listings are left out, as the baseline has nothing like them. The planner's own CPU is the
+thread CPU spent inside :func:`regform.planner.plan_registry` (the pure diff), best of a few
+repeats on the same inputs.
 
 ``baseline`` reads like Terraform's refresh of ``aws_ecr_repository``,
 ``aws_ecr_lifecycle_policy`` and ``aws_ecr_repository_policy`` resources: four calls per
@@ -84,7 +86,7 @@ def run_plan(config_dir: Path, concurrency: int | None) -> tuple[dict[str, Any],
     config = load_config([config_dir])
     wall1, cpu1 = time.perf_counter(), _cpu()
     providers = build_providers(config)
-    plan = workflow.make_plan(config, providers)
+    plan = workflow.make_plan(config, providers, lifecycle_preview=False)
     wall2, cpu2 = time.perf_counter(), _cpu()
     for p in providers.values():
         close: Callable[[], None] | None = getattr(p, "close", None)

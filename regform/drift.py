@@ -333,6 +333,7 @@ def make_drift_report(
         providers,
         registries=registries,
         targets=targets,
+        lifecycle_preview=False,  # a drift report never reads images
         now=now or datetime.now(UTC),
         on_read=on_read,
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 
 
 class Action(StrEnum):
@@ -79,7 +79,8 @@ class LifecyclePreview:
     expire: int
     transition: int
     keep: int
-    #: the first few images affected (all of them in ``regform lifecycle preview``).
+    #: the oldest few images affected, of each action: ``{"digest", "tags", "pushed_at",
+    #: "action" ("expire" | "transition"), "rule_priority"}``.
     sample: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,6 +100,39 @@ class LifecyclePreview:
             transition=d["transition"],
             keep=d["keep"],
             sample=tuple(d.get("sample", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryPreview:
+    """A lifecycle preview of a repository the plan does not change (its policy is unchanged)."""
+
+    registry: str
+    name: str
+    preview: LifecyclePreview
+    #: the lifecycle definition's name in the config, for display, if any.
+    lifecycle_name: str | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.registry}/{self.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "registry": self.registry,
+            "name": self.name,
+            "lifecycle_name": self.lifecycle_name,
+            "preview": self.preview.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> RepositoryPreview:
+        return cls(
+            registry=d["registry"],
+            name=d["name"],
+            preview=LifecyclePreview.from_dict(d["preview"]),
+            lifecycle_name=d.get("lifecycle_name"),
         )
 
 
@@ -219,6 +253,9 @@ class Plan:
     created_at: str = ""
     #: ``--target`` globs the plan was limited to (empty: every repository).
     targets: tuple[str, ...] = ()
+    #: lifecycle previews of repositories without a change (``plan --lifecycle-preview``);
+    #: a changed repository carries its preview in ``Change.preview``.
+    lifecycle_previews: tuple[RepositoryPreview, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -250,6 +287,7 @@ class Plan:
             "warnings": list(self.warnings),
             "api_calls": dict(self.api_calls),
             "targets": list(self.targets),
+            "lifecycle_previews": [p.to_dict() for p in self.lifecycle_previews],
         }
 
     @classmethod
@@ -272,4 +310,7 @@ class Plan:
             regform_version=d.get("regform_version", ""),
             created_at=d.get("created_at", ""),
             targets=tuple(d.get("targets", ())),
+            lifecycle_previews=tuple(
+                RepositoryPreview.from_dict(p) for p in d.get("lifecycle_previews", ())
+            ),
         )

@@ -19,15 +19,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 
 from regform import __version__
 from regform.applier import ApplyResult, apply_plan
 from regform.errors import RegformError, StalePlanError
 from regform.model import Config, RegistryConfig, RegistryState, Repository
 from regform.normalize import checksum
-from regform.plan import Action, Change, LifecyclePreview, Plan
+from regform.plan import Plan, RepositoryPreview
 from regform.planner import RegistryPlan, combine, plan_registry, state_checksum
+from regform.preview import PreviewScope, add_previews
 from regform.providers.base import Image, Provider
 from regform.reader import read_images, read_registry
 from regform.scope import enforced_repositories, in_targets, pattern_repositories
@@ -36,8 +36,6 @@ __all__ = ["ApplyResult", "apply_plan", "check_saved_plan", "config_checksum", "
 
 #: called with (registry name, repositories found) after each registry's listing is read.
 ReadProgress = Callable[[str, int], None]
-#: images named in a lifecycle preview inside a plan.
-PREVIEW_SAMPLE = 10
 #: registries read at the same time.
 REGISTRY_WORKERS = 4
 
@@ -145,71 +143,29 @@ def _read_all(
         return dict(zip(names, pool.map(one, names), strict=True))
 
 
-def _sample(verdicts: Sequence[Any]) -> tuple[dict[str, Any], ...]:
-    return tuple(
-        {
-            "digest": v.image.digest,
-            "tags": list(v.image.tags),
-            "pushed_at": v.image.pushed_at.isoformat(),
-            "action": v.action,
-        }
-        for v in verdicts[:PREVIEW_SAMPLE]
-    )
-
-
-def _preview(provider: Provider, change: Change, now: datetime) -> LifecyclePreview | None:
-    from regform.lifecycle import evaluate
-
-    policy = (change.after or {}).get("lifecycle_policy")
-    if change.action is not Action.UPDATE or not policy:
-        return None
-    if not any(f.path == "lifecycle_policy" for f in change.fields):
-        return None
-    images: list[Image] = provider.list_images(change.name)
-    result = evaluate(policy, images, now)
-    return LifecyclePreview(
-        total=len(images),
-        expire=len(result.expired),
-        transition=len(result.transitioned),
-        keep=len(result.kept),
-        sample=_sample(result.selected),
-    )
-
-
-def _with_previews(rp: RegistryPlan, provider: Provider, now: datetime) -> RegistryPlan:
-    changes: list[Change] = []
-    warnings = list(rp.warnings)
-    for change in rp.changes:
-        try:
-            preview = _preview(provider, change, now)
-        except (RegformError, NotImplementedError) as exc:
-            warnings.append(f"{change.address}: lifecycle preview unavailable: {exc}")
-            preview = None
-        if preview is not None:
-            change = replace(change, preview=preview)
-        changes.append(change)
-    return RegistryPlan(tuple(changes), rp.unmanaged, rp.guards, tuple(warnings))
-
-
 def make_plan(
     config: Config,
     providers: Mapping[str, Provider],
     *,
     registries: Iterable[str] | None = None,
     targets: Sequence[str] | None = None,
-    lifecycle_preview: bool = False,
+    lifecycle_preview: bool | None = None,
     now: datetime | None = None,
     on_read: ReadProgress | None = None,
 ) -> Plan:
     """Read the registries and compare them with ``config``. Never writes.
 
     ``registries`` limits the registries planned; ``targets`` (globs) the repositories: others are
-    neither read in detail, nor changed, nor reported. ``lifecycle_preview`` evaluates every
-    changed lifecycle policy against the repository's images (``now`` defaults to the clock).
+    neither read in detail, nor changed, nor reported. ``lifecycle_preview`` says which lifecycle
+    policies are evaluated against the repository's images (:mod:`regform.preview`): by default
+    (None) those that change; True: also every unchanged managed one; False: none. ``now``
+    (default: the clock) is the time policies are evaluated at.
     """
     names = _select(config, registries)
     now = now or datetime.now(UTC)
+    scope = PreviewScope.of(lifecycle_preview)
     plans: dict[str, RegistryPlan] = {}
+    previews: list[RepositoryPreview] = []
     checksums: dict[str, str] = {}
     read = _read_all(config, providers, names, targets, on_read)
     for name in names:
@@ -225,15 +181,15 @@ def make_plan(
             images=got.images,
             now=now,
         )
-        if lifecycle_preview:
-            rp = _with_previews(rp, provider, now)
+        rp, unchanged = add_previews(name, rp, got.desired, got.state, provider, now, scope)
+        previews.extend(unchanged)
         plans[name] = rp
         checksums[name] = got.checksum(reg, targets)
     api_calls: dict[str, int] = {}
     for name in names:
         for op, n in providers[name].api_calls().items():
             api_calls[op] = api_calls.get(op, 0) + n
-    return combine(
+    plan = combine(
         plans,
         registries={n: config.registries[n].provider for n in names},
         config_checksum=config_checksum(config),
@@ -243,6 +199,7 @@ def make_plan(
         created_at=now.isoformat(timespec="seconds"),
         targets=tuple(targets or ()),
     )
+    return replace(plan, lifecycle_previews=tuple(previews))
 
 
 def check_saved_plan(plan: Plan, config: Config, providers: Mapping[str, Provider]) -> None:

@@ -88,7 +88,7 @@ def apply(
         typer.Option("--force", help="Allow changing more repositories than the safety limit."),
     ] = False,
     sandbox: SandboxOption = False,
-    lifecycle_preview: PreviewOption = False,
+    lifecycle_preview: PreviewOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Apply changes so the registries match the configuration.

@@ -53,9 +53,13 @@ SandboxOption = Annotated[
     bool, typer.Option("--sandbox", help="Use the embedded sandbox registry instead of AWS.")
 ]
 PreviewOption = Annotated[
-    bool,
+    bool | None,
     typer.Option(
-        "--lifecycle-preview", help="Show what each changed lifecycle policy would expire now."
+        "--lifecycle-preview/--no-lifecycle-preview",
+        help="Show what lifecycle policies would expire now: by default only policies that "
+        "change; --lifecycle-preview also every unchanged managed policy (one image listing per "
+        "repository); --no-lifecycle-preview none (no image listing).",
+        show_default=False,
     ),
 ]
 VerboseOption = Annotated[
@@ -177,7 +181,7 @@ def plan(
         typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (0 when none)."),
     ] = False,
     sandbox: SandboxOption = False,
-    lifecycle_preview: PreviewOption = False,
+    lifecycle_preview: PreviewOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Show what apply would change. Never modifies a registry.

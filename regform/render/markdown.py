@@ -1,6 +1,7 @@
 """The plan as a pull-request comment: summary first, every detail collapsible.
 
 Order: heading, counts table per registry, a warning line naming every destroyed repository,
+the lifecycle preview table (what each new, changed or previewed policy would expire now),
 guards and warnings, then one collapsible ``<details>`` block per change (a ``diff`` code block
 that GitHub colours) and one for the unmanaged repositories.
 """
@@ -8,8 +9,15 @@ that GitHub colours) and one for the unmanaged repositories.
 from __future__ import annotations
 
 from regform.enforce import IMAGES
-from regform.plan import ACTION_ORDER, REPOSITORY, Action, Change, Plan
-from regform.render.text import PHRASES, SYMBOLS, change_body, change_title, summary_line
+from regform.plan import ACTION_ORDER, REPOSITORY, Action, Change, LifecyclePreview, Plan
+from regform.render.text import (
+    PHRASES,
+    SYMBOLS,
+    change_body,
+    change_title,
+    preview_names,
+    summary_line,
+)
 
 TITLE = "### regform plan"
 
@@ -55,6 +63,54 @@ def _what(change: Change) -> str:
     return "delete"
 
 
+PREVIEW_HEADER = (
+    "| Repository | Lifecycle policy | Images | Expire | Archive | Keep | Oldest affected |",
+    "|---|---|---:|---:|---:|---:|---|",
+)
+
+
+def _preview_row(address: str, policy: str, preview: LifecyclePreview) -> str:
+    names = [
+        f"{what}: {_escape(text)}" if preview.transition else _escape(text)
+        for what, text in (
+            ("expire", preview_names(preview, "expire", preview.expire)),
+            ("archive", preview_names(preview, "transition", preview.transition)),
+        )
+        if text
+    ]
+    counts = (preview.total, preview.expire, preview.transition, preview.keep)
+    return (
+        f"| `{address}` | {policy} | " + " | ".join(map(str, counts)) + f" | {'; '.join(names)} |"
+    )
+
+
+def _policy_label(state: str, lifecycle_name: str | None) -> str:
+    return f"{state} (`{lifecycle_name}`)" if lifecycle_name else state
+
+
+def _previews(plan: Plan) -> list[str]:
+    rows: list[str] = []
+    for c in plan.changes:
+        if c.kind != REPOSITORY or c.preview is None:
+            continue
+        changed = any(f.path == "lifecycle_policy" for f in c.fields)
+        state = "new" if c.action is Action.CREATE else "changed" if changed else "unchanged"
+        name = (c.after or {}).get("lifecycle_name")
+        rows.append(_preview_row(c.address, _policy_label(state, name), c.preview))
+    for p in plan.lifecycle_previews:
+        label = _policy_label("unchanged", p.lifecycle_name)
+        rows.append(_preview_row(p.address, label, p.preview))
+    if not rows:
+        return []
+    return [
+        "**Lifecycle preview** (what each policy would do to the images there now)",
+        "",
+        *PREVIEW_HEADER,
+        *rows,
+        "",
+    ]
+
+
 def _change_details(change: Change) -> list[str]:
     title = change_title(change)
     summary = (
@@ -93,6 +149,7 @@ def render(plan: Plan) -> str:
             out.extend([*destroy, ""])
     else:
         out.extend([f"**{summary_line(plan)}**", ""])
+    out.extend(_previews(plan))
     for guard in plan.guards:
         out.append(f"- :no_entry: apply needs `{guard.flag}`: {guard.message}")
     if plan.guards:

@@ -6,6 +6,7 @@
         + app-worker  will be created
         ~ app-api     will be updated in place
             ~ image_tag_mutability: "MUTABLE" -> "IMMUTABLE"
+            # lifecycle would expire 12 of 40 images now and keep 28: pr-1, pr-2, pr-3 (+9 more)
       -/+ legacy      must be replaced
             ~ encryption: AES256 -> KMS arn:aws:kms:...   # forces replacement
             # replacing deletes every image in the repository
@@ -21,7 +22,15 @@ from typing import Any
 
 from regform.docdiff import fmt_value
 from regform.enforce import IMAGES
-from regform.plan import REPOSITORY, Action, Change, FieldChange, LifecyclePreview, Plan
+from regform.plan import (
+    REPOSITORY,
+    Action,
+    Change,
+    FieldChange,
+    LifecyclePreview,
+    Plan,
+    RepositoryPreview,
+)
 from regform.settings import SINGLETON_NAME
 
 SYMBOLS: Mapping[Action, str] = {
@@ -39,6 +48,10 @@ PHRASES: Mapping[Action, str] = {
 NO_CHANGES = "No changes. Registries match the configuration."
 #: how many image names a lifecycle preview line shows before "(+N more)".
 PREVIEW_NAMES = 3
+#: heading of the previews of repositories the plan does not change.
+UNCHANGED_PREVIEWS = (
+    "Lifecycle preview of unchanged policies (the registry applies them on its own)"
+)
 #: how many unmanaged repositories outside every scope are named (the JSON plan has them all).
 UNMANAGED_OUTSIDE = 10
 
@@ -51,27 +64,42 @@ def fmt_field_value(value: Any) -> str:
     return fmt_value(value)
 
 
-def _image_name(sample: Mapping[str, Any]) -> str:
+def image_name(sample: Mapping[str, Any]) -> str:
+    """An image as a preview names it: its tags (``v1,latest``), else its short digest."""
     tags = sample.get("tags") or ()
     if tags:
-        return str(tags[0])
+        return ",".join(str(t) for t in tags)
     digest = str(sample.get("digest", "?"))
     return digest[:19] if digest.startswith("sha256:") else digest
 
 
-def preview_line(preview: LifecyclePreview) -> str:
-    """``lifecycle would expire 12 of 40 images now: a, b, c (+9 more)``."""
+def preview_names(preview: LifecyclePreview, action: str, count: int) -> str:
+    """The first few of the ``count`` images named for ``action``: ``a, b, c (+9 more)``."""
+    names = [image_name(s) for s in preview.sample if s.get("action") == action]
+    text = ", ".join(names[:PREVIEW_NAMES])
+    more = count - min(len(names), PREVIEW_NAMES)
+    if text and more > 0:
+        text += f" (+{more} more)"
+    return text
+
+
+def preview_line(preview: LifecyclePreview, *, new: bool = False) -> str:
+    """``lifecycle would expire 12 of 40 images now and keep 28: a, b, c (+9 more)``."""
+    if preview.total == 0:
+        return "lifecycle preview: 0 images" + (" (new repository)" if new else "")
     acts = [f"expire {preview.expire}"]
     if preview.transition:
         acts.append(f"archive {preview.transition}")
-    line = f"lifecycle would {' and '.join(acts)} of {preview.total} images now"
-    affected = preview.expire + preview.transition
-    names = [_image_name(s) for s in preview.sample[:PREVIEW_NAMES]]
-    if affected and names:
-        line += ": " + ", ".join(names)
-        if affected > len(names):
-            line += f" (+{affected - len(names)} more)"
-    return line
+    line = (
+        f"lifecycle would {' and '.join(acts)} of {preview.total} images now "
+        f"and keep {preview.keep}"
+    )
+    expired = preview_names(preview, "expire", preview.expire)
+    archived = preview_names(preview, "transition", preview.transition)
+    if not archived:
+        return f"{line}: {expired}" if expired else line
+    named = ([f"expire: {expired}"] if expired else []) + [f"archive: {archived}"]
+    return f"{line}; {'; '.join(named)}"
 
 
 def _field_lines(change: Change, field: FieldChange) -> list[str]:
@@ -98,7 +126,8 @@ def change_body(change: Change) -> list[str]:
         lines.extend(_field_lines(change, field))
     lines.extend(f"# {note}" for note in change.notes)
     if change.preview is not None:
-        lines.append(f"# {preview_line(change.preview)}")
+        new = change.action is Action.CREATE
+        lines.append(f"# {preview_line(change.preview, new=new)}")
     return lines
 
 
@@ -137,6 +166,22 @@ def _registry_block(name: str, provider: str, changes: Sequence[Change]) -> list
     return lines
 
 
+def preview_label(preview: RepositoryPreview) -> str:
+    """``prod/app (pr-builds)``: a repository and the lifecycle definition it uses."""
+    name = f" ({preview.lifecycle_name})" if preview.lifecycle_name else ""
+    return preview.address + name
+
+
+def _unchanged_previews(previews: Sequence[RepositoryPreview]) -> list[str]:
+    if not previews:
+        return []
+    lines = [f"{UNCHANGED_PREVIEWS}:"]
+    width = max(len(preview_label(p)) for p in previews)
+    for p in previews:
+        lines.append(f"  {preview_label(p).ljust(width)}  {preview_line(p.preview)}")
+    return [*lines, ""]
+
+
 def render(plan: Plan) -> str:
     out: list[str] = []
     by_registry: dict[str, list[Change]] = {}
@@ -145,6 +190,7 @@ def render(plan: Plan) -> str:
     for name, changes in by_registry.items():
         out.extend(_registry_block(name, plan.registries.get(name, ""), changes))
         out.append("")
+    out.extend(_unchanged_previews(plan.lifecycle_previews))
     if plan.unmanaged:
         out.append("Unmanaged (exist, not in the configuration; left alone):")
         width = max(len(f"{u.registry}/{u.name}") for u in plan.unmanaged)

@@ -202,15 +202,15 @@ def test_text_summary_lines() -> None:
     assert "-/+ legacy" in text and "# forces replacement" in text
     assert "apply needs --allow-destroy: prod/old-tool will be deleted" in text
     assert (
-        "lifecycle would expire 12 of 40 images now: 0.0.0-pr1, 0.0.0-pr2, 0.0.0-pr3 (+9 more)"
-        in text
+        "lifecycle would expire 12 of 40 images now and keep 28: "
+        "0.0.0-pr1, 0.0.0-pr2, 0.0.0-pr3 (+9 more)" in text
     )
 
 
 def test_json_is_the_plan_format_and_reads_back() -> None:
     plan = every_action()
     data = json.loads(render(plan, "json"))
-    assert data["format_version"] == "1.0"
+    assert data["format_version"] == "1.1"
     assert [c["action"] for c in data["changes"]] == [a.value for a in Action]
     assert Plan.from_dict(data) == plan
 

@@ -70,7 +70,7 @@ def test_declared_retention_is_planned_rendered_applied_and_converges(
     assert plan.changes[0].fields[0].before == [old.digest]
     text = render(plan, "text")
     assert f"- {old.digest}  v1  pushed 2026-01-01T00:00:00  (rule 1)" in text
-    assert "lifecycle would expire 1 of 2 images now: v1" in text
+    assert "lifecycle would expire 1 of 2 images now and keep 1: v1" in text
     with pytest.raises(UnsafePlanError, match="--allow-destroy"):
         apply_plan(plan, providers)
 
