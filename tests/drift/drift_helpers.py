@@ -3,15 +3,12 @@ drift run whose ECR calls are counted by operation."""
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
 from typing import Any
 
 from regform.config import load_config
 from regform.drift import DriftReport, make_drift_report
 from regform.providers import build_providers
 
-REGION = "us-east-1"
 PROD_REGISTRY = """
 scope: ["app-*"]
 settings:
@@ -35,25 +32,6 @@ repositories:
   - name: app-worker
     scan_on_push: true
 """
-
-
-def write_config(directory: Path, endpoint: str, body: str, registry: str = "") -> Path:
-    """regform.yaml with one ECR registry ``prod`` on the emulator (``registry``: more of its
-    keys) and ``body`` (more top-level sections)."""
-    extra = textwrap.indent(textwrap.dedent(registry).strip("\n"), " " * 4)
-    text = (
-        "version: 1\n"
-        "registries:\n"
-        "  prod:\n"
-        "    provider: ecr\n"
-        f"    region: {REGION}\n"
-        f"    endpoint_url: '{endpoint}'\n"
-        + (extra + "\n" if extra else "")
-        + textwrap.dedent(body)
-    )
-    path = directory / "regform.yaml"
-    path.write_text(text)
-    return path
 
 
 def _maybe(call: Any, error: type[Exception], key: str, **params: Any) -> Any:

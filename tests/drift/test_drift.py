@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from drift_helpers import PROD_BODY, PROD_REGISTRY, recorded_drift, snapshot, write_config
+from drift_helpers import PROD_BODY, PROD_REGISTRY, recorded_drift, snapshot
+from emulator_config import write_config
 from typer.testing import CliRunner
 
 from regform.cli import app

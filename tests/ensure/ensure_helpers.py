@@ -3,42 +3,15 @@ requests are recorded with their parameters."""
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from regform.config import load_config
 from regform.model import Config
 from regform.providers.ecr import EcrProvider
 from regform.providers.ecr_calls import Backoff
 from regform.providers.ecr_session import ConnectionSettings, build_clients
 
-REGION = "us-east-1"
 NO_WAIT = Backoff(attempts=2, base=0.0, cap=0.0)
-
-
-def write_config(directory: Path, endpoint: str, body: str, registry: str = "") -> Path:
-    """regform.yaml with one ECR registry ``prod`` on the emulator (``registry``: more keys of
-    it, YAML indented by four spaces) and ``body`` (more top-level sections)."""
-    extra = textwrap.indent(textwrap.dedent(registry).strip("\n"), " " * 4)
-    text = (
-        "version: 1\n"
-        "registries:\n"
-        "  prod:\n"
-        "    provider: ecr\n"
-        f"    region: {REGION}\n"
-        f"    endpoint_url: '{endpoint}'\n"
-        + (extra + "\n" if extra else "")
-        + textwrap.dedent(body)
-    )
-    path = directory / "regform.yaml"
-    path.write_text(text)
-    return path
-
-
-def config_for(directory: Path, endpoint: str, body: str, registry: str = "") -> Config:
-    return load_config([write_config(directory, endpoint, body, registry)])
 
 
 @dataclass

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ensure_helpers import config_for, recorded_provider, write_config
+from emulator_config import config_for, write_config
+from ensure_helpers import recorded_provider
 from typer.testing import CliRunner
 
 from regform.cli import app

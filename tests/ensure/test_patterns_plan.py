@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ensure_helpers import write_config
+from emulator_config import write_config
 from typer.testing import CliRunner
 
 from regform.cli import app

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from settings_e2e_helpers import ACCOUNT, OTHER, REGION, settings_config
+from emulator_config import REGION
+from settings_e2e_helpers import ACCOUNT, OTHER, settings_config
 from typer.testing import CliRunner
 
 from regform.cli import app
