@@ -110,26 +110,6 @@ def aws_cli(endpoint: str, *args: str) -> Any:
     return json.loads(result.stdout) if result.stdout.strip() else None
 
 
-def push_image(raw_ecr: Any, repository: str, tag: str, layer: str) -> None:
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {
-            "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 7023,
-            "digest": "sha256:" + "c" * 64,
-        },
-        "layers": [
-            {
-                "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
-                "size": 32654,
-                "digest": "sha256:" + layer * 64,
-            }
-        ],
-    }
-    raw_ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag)
-
-
 def record_write_targets(client: Any) -> list[tuple[str, str]]:
     """(operation, repository) of every ECR write, in the order they are sent."""
     sent: list[tuple[str, str]] = []

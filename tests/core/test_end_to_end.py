@@ -12,10 +12,10 @@ from e2e import (
     config_for,
     ecr_providers,
     fail_for,
-    push_image,
     record_write_targets,
     record_writes,
 )
+from ecr_images import push_image
 
 from regform.config import load_config
 from regform.errors import IdentityError, StalePlanError, UnsafePlanError

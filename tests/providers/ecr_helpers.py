@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,29 +153,6 @@ def update(before: Repository, after: Repository, *fields: FieldChange) -> Chang
 
 def field_change(path: str, before: Any, after: Any) -> FieldChange:
     return FieldChange(path=path, before=before, after=after)
-
-
-def push_image(raw_ecr: Any, repository: str, tag: str, layer: str = "a") -> str:
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {
-            "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 7023,
-            "digest": "sha256:" + "c" * 64,
-        },
-        "layers": [
-            {
-                "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
-                "size": 32654,
-                "digest": "sha256:" + layer * 64,
-            }
-        ],
-    }
-    resp = raw_ecr.put_image(
-        repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag
-    )
-    return str(resp["image"]["imageId"]["imageDigest"])
 
 
 def read_all(endpoint: str, name: str) -> Repository | None:

@@ -17,10 +17,10 @@ from ecr_helpers import (
     fail_first,
     field_change,
     harness,
-    push_image,
     read_all,
     update,
 )
+from ecr_images import push_image
 
 from regform import model as m
 from regform.errors import ProviderError

@@ -317,7 +317,7 @@ def test_images_map_pull_time_and_archive_fields_across_pages() -> None:
 
 
 def test_images_of_a_repository_on_the_emulator(moto_reset: str, raw_ecr: Any) -> None:
-    from ecr_helpers import push_image
+    from ecr_images import push_image
 
     raw_ecr.create_repository(repositoryName="app")
     digest = push_image(raw_ecr, "app", "v1")
