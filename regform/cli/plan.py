@@ -56,9 +56,8 @@ PreviewOption = Annotated[
     bool | None,
     typer.Option(
         "--lifecycle-preview/--no-lifecycle-preview",
-        help="Show what lifecycle policies would expire now: by default only policies that "
-        "change; --lifecycle-preview also every unchanged managed policy (one image listing per "
-        "repository); --no-lifecycle-preview none (no image listing).",
+        help="What lifecycle policies would expire now. Default: policies that change; "
+        "--lifecycle-preview: every managed policy; --no-lifecycle-preview: none.",
         show_default=False,
     ),
 ]

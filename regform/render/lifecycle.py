@@ -1,0 +1,103 @@
+"""``regform lifecycle preview``: every image of one repository and what its policy does to it.
+
+Text (newest image first; ``archive`` is ECR's ``transition`` action)::
+
+    prod/app: lifecycle "pr-builds" from the configuration, evaluated at 2026-03-01 12:00:00 UTC
+    4 images: 2 to expire, 0 to archive, 2 to keep
+
+    DIGEST               TAGS    PUSHED               LAST PULLED          VERDICT  RULE
+    sha256:5b0d1c2e3f4a  pr-12   2026-02-28 09:14:03  -                    keep     1: PR builds
+    ...
+
+JSON: :meth:`regform.preview.RepositoryReport.to_dict`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from regform.lifecycle import Decision
+from regform.preview import PolicySource, RepositoryReport
+
+#: text verdicts (the readable rule form calls ECR's ``transition`` action ``archive``).
+VERDICTS = {"expire": "expire", "transition": "archive", "keep": "keep"}
+HEADERS = ("DIGEST", "TAGS", "PUSHED", "LAST PULLED", "VERDICT", "RULE")
+#: characters of a digest shown ("sha256:" and 12 hex digits).
+DIGEST_CHARS = 19
+UNTAGGED = "<untagged>"
+
+
+def when(moment: datetime | None) -> str:
+    """A time in UTC to the second; ``-`` for none."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def short_digest(digest: str) -> str:
+    return digest[:DIGEST_CHARS] if digest.startswith("sha256:") else digest
+
+
+def rule_text(report: RepositoryReport, decision: Decision) -> str:
+    """``1: PR builds`` (the rule that decided), ``1`` without a description, ``-`` for none."""
+    if decision.rule_priority is None:
+        return "-"
+    text = str(decision.rule_priority)
+    description = report.rule_description(decision.rule_priority)
+    if description:
+        text += f": {description}"
+    if decision.protected:
+        text += " (referenced by a manifest list: kept)"
+    return text
+
+
+def heading(report: RepositoryReport) -> str:
+    if report.source is PolicySource.CONFIG:
+        name = f'lifecycle "{report.lifecycle_name}"' if report.lifecycle_name else "lifecycle"
+        source = f"{name} from the configuration"
+    else:
+        source = "the lifecycle policy in the registry now"
+    return (
+        f"{report.registry}/{report.repository}: {source}, "
+        f"evaluated at {when(report.evaluated_at)} UTC"
+    )
+
+
+def counts(report: RepositoryReport) -> str:
+    total = len(report.decisions)
+    return (
+        f"{total} image{'s' if total != 1 else ''}: {report.count('expire')} to expire, "
+        f"{report.count('transition')} to archive, {report.count('keep')} to keep"
+    )
+
+
+def _row(report: RepositoryReport, decision: Decision) -> tuple[str, ...]:
+    image = decision.image
+    return (
+        short_digest(image.digest),
+        ",".join(image.tags) if image.tags else UNTAGGED,
+        when(image.pushed_at),
+        when(image.last_pulled_at),
+        VERDICTS.get(decision.action, decision.action),
+        rule_text(report, decision),
+    )
+
+
+def render_text(report: RepositoryReport) -> str:
+    lines = [heading(report), counts(report)]
+    if report.decisions:
+        rows = [HEADERS, *(_row(report, d) for d in report.decisions)]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(HEADERS) - 1)]
+        lines.append("")
+        for row in rows:
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+            lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: RepositoryReport) -> str:
+    return json.dumps(report.to_dict(), indent=2) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json}
