@@ -81,14 +81,8 @@ def test_filtering_on_image_count_keeps_one_untagged_image() -> None:
 
 # -- Filtering on multiple rules ------------------------------------------------------------------
 
-MULTIPLE_RULES_IMAGES = [
-    image("A", ["beta-1", "prod-1"], 10),
-    image("B", ["beta-2", "prod-2"], 9),
-    image("C", ["beta-3"], 8),
-]
-
-
-@pytest.mark.parametrize(
+#: the page's filters, as tag patterns and as tag prefixes
+PROD_AND_BETA = pytest.mark.parametrize(
     ("prod", "beta"),
     [
         ({"tagPatternList": ["prod*"]}, {"tagPatternList": ["beta*"]}),
@@ -96,6 +90,15 @@ MULTIPLE_RULES_IMAGES = [
     ],
     ids=["patterns", "prefixes"],
 )
+
+MULTIPLE_RULES_IMAGES = [
+    image("A", ["beta-1", "prod-1"], 10),
+    image("B", ["beta-2", "prod-2"], 9),
+    image("C", ["beta-3"], 8),
+]
+
+
+@PROD_AND_BETA
 def test_multiple_rules_example_a(prod: dict[str, Any], beta: dict[str, Any]) -> None:
     # Rule 1 marks A. Rule 2 would mark A and B, but both were seen by rule 1: only A expires.
     policy = check({"rules": [rule(1, keep(1, **prod)), rule(2, keep(1, **beta))]})
@@ -104,14 +107,7 @@ def test_multiple_rules_example_a(prod: dict[str, Any], beta: dict[str, Any]) ->
     assert [v.rule_priority for v in result.selected] == [1]
 
 
-@pytest.mark.parametrize(
-    ("prod", "beta"),
-    [
-        ({"tagPatternList": ["prod*"]}, {"tagPatternList": ["beta*"]}),
-        ({"tagPrefixList": ["prod"]}, {"tagPrefixList": ["beta"]}),
-    ],
-    ids=["patterns", "prefixes"],
-)
+@PROD_AND_BETA
 def test_multiple_rules_example_b(prod: dict[str, Any], beta: dict[str, Any]) -> None:
     # Same images, priorities swapped: rule 1 (beta) sees all three and marks A and B.
     policy = check({"rules": [rule(1, keep(1, **beta)), rule(2, keep(1, **prod))]})
@@ -122,12 +118,15 @@ def test_multiple_rules_example_b(prod: dict[str, Any], beta: dict[str, Any]) ->
 
 # -- Filtering on multiple tags in a single rule -------------------------------------------------
 
-
-@pytest.mark.parametrize(
+#: the page's filters, as tag patterns and as tag prefixes
+ALPHA_AND_BETA = pytest.mark.parametrize(
     "tags",
     [{"tagPatternList": ["alpha*", "beta*"]}, {"tagPrefixList": ["alpha", "beta"]}],
     ids=["patterns", "prefixes"],
 )
+
+
+@ALPHA_AND_BETA
 def test_multiple_tags_example_a(tags: dict[str, Any]) -> None:
     # Only C and F carry both an alpha and a beta tag; only C is older than five days.
     images = [
@@ -142,11 +141,7 @@ def test_multiple_tags_example_a(tags: dict[str, Any]) -> None:
     assert expired_names(evaluate(policy, images, NOW)) == ["C"]
 
 
-@pytest.mark.parametrize(
-    "tags",
-    [{"tagPatternList": ["alpha*", "beta*"]}, {"tagPrefixList": ["alpha", "beta"]}],
-    ids=["patterns", "prefixes"],
-)
+@ALPHA_AND_BETA
 def test_multiple_tags_example_b(tags: dict[str, Any]) -> None:
     # Tags are not exclusive: all three images match, the newest (C) is kept.
     images = [
