@@ -82,6 +82,16 @@ class Harness:
         return [op for op in self.sent if not op.startswith(reads)]
 
 
+class Calls:
+    """Records the ECR operations the settings reader and writer report, in order."""
+
+    def __init__(self) -> None:
+        self.ops: list[str] = []
+
+    def __call__(self, op: str) -> None:
+        self.ops.append(op)
+
+
 def harness(
     endpoint: str,
     *,

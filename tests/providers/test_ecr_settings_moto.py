@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
+from ecr_helpers import Calls
 
 from regform.errors import ProviderError
 from regform.plan import Action, Change
@@ -45,14 +46,6 @@ POLICY = {
         }
     ],
 }
-
-
-class Calls:
-    def __init__(self) -> None:
-        self.ops: list[str] = []
-
-    def __call__(self, op: str) -> None:
-        self.ops.append(op)
 
 
 @pytest.fixture

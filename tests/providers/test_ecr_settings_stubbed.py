@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from ecr_helpers import Calls
 
 from regform.errors import ProviderError
 from regform.plan import Action, Change
@@ -50,14 +51,6 @@ LIFECYCLE = {
         }
     ]
 }
-
-
-class Calls:
-    def __init__(self) -> None:
-        self.ops: list[str] = []
-
-    def __call__(self, op: str) -> None:
-        self.ops.append(op)
 
 
 @pytest.fixture
