@@ -17,7 +17,6 @@ group and drift kind, with its own name.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -179,10 +178,6 @@ def expected_changes(n: int) -> int:
 # Templated recordings -----------------------------------------------------------------------
 
 
-def _kind(index: int) -> str | None:
-    return DRIFT.get(index % 100)
-
-
 def _templates(source_n: int) -> dict[tuple[int, str | None], str]:
     """(group, drift kind) -> the first recorded repository of that kind."""
     out: dict[tuple[int, str | None], str] = {}
@@ -235,7 +230,3 @@ def template_recording(source: Recording, source_n: int, n: int) -> Recording:
         key = _listing_key(f"page-{i}" if i else None)
         out[key] = Reply(200, json.dumps(body).encode())
     return out
-
-
-def pages_for(n: int) -> int:
-    return max(1, math.ceil(n / PAGE))

@@ -47,10 +47,6 @@ def encryption_to_api(encryption: Encryption, *, send_key: bool = True) -> dict[
     return out
 
 
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def repository_from_listing(
     item: Mapping[str, Any], resolve: Callable[[str], str] | None = None
 ) -> Repository:
