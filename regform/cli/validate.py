@@ -11,6 +11,7 @@ import typer
 
 from regform.cli import app
 from regform.config import check_config, schema_text
+from regform.model import Config
 
 
 class ValidateFormat(StrEnum):
@@ -32,28 +33,56 @@ def validate(
         typer.Option("--format", "-f", help="text: one issue per line; json: a list of issues."),
     ] = ValidateFormat.text,
 ) -> None:
-    """Check the config without contacting any registry. Exit 1 when it has problems."""
-    outcome = check_config(paths or [Path("regform.yaml")])
+    """Check the config without contacting any registry. Exit 1 when it has problems.
+
+    A directory that holds no *.yaml files itself but has subdirectories that do (like
+    examples/) is a collection: each subdirectory is checked as a config of its own.
+    """
+    configs = _configs(paths or [Path("regform.yaml")])
+    outcomes = [(cfg, check_config(cfg)) for cfg in configs]
+    issues = [issue for _, outcome in outcomes for issue in outcome.issues]
     if fmt is ValidateFormat.json:
-        typer.echo(json.dumps([issue.to_dict() for issue in outcome.issues], indent=2))
+        typer.echo(json.dumps([issue.to_dict() for issue in issues], indent=2))
     else:
-        for issue in outcome.issues:
+        for issue in issues:
             typer.echo(str(issue))
-    if outcome.config is None:
-        n = len(outcome.issues)
+    failed = [cfg for cfg, outcome in outcomes if outcome.config is None]
+    if fmt is ValidateFormat.text:
+        for cfg, outcome in outcomes:
+            if outcome.config is not None:
+                label = f"{', '.join(map(str, cfg))}: " if len(configs) > 1 else ""
+                typer.echo(f"{label}{_summary(outcome.config)}")
+    if failed:
+        n = len(issues)
         typer.echo(f"{n} error{'s' if n != 1 else ''} in config", err=True)
         raise typer.Exit(1)
-    if fmt is ValidateFormat.text:
-        registries = outcome.config.registries
-        repos = sum(len(r.repositories) for r in registries.values())
-        patterns = sum(len(r.patterns) for r in registries.values())
-        files = len(outcome.config.files)
-        shown = f", {patterns} pattern{'s' if patterns != 1 else ''}" if patterns else ""
-        typer.echo(
-            f"OK: {len(registries)} registr{'ies' if len(registries) != 1 else 'y'}, "
-            f"{repos} repositor{'ies' if repos != 1 else 'y'}{shown} "
-            f"({files} file{'s' if files != 1 else ''})"
-        )
+
+
+def _configs(paths: list[Path]) -> list[list[Path]]:
+    """The configs to check: all paths merged into one, unless a single directory is a collection
+    of config directories (no *.yaml of its own), in which case one config per subdirectory."""
+    if len(paths) == 1 and paths[0].is_dir() and not _yaml_files(paths[0]):
+        subdirs = sorted(d for d in paths[0].iterdir() if d.is_dir() and _yaml_files(d))
+        if subdirs:
+            return [[d] for d in subdirs]
+    return [paths]
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    return [p for p in directory.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml")]
+
+
+def _summary(config: Config) -> str:
+    registries = config.registries
+    repos = sum(len(r.repositories) for r in registries.values())
+    patterns = sum(len(r.patterns) for r in registries.values())
+    files = len(config.files)
+    shown = f", {patterns} pattern{'s' if patterns != 1 else ''}" if patterns else ""
+    return (
+        f"OK: {len(registries)} registr{'ies' if len(registries) != 1 else 'y'}, "
+        f"{repos} repositor{'ies' if repos != 1 else 'y'}{shown} "
+        f"({files} file{'s' if files != 1 else ''})"
+    )
 
 
 @app.command()
