@@ -52,8 +52,6 @@ log = logging.getLogger(__name__)
 
 TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921."
 CONTENT_TYPE = "application/x-amz-json-1.1"
-#: the operations the fast path serves; everything else goes through botocore.
-OPERATIONS = frozenset({"ListTagsForResource", "GetLifecyclePolicy", "GetRepositoryPolicy"})
 
 #: botocore's standard retry mode: error codes that mean "slow down" ...
 THROTTLING_CODES = frozenset(
