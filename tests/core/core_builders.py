@@ -15,6 +15,34 @@ ECR = CAPABILITIES["ecr"]
 DISTRIBUTION = CAPABILITIES["distribution"]
 ALL_FIELDS = frozenset(m.REPOSITORY_FIELDS)
 
+ROLE = "arn:aws:iam::111111111111:role/ci"
+#: a lifecycle policy keeping the 5 newest untagged images
+UNTAGGED = {
+    "rules": [
+        {
+            "rulePriority": 1,
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "imageCountMoreThan",
+                "countNumber": 5,
+            },
+            "action": {"type": "expire"},
+        }
+    ]
+}
+#: a repository policy letting ROLE pull
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Pull",
+            "Effect": "Allow",
+            "Principal": {"AWS": ROLE},
+            "Action": "ecr:BatchGetImage",
+        }
+    ],
+}
+
 
 def want(name: str, *, managed: Iterable[str] | None = None, **fields: Any) -> Repository:
     """A desired repository managing exactly the fields given (or ``managed``)."""

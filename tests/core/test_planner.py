@@ -6,7 +6,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from core_builders import DISTRIBUTION, ECR, have, plan_one, registry, state, want
+from core_builders import (
+    DISTRIBUTION,
+    ECR,
+    POLICY,
+    ROLE,
+    UNTAGGED,
+    have,
+    plan_one,
+    registry,
+    state,
+    want,
+)
 
 from regform import model as m
 from regform.model import Encryption, SafetySettings
@@ -15,33 +26,8 @@ from regform.planner import REPLACE_NOTE, combine, plan_registry, state_checksum
 from regform.providers.base import Image
 from regform.scope import enforced_repositories
 
-ROLE = "arn:aws:iam::111111111111:role/ci"
 KEY_A = "arn:aws:kms:us-east-1:111111111111:key/aaaa"
 KEY_B = "arn:aws:kms:us-east-1:111111111111:key/bbbb"
-LIFECYCLE = {
-    "rules": [
-        {
-            "rulePriority": 1,
-            "selection": {
-                "tagStatus": "untagged",
-                "countType": "imageCountMoreThan",
-                "countNumber": 5,
-            },
-            "action": {"type": "expire"},
-        }
-    ]
-}
-POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "Pull",
-            "Effect": "Allow",
-            "Principal": {"AWS": ROLE},
-            "Action": "ecr:BatchGetImage",
-        }
-    ],
-}
 
 
 def only(changes: tuple[Change, ...]) -> Change:
@@ -72,8 +58,8 @@ def test_created_repository_gets_the_ownership_tag_even_without_managed_tags() -
         (m.MUTABILITY, "IMMUTABLE", "MUTABLE"),
         (m.MUTABILITY_EXCLUSIONS, ("latest", "dev*"), ("latest",)),
         (m.SCAN_ON_PUSH, True, False),
-        (m.LIFECYCLE_POLICY, LIFECYCLE, None),
-        (m.LIFECYCLE_POLICY, None, LIFECYCLE),
+        (m.LIFECYCLE_POLICY, UNTAGGED, None),
+        (m.LIFECYCLE_POLICY, None, UNTAGGED),
         (m.REPOSITORY_POLICY, POLICY, None),
         (m.REPOSITORY_POLICY, None, POLICY),
     ],
@@ -216,7 +202,7 @@ def test_unsupported_fields_are_never_planned() -> None:
 
 def test_provider_that_cannot_create_or_delete() -> None:
     reg = registry(
-        "local", want("new", lifecycle_policy=LIFECYCLE), provider="distribution", prune=True
+        "local", want("new", lifecycle_policy=UNTAGGED), provider="distribution", prune=True
     )
     result = plan_one(reg, have("old", loaded=DISTRIBUTION.fields), caps=DISTRIBUTION)
     assert result.changes == ()
@@ -225,7 +211,7 @@ def test_provider_that_cannot_create_or_delete() -> None:
 
 
 def test_field_not_read_is_not_compared() -> None:
-    reg = registry("prod", want("app", lifecycle_policy=LIFECYCLE))
+    reg = registry("prod", want("app", lifecycle_policy=UNTAGGED))
     result = plan_one(reg, have("app", loaded={m.MUTABILITY}))
     assert result.changes == ()
     assert result.warnings == ("prod/app: lifecycle_policy was not read; not compared",)
@@ -337,7 +323,7 @@ def test_state_checksum_follows_meaning_and_ignores_repositories_outside_scope()
 def test_plan_round_trips_through_its_json_form() -> None:
     reg = registry(
         "prod",
-        want("new", lifecycle_policy=LIFECYCLE, lifecycle_name="untagged"),
+        want("new", lifecycle_policy=UNTAGGED, lifecycle_name="untagged"),
         want("upd", repository_policy=POLICY, tags={"a": "b"}),
         want("rep", encryption=Encryption("KMS", KEY_A)),
         prune=True,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from core_builders import have, plan_one, registry, want
+from core_builders import POLICY, ROLE, UNTAGGED, have, plan_one, registry, want
 
 from regform.model import Encryption, SafetySettings
 from regform.plan import Action, LifecyclePreview, Plan
@@ -22,20 +22,6 @@ from regform.render import FORMATS, render
 GOLDEN = Path(__file__).parent / "golden"
 EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json"}
 KEY = "arn:aws:kms:us-east-1:111111111111:key/aaaa"
-ROLE = "arn:aws:iam::111111111111:role/ci"
-UNTAGGED = {
-    "rules": [
-        {
-            "rulePriority": 1,
-            "selection": {
-                "tagStatus": "untagged",
-                "countType": "imageCountMoreThan",
-                "countNumber": 5,
-            },
-            "action": {"type": "expire"},
-        }
-    ]
-}
 PR_BUILDS = {
     "rules": [
         {
@@ -52,17 +38,6 @@ PR_BUILDS = {
         },
         UNTAGGED["rules"][0] | {"rulePriority": 2},
     ]
-}
-POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "Pull",
-            "Effect": "Allow",
-            "Principal": {"AWS": ROLE},
-            "Action": "ecr:BatchGetImage",
-        }
-    ],
 }
 
 
