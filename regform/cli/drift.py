@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from regform.cli import app
+from regform.cli.common import write_output
 from regform.cli.plan import (
     ConfigOption,
     RegistryOption,
@@ -30,7 +31,6 @@ from regform.cli.plan import (
     read_progress,
 )
 from regform.drift import FailOn
-from regform.errors import RegformError
 
 
 class DriftFormat(StrEnum):
@@ -81,10 +81,7 @@ def drift(
                 on_read=read_progress if is_tty(sys.stderr) else None,
             )
         if out is not None:
-            try:
-                out.write_text(render_drift(report, "json"))
-            except OSError as exc:
-                raise RegformError(f"cannot write {out}: {exc.strerror or exc}") from None
+            write_output(out, render_drift(report, "json"))
     typer.echo(render_drift(report, fmt.value), nl=False)
     if out is not None:
         typer.echo(f"Kept the drift report in {out}", err=True)

@@ -18,6 +18,7 @@ import typer
 
 from regform import __version__
 from regform.cli import app
+from regform.cli.common import write_output
 from regform.cli.plan import SandboxOption, VerboseOption, cli_errors, load
 from regform.errors import RegformError
 from regform.importer import IMPORTED_SETTINGS
@@ -140,11 +141,7 @@ def import_(
         ]
         text = to_yaml(result.data, header)
         if target is not None:
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text)
-            except OSError as exc:
-                raise RegformError(f"cannot write {target}: {exc.strerror or exc}") from None
+            write_output(target, text, make_parents=True)
     for warning in warnings:
         typer.echo(f"Warning: {warning}", err=True)
     if target is None:
