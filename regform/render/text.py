@@ -90,8 +90,9 @@ def preview_line(preview: LifecyclePreview, *, new: bool = False) -> str:
     acts = [f"expire {preview.expire}"]
     if preview.transition:
         acts.append(f"archive {preview.transition}")
+    images = "image" if preview.total == 1 else "images"
     line = (
-        f"lifecycle would {' and '.join(acts)} of {preview.total} images now "
+        f"lifecycle would {' and '.join(acts)} of {preview.total} {images} now "
         f"and keep {preview.keep}"
     )
     expired = preview_names(preview, "expire", preview.expire)
