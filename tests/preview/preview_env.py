@@ -1,24 +1,20 @@
-"""Lifecycle-preview test helpers: a config on the emulator, images pushed with moto's put_image,
-providers whose clients the test can watch (which repositories DescribeImages reads)."""
+"""Lifecycle-preview test helpers: lifecycle definitions whose outcome on moto does not depend on
+push order within a second, and providers whose clients the test can watch (which repositories
+DescribeImages reads)."""
 
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from regform.config import load_config
 from regform.model import Config
 from regform.providers.base import Provider
 from regform.providers.ecr import EcrProvider
 from regform.providers.ecr_session import ConnectionSettings, EcrClients, build_clients
-
-REGION = "us-east-1"
 
 #: two rules whose outcome never depends on which image moto pushed first within a second:
 #: every ``pr-`` image older than 30 days goes; release tags stay (at most 10 of them exist).
@@ -44,50 +40,6 @@ lifecycle_policies:
       tag_prefixes: [v]
       keep_last: 10
 """
-
-
-def write_config(directory: Path, endpoint: str, body: str) -> Path:
-    """A regform.yaml with one ECR registry ``prod`` on the emulator, plus ``body``."""
-    text = (
-        "version: 1\n"
-        "registries:\n"
-        f"  prod: {{provider: ecr, region: {REGION}, endpoint_url: '{endpoint}'}}\n"
-        + textwrap.dedent(body)
-    )
-    path = directory / "regform.yaml"
-    path.write_text(text)
-    return path
-
-
-def config_for(directory: Path, endpoint: str, body: str) -> Config:
-    return load_config([write_config(directory, endpoint, body)])
-
-
-def push_image(raw_ecr: Any, repository: str, tags: list[str], layer: str) -> str:
-    """Push a manifest (distinct per ``layer``) under each tag; returns its digest."""
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {
-            "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 7023,
-            "digest": "sha256:" + "c" * 64,
-        },
-        "layers": [
-            {
-                "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
-                "size": 32654,
-                "digest": "sha256:" + layer * 64,
-            }
-        ],
-    }
-    digest = ""
-    for tag in tags:
-        sent = raw_ecr.put_image(
-            repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag
-        )
-        digest = sent["image"]["imageId"]["imageDigest"]
-    return digest
 
 
 def put_policy(raw_ecr: Any, repository: str, policy: dict[str, Any]) -> None:

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from preview_env import BY_AGE, BY_COUNT, REGION, push_image, put_policy, write_config
+from ecr_images import push_image
+from emulator_config import REGION, write_config
+from preview_env import BY_AGE, BY_COUNT, put_policy
 from typer.testing import CliRunner
 
 from regform.cli import app
@@ -57,12 +59,13 @@ def images(moto_reset: str, raw_ecr: Any) -> dict[str, str]:
     for name in ("api", "web", "tools"):
         raw_ecr.create_repository(repositoryName=name)
     digests = {
-        f"pr-{i}": push_image(raw_ecr, "api", [f"pr-{i}"], layer) for i, layer in enumerate("abcde")
+        f"pr-{i}": push_image(raw_ecr, "api", f"pr-{i}", layer) for i, layer in enumerate("abcde")
     }
-    digests["v1.0"] = push_image(raw_ecr, "api", ["v1.0", "latest"], "f")
+    digests["v1.0"] = push_image(raw_ecr, "api", "v1.0", "f")
+    push_image(raw_ecr, "api", "latest", "f")
     for i, layer in enumerate("123"):
-        push_image(raw_ecr, "web", [f"pr-{i}"], layer)
-    push_image(raw_ecr, "tools", ["t"], "7")
+        push_image(raw_ecr, "web", f"pr-{i}", layer)
+    push_image(raw_ecr, "tools", "t", "7")
     put_policy(raw_ecr, "web", KEEP_ONE_PR)
     return digests
 

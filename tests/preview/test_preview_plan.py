@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ecr_images import push_image
+from emulator_config import config_for
 from preview_env import (
     BY_AGE,
     BY_COUNT,
-    config_for,
     fail_image_reads,
-    push_image,
     put_policy,
     record_image_reads,
     watched_providers,
@@ -50,12 +50,13 @@ def seed(raw_ecr: Any, config: Config) -> None:
     for name in ("api", "web", "tools", "legacy"):
         raw_ecr.create_repository(repositoryName=name)
     for i, layer in enumerate("abcde"):
-        push_image(raw_ecr, "api", [f"pr-{i}"], layer)
-    push_image(raw_ecr, "api", ["v1.0", "latest"], "f")
+        push_image(raw_ecr, "api", f"pr-{i}", layer)
+    push_image(raw_ecr, "api", "v1.0", "f")
+    push_image(raw_ecr, "api", "latest", "f")
     for i, layer in enumerate("123"):
-        push_image(raw_ecr, "web", [f"pr-{i}"], layer)
-    push_image(raw_ecr, "tools", ["pr-0"], "7")
-    push_image(raw_ecr, "legacy", ["pr-0"], "8")
+        push_image(raw_ecr, "web", f"pr-{i}", layer)
+    push_image(raw_ecr, "tools", "pr-0", "7")
+    push_image(raw_ecr, "legacy", "pr-0", "8")
     declared = config.registries["prod"].repositories["web"].lifecycle_policy
     assert declared is not None
     put_policy(raw_ecr, "web", declared)
