@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 
 from regform import __version__
 from regform.applier import ApplyResult, apply_plan
+from regform.config.build import checksum as desired_checksum
 from regform.errors import RegformError, StalePlanError
 from regform.model import Config, RegistryConfig, RegistryState, Repository
-from regform.normalize import checksum
 from regform.plan import Plan, RepositoryPreview
 from regform.planner import RegistryPlan, combine, plan_registry, state_checksum
 from regform.preview import PreviewScope, add_previews
@@ -41,26 +41,8 @@ REGISTRY_WORKERS = 4
 
 
 def config_checksum(config: Config) -> str:
-    """The config's checksum (computed from the desired model when the loader left it empty)."""
-    if config.checksum:
-        return config.checksum
-    return checksum(
-        {
-            name: {
-                "provider": reg.provider,
-                "connection": dict(reg.connection),
-                "scope": list(reg.scope),
-                "prune": reg.prune,
-                "ownership": reg.ownership,
-                "ownership_tag": list(reg.ownership_tag),
-                "safety": [reg.safety.max_change_percent, reg.safety.min_repositories],
-                "repositories": {n: r.to_dict() for n, r in sorted(reg.repositories.items())},
-                "patterns": [p.to_dict() for p in reg.patterns],
-                "settings": dict(reg.settings),
-            }
-            for name, reg in sorted(config.registries.items())
-        }
-    )
+    """The config's checksum (computed from the desired model when it was built in code)."""
+    return config.checksum or desired_checksum(config.registries)
 
 
 def _select(config: Config, registries: Iterable[str] | None) -> list[str]:

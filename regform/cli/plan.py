@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from regform.cli import app
+from regform.cli.common import write_output
 from regform.errors import ConfigError, RegformError
 from regform.render import render
 
@@ -201,7 +202,7 @@ def plan(
                 on_read=read_progress if is_tty(sys.stderr) else None,
             )
         if out is not None:
-            out.write_text(render(result, "json"))
+            write_output(out, render(result, "json"))
     if fmt is PlanFormat.text:
         echo_plan_text(render(result, "text"))
     else:
