@@ -283,6 +283,10 @@ def plan_registry(
         enforced = {n: i for n, i in images.items() if n in wanted}
         changes.extend(_enforcement(reg, wanted, enforced, now or datetime.now(UTC), warnings))
     changes = sort_changes(changes)
+    touched = {f.path.split(".")[0] for c in changes if c.kind == REPOSITORY for f in c.fields}
+    warnings.extend(
+        f"{reg.name}: {message}" for fld, message in caps.deprecated.items() if fld in touched
+    )
     owned = sum(1 for n in found if in_scope(n, reg) or n in wanted)
     guards = registry_guards(reg, changes, owned)
     return RegistryPlan(

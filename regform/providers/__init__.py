@@ -24,6 +24,10 @@ CAPABILITIES: Mapping[str, Capabilities] = {
         listing_fields=frozenset(
             {m.MUTABILITY, m.MUTABILITY_EXCLUSIONS, m.SCAN_ON_PUSH, m.ENCRYPTION}
         ),
+        deprecated={
+            m.SCAN_ON_PUSH: "repository-level scan on push is deprecated by AWS in favour of "
+            "registry scanning (settings.scanning); it still works for now"
+        },
         settings=frozenset(
             {
                 "registry_policy",

@@ -41,6 +41,8 @@ class Capabilities:
     #: the registry evaluates lifecycle policies itself (ECR); otherwise regform enforces them
     #: by deleting what its lifecycle engine selects.
     native_lifecycle: bool = True
+    #: fields the registry's vendor deprecated -> the warning a plan shows when it sets them.
+    deprecated: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from regform import model as m
 from regform.errors import ProviderError
 from regform.model import Encryption, Repository
 from regform.plan import Action, Change, FieldChange
+from regform.providers import CAPABILITIES
 from regform.providers.ecr_calls import (
     AFTER_CREATE,
     IAM_PROPAGATION,
@@ -43,10 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCAN_ON_PUSH_DEPRECATED = (
-    "repository-level scan on push is deprecated by AWS in favour of registry scanning "
-    "(settings.scanning); it still works for now"
-)
+SCAN_ON_PUSH_DEPRECATED = CAPABILITIES["ecr"].deprecated[m.SCAN_ON_PUSH]
 
 
 def _not_found_or_principal(exc: ClientError) -> bool:
