@@ -13,8 +13,10 @@ found departs from what is declared. Each drifted thing is a :class:`DriftItem`:
 
 Repositories nobody declares are :class:`~regform.plan.Unmanaged`: inside a registry's scope
 (regform would own them: someone created them by hand, or forgot to declare them) or outside it
-(another team's; listed for information). Images a registry without native lifecycle is due to
-delete (regform enforces its lifecycle) are not drift.
+(another team's; listed for information). On a registry without native lifecycle (regform
+enforces the declared retention), images the retention rules would delete now -- typically pushed
+since the last apply -- are drift of kind ``images``: the registry holds what its declared
+lifecycle does not allow; each is named with its digest, tags, time and the rule.
 
 :func:`drift_from_plan` builds a report from a :class:`~regform.plan.Plan`, :func:`detect_drift`
 from one registry's desired and actual state, :func:`make_drift_report` reads the registries
@@ -272,6 +274,21 @@ def _item(change: Change) -> DriftItem:
     )
 
 
+def _retention_item(change: Change) -> DriftItem:
+    """Images the declared retention would delete now, as drift (found: the images, written as
+    the plan writes them)."""
+    found = [line.removeprefix("- ") for fc in change.fields for line in fc.diff]
+    lifecycle = (change.before or {}).get("lifecycle_name")
+    return DriftItem(
+        change.registry,
+        IMAGES,
+        change.name,
+        DriftStatus.CHANGED,
+        (DriftField(IMAGES, [], found, tuple(f"+ {line}" for line in found)),),
+        {IMAGES: str(lifecycle)} if lifecycle else {},
+    )
+
+
 def drift_from_plan(plan: Plan) -> DriftReport:
     """The drift a plan shows (see the module docstring)."""
     items: list[DriftItem] = []
@@ -279,11 +296,7 @@ def drift_from_plan(plan: Plan) -> DriftReport:
     warnings = list(plan.warnings)
     for change in plan.changes:
         if change.kind == IMAGES:
-            n = len((change.before or {}).get("images") or ())
-            warnings.append(
-                f"{change.registry}/{change.name}: {n} images are due for deletion by its "
-                "lifecycle policy (not drift: apply deletes them)"
-            )
+            items.append(_retention_item(change))
         elif change.kind == REPOSITORY and change.action is Action.DELETE:
             unmanaged.append(Unmanaged(change.registry, change.name, True, PRUNED_REASON))
         else:

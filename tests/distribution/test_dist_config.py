@@ -12,12 +12,14 @@ from dist_images import Pusher
 from dist_server import RegistryServer
 
 from regform.config import load_config
+from regform.drift import FailOn, make_drift_report
 from regform.enforce import IMAGES
 from regform.errors import StalePlanError, UnsafePlanError
 from regform.model import Config
 from regform.providers import build_providers
 from regform.providers.base import Provider
 from regform.render import render
+from regform.render.drift import render_drift
 from regform.workflow import apply_plan, check_saved_plan, make_plan
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -94,3 +96,26 @@ def test_an_image_pushed_after_the_plan_makes_it_stale(
 
     with pytest.raises(StalePlanError, match="local changed since the plan was made"):
         check_saved_plan(plan, config, build_providers(config))
+
+
+def test_drift_names_images_pushed_after_the_apply_that_retention_would_delete(
+    config: Config, providers: dict[str, Provider], pusher: Pusher, repo: str
+) -> None:
+    pusher.image(f"{repo}/api", "v1", "2026-01-01T00:00:00Z")
+    v2 = pusher.image(f"{repo}/api", "v2", "2026-02-01T00:00:00Z")
+    assert apply_plan(make_plan(config, providers, now=NOW), providers, allow_destroy=True).ok
+    assert not make_drift_report(config, build_providers(config), now=NOW).items
+
+    late = pusher.image(f"{repo}/api", "v3", "2026-03-01T00:00:00Z")
+    report = make_drift_report(config, build_providers(config), now=NOW)
+
+    assert report.exit_code(FailOn.DRIFT) == 2
+    [item] = report.items
+    assert (item.kind, item.name, item.definitions) == (IMAGES, f"{repo}/api", {IMAGES: "ci"})
+    [found] = item.fields[0].found
+    assert found.startswith(f"{v2.digest}  v2  pushed 2026-02-01")
+    text = render_drift(report, "text")
+    assert f"images/{repo}/api  changed outside regform" in text
+    assert "v2  pushed 2026-02-01T00:00:00  (rule 1)" in text
+    assert late.digest not in text  # the newest release is kept
+    assert pusher.served(f"{repo}/api", late.digest) == 200  # drift never deletes
