@@ -1,3 +1,75 @@
-"""regform: container registries as code."""
+"""regform: container registries as code.
+
+Everything the command line does is a function here::
+
+    from regform import apply_plan, build_providers, load_config, make_plan
+    from regform.render import render
+
+    config = load_config(["registries/"])          # ConfigError lists every problem
+    providers = build_providers(config)            # one provider per declared registry
+    plan = make_plan(config, providers)            # reads the registries, never writes
+    print(render(plan, "markdown"))                # "text" | "markdown" | "json"
+    result = apply_plan(plan, providers, allow_destroy=False)
+
+``make_drift_report`` (drift), ``regform.ensure.ensure`` (on-demand repositories),
+``read_for_import`` and ``import_config`` (adoption) complete the set. Names are imported on
+first use, so ``import regform`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "load_config": "regform.config",
+    "validate_paths": "regform.config",
+    "build_providers": "regform.providers",
+    "make_plan": "regform.workflow",
+    "apply_plan": "regform.workflow",
+    "check_saved_plan": "regform.workflow",
+    "make_drift_report": "regform.drift",
+    "read_for_import": "regform.importer_read",
+    "import_config": "regform.importer",
+    "Plan": "regform.plan",
+    "Config": "regform.model",
+    "RegformError": "regform.errors",
+    "ConfigError": "regform.errors",
+}
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "Plan",
+    "RegformError",
+    "__version__",
+    "apply_plan",
+    "build_providers",
+    "check_saved_plan",
+    "import_config",
+    "load_config",
+    "make_drift_report",
+    "make_plan",
+    "read_for_import",
+    "validate_paths",
+]
+
+if TYPE_CHECKING:
+    from regform.config import load_config, validate_paths
+    from regform.drift import make_drift_report
+    from regform.errors import ConfigError, RegformError
+    from regform.importer import import_config
+    from regform.importer_read import read_for_import
+    from regform.model import Config
+    from regform.plan import Plan
+    from regform.providers import build_providers
+    from regform.workflow import apply_plan, check_saved_plan, make_plan
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'regform' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
