@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from types import TracebackType
@@ -28,6 +28,7 @@ from regform.providers.base import Capabilities, Image
 from regform.providers.ecr_apply import RepositoryWriter
 from regform.providers.ecr_calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
 from regform.providers.ecr_fastread import FastReader, max_attempts_of
+from regform.providers.ecr_indexes import INDEX_MEDIA_TYPES, with_references
 from regform.providers.ecr_kms import KmsKeys
 from regform.providers.ecr_mapping import (
     image_from_detail,
@@ -333,7 +334,20 @@ class EcrProvider:
         def collect() -> list[Image]:
             return [image_from_detail(d) for page in pages for d in page.get("imageDetails", ())]
 
-        return self._caller.call("DescribeImages", repository, collect)
+        images = self._caller.call("DescribeImages", repository, collect)
+        return with_references(images, lambda digests: self._get_manifests(repository, digests))
+
+    def _get_manifests(self, repository: str, digests: Sequence[str]) -> list[Mapping[str, Any]]:
+        """BatchGetImage on the manifest lists / indexes named by digest (at most 100)."""
+        resp = self._caller.call(
+            "BatchGetImage",
+            repository,
+            self._ecr.batch_get_image,
+            repositoryName=repository,
+            imageIds=[{"imageDigest": d} for d in digests],
+            acceptedMediaTypes=list(INDEX_MEDIA_TYPES),
+        )
+        return list(resp.get("images", ()))
 
     def api_calls(self) -> dict[str, int]:
         return self._caller.counts()

@@ -107,8 +107,8 @@ def dump_document(doc: Mapping[str, Any]) -> str:
 def image_from_detail(detail: Mapping[str, Any]) -> Image:
     """Map one ``imageDetails[]`` entry of DescribeImages.
 
-    ``referenced_by`` stays empty: DescribeImages does not say which manifest lists include an
-    image (finding out needs BatchGetImage on every index), so callers must not rely on it here.
+    ``references`` and ``referenced_by`` stay empty: DescribeImages does not say which manifest
+    lists include an image; :mod:`regform.providers.ecr_indexes` links them afterwards.
     """
     status = str(detail.get("imageStatus") or "ACTIVE")
     size = detail.get("imageSizeInBytes")
