@@ -66,12 +66,21 @@ def field_change(name: str, before: Any, after: Any, caps: Capabilities) -> Fiel
         diff = diff_documents(display_form(name, before), display_form(name, after))
     elif name == m.TAGS:
         diff = tag_diff(before or {}, after or {})
+    elif name not in m.REPOSITORY_FIELDS and isinstance(after or before, dict | list):
+        diff = diff_documents(before, after)
     elif name == m.MUTABILITY_EXCLUSIONS:
         b, a = set(before or ()), set(after or ())
         diff = tuple(f"- {v}" for v in sorted(b - a)) + tuple(f"+ {v}" for v in sorted(a - b))
     return FieldChange(
         path=name, before=before, after=after, forces_replacement=name in caps.replace_on, diff=diff
     )
+
+
+def compared_fields(caps: Capabilities) -> tuple[str, ...]:
+    """Every field a provider supports, in display order: regform's own fields, then the
+    provider's (``Repository.extra``) by name."""
+    own = tuple(f for f in m.REPOSITORY_FIELDS if f in caps.fields)
+    return own + tuple(sorted(caps.fields - set(m.REPOSITORY_FIELDS)))
 
 
 def compare(
@@ -82,7 +91,7 @@ def compare(
     warnings: list[str],
 ) -> list[FieldChange]:
     changes: list[FieldChange] = []
-    for name in m.REPOSITORY_FIELDS:
+    for name in compared_fields(caps):
         if name not in managed_fields(desired, reg, caps):
             continue
         if name not in actual.loaded:

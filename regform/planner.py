@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from regform import model as m
-from regform.compare import compare, field_change
+from regform.compare import compare, compared_fields, field_change
 from regform.enforce import enforcement_change, images_checksum, unsupported_rules
 from regform.guards import registry_guards
 from regform.model import RegistryConfig, RegistryState, Repository
@@ -109,8 +109,8 @@ def _create(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> Cha
     # say nothing about the new repository).
     fields = tuple(
         field_change(f, None, after[f], caps)
-        for f in m.REPOSITORY_FIELDS
-        if f in after and f in caps.fields and after[f] not in (None, [])
+        for f in compared_fields(caps)
+        if f in after and after[f] not in (None, [])
     )
     return Change(reg.name, REPOSITORY, desired.name, Action.CREATE, fields=fields, after=after)
 

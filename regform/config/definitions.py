@@ -16,18 +16,9 @@ from regform.config.merge import Item, Merged
 from regform.config.names import glob_problem
 from regform.config.source import parse_path
 from regform.errors import ConfigIssue
+from regform.providers import CONFIG as PROVIDER_CONFIG
 
-ECR_CONNECTION = (
-    "region",
-    "account_id",
-    "profile",
-    "role_arn",
-    "external_id",
-    "endpoint_url",
-    "sandbox",
-)
-DISTRIBUTION_CONNECTION = ("url", "ca_cert", "insecure", "allow_http", "credentials")
-CONNECTION_KEYS = {"ecr": ECR_CONNECTION, "distribution": DISTRIBUTION_CONNECTION}
+CONNECTION_KEYS = {name: spec.connection_keys for name, spec in PROVIDER_CONFIG.items()}
 
 JsonDict = dict[str, Any]
 
@@ -39,6 +30,9 @@ def check_registries(merged: Merged, issues: list[ConfigIssue]) -> None:
         provider = item.get("provider")
         if provider in CONNECTION_KEYS:
             _check_provider_keys(name, item, provider, issues)
+            check = PROVIDER_CONFIG[provider].check_registry
+            if check is not None:
+                check(item, issues)
         scope = item.get("scope")
         for i, pattern in enumerate(scope or ()):
             problem = glob_problem(pattern)
@@ -53,7 +47,7 @@ def check_registries(merged: Merged, issues: list[ConfigIssue]) -> None:
                 item.issue(("external_id",), "external_id is used only with role_arn", key=True)
             )
         if provider == "distribution":
-            _check_distribution(item, issues)
+            check_url_credentials(item, issues)
             if item.get("ownership") == "tag":
                 issues.append(
                     item.issue(
@@ -64,11 +58,13 @@ def check_registries(merged: Merged, issues: list[ConfigIssue]) -> None:
 
 
 def _check_provider_keys(name: str, item: Item, provider: str, issues: list[ConfigIssue]) -> None:
+    reported: set[str] = set()
     for other, keys in CONNECTION_KEYS.items():
         if other == provider:
             continue
         for key in keys:
-            if key in item.value:
+            if key in item.value and key not in CONNECTION_KEYS[provider] and key not in reported:
+                reported.add(key)
                 own = ", ".join(CONNECTION_KEYS[provider])
                 issues.append(
                     item.issue(
@@ -80,7 +76,8 @@ def _check_provider_keys(name: str, item: Item, provider: str, issues: list[Conf
                 )
 
 
-def _check_distribution(item: Item, issues: list[ConfigIssue]) -> None:
+def check_url_credentials(item: Item, issues: list[ConfigIssue]) -> None:
+    """A registry reached by URL: http:// needs allow_http; credentials come as a pair."""
     url = item.get("url")
     if isinstance(url, str) and url.startswith("http://") and item.get("allow_http") is not True:
         issues.append(item.issue(("url",), "a plain http:// URL needs allow_http: true"))

@@ -13,18 +13,19 @@ from typing import Any
 from regform.config.merge import Item, Merged
 from regform.config.names import BraceError, expand_braces, glob_problem, in_scope
 from regform.config.repositories import (
+    ALL_SETTING_KEYS,
     MAX_TAGS,
     OWNERSHIP_TAG,
-    SETTING_FIELDS,
     Resolved,
     check_settings,
     effective,
     name_problem,
     registry_of,
+    setting_fields,
 )
 from regform.config.source import DataPath
 from regform.errors import ConfigIssue
-from regform.providers import CAPABILITIES
+from regform.providers import CAPABILITIES, CONFIG
 
 MUTABILITY = "image_tag_mutability"
 EXCLUSIONS = "image_tag_mutability_exclusions"
@@ -114,8 +115,9 @@ def _check_entry(
 ) -> Resolved:
     own: dict[str, Any] = item.value
     supported = CAPABILITIES[provider].fields
+    fields = setting_fields(provider)
     for key in own:
-        if key in SETTING_FIELDS and SETTING_FIELDS[key] not in supported:
+        if key in ALL_SETTING_KEYS and fields.get(key) not in supported:
             issues.append(
                 item.issue(
                     (key,),
@@ -124,6 +126,9 @@ def _check_entry(
                 )
             )
     settings = effective(item, merged.defaults, provider)
+    check = CONFIG[provider].check_entry
+    if check is not None:
+        check(item, settings, merged, issues)
     issues += _exclusion_issues(item, settings, own)
     tags = dict(settings.get("tags", {}))
     if reg_item.get("ownership") == "tag":

@@ -18,7 +18,7 @@ from regform.config.names import ecr_name_problem
 from regform.config.source import DataPath
 from regform.config.suggest import did_you_mean
 from regform.errors import ConfigIssue
-from regform.providers import CAPABILITIES
+from regform.providers import CAPABILITIES, CONFIG
 
 #: config key -> model field it sets
 SETTING_FIELDS: dict[str, str] = {
@@ -31,6 +31,17 @@ SETTING_FIELDS: dict[str, str] = {
     "lifecycle": m.LIFECYCLE_POLICY,
     "policy": m.REPOSITORY_POLICY,
 }
+
+
+def setting_fields(provider: str) -> dict[str, str]:
+    """Config key -> field for one provider: regform's keys, then the provider's own (which
+    may give a shared key a meaning of its own)."""
+    spec = CONFIG.get(provider)
+    return {**SETTING_FIELDS, **(spec.setting_fields if spec is not None else {})}
+
+
+#: every key any provider accepts in a repository entry
+ALL_SETTING_KEYS = frozenset(k for p in CONFIG for k in setting_fields(p))
 NONE = "none"
 OWNERSHIP_TAG = ("managed-by", "regform")
 MAX_TAGS = 50
@@ -56,6 +67,9 @@ class Resolved:
 
 
 def name_problem(provider: str, name: str) -> str | None:
+    spec = CONFIG.get(provider)
+    if spec is not None and spec.name_problem is not None:
+        return spec.name_problem(name)
     if provider == "ecr":
         return ecr_name_problem(name)
     if len(name) > 255:
@@ -195,15 +209,16 @@ def registry_of(item: Item, merged: Merged) -> str | None:
 def effective(item: Item, defaults: Item | None, provider: str) -> dict[str, Any]:
     """Settings of an entry: the defaults the provider can apply, overridden by the entry's own."""
     supported = CAPABILITIES[provider].fields
+    fields = setting_fields(provider)
     out: dict[str, Any] = {}
     if defaults is not None and isinstance(defaults.value, dict):
         for key, value in defaults.value.items():
-            if key in SETTING_FIELDS and SETTING_FIELDS[key] in supported:
+            if key in fields and fields[key] in supported:
                 out[key] = value
     own: dict[str, Any] = item.value
     tags = {**out.get("tags", {}), **own.get("tags", {})}
     ignored = sorted({*out.get("ignore_tags", ()), *own.get("ignore_tags", ())})
-    out.update({k: v for k, v in own.items() if k in SETTING_FIELDS})
+    out.update({k: v for k, v in own.items() if k in fields})
     mode = own.get("image_tag_mutability")
     if isinstance(mode, str) and not mode.endswith("_WITH_EXCLUSION"):
         out.pop("image_tag_mutability_exclusions", None)

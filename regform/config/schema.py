@@ -15,6 +15,7 @@ from jsonschema.exceptions import ValidationError
 from regform.config.source import DataPath, SourceDoc
 from regform.config.suggest import did_you_mean
 from regform.errors import ConfigIssue
+from regform.providers import CONFIG as PROVIDER_CONFIG
 
 _SECRET = re.compile(r"secret|passw|token|access_key|private_key|api_key|session_key", re.I)
 _JSON_TYPES = {
@@ -28,14 +29,31 @@ _JSON_TYPES = {
 }
 
 
-def schema_text() -> str:
-    """The schema as shipped (``regform schema`` prints it)."""
+def _base_text() -> str:
     return resources.files("regform").joinpath("schemas/config.schema.json").read_text("utf-8")
+
+
+def schema_text() -> str:
+    """The schema with every provider's fragment (``regform schema`` prints it)."""
+    return json.dumps(config_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 @cache
 def config_schema() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(schema_text())
+    """The shipped schema, with the keys each provider contributes (``ProviderConfig.schema``)
+    added to the registry and repository-settings definitions."""
+    data: dict[str, Any] = json.loads(_base_text())
+    defs = data["$defs"]
+    for name, spec in PROVIDER_CONFIG.items():
+        enum = defs["registry"]["properties"]["provider"]["enum"]
+        if name not in enum:
+            enum.append(name)
+        fragment = spec.schema
+        for target in ("registry", "repositorySettings"):
+            for key, sub in fragment.get(target, {}).items():
+                defs[target]["properties"].setdefault(key, sub)
+        for key, sub in fragment.get("$defs", {}).items():
+            defs.setdefault(key, sub)
     return data
 
 

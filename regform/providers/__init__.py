@@ -7,11 +7,13 @@ provider's client library.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from regform import model as m
-from regform.providers.base import Capabilities
+from regform.providers.base import Capabilities, ProviderConfig
+from regform.providers.harbor.config import HARBOR_CAPABILITIES, HARBOR_CONFIG
 
 if TYPE_CHECKING:
     from regform.model import Config, RegistryConfig
@@ -45,12 +47,33 @@ CAPABILITIES: Mapping[str, Capabilities] = {
         can_delete=False,
         native_lifecycle=False,
     ),
+    "harbor": HARBOR_CAPABILITIES,
+}
+
+#: what each provider adds to the config language (connection keys, fields, schema, checks).
+CONFIG: Mapping[str, ProviderConfig] = {
+    "ecr": ProviderConfig(
+        connection_keys=(
+            "region",
+            "account_id",
+            "profile",
+            "role_arn",
+            "external_id",
+            "endpoint_url",
+            "sandbox",
+        )
+    ),
+    "distribution": ProviderConfig(
+        connection_keys=("url", "ca_cert", "insecure", "allow_http", "credentials")
+    ),
+    "harbor": HARBOR_CONFIG,
 }
 
 #: provider name -> "module:factory"; the factory takes (RegistryConfig, *, sandbox: bool).
 _FACTORIES: Mapping[str, str] = {
     "ecr": "regform.providers.ecr:EcrProvider.from_config",
     "distribution": "regform.providers.distribution:DistributionProvider.from_config",
+    "harbor": "regform.providers.harbor.provider:HarborProvider.from_config",
 }
 
 
@@ -60,6 +83,14 @@ def _factory(provider: str) -> Callable[..., Provider]:
     for part in attr.split("."):
         obj = getattr(obj, part)
     return obj  # type: ignore[return-value]
+
+
+def set_secret_destination(file: str | os.PathLike[str] | None, stdout: bool) -> None:
+    """Where secrets a registry returns only once (Harbor robot secrets) go during apply: a
+    file (JSON, 0600, written atomically) and/or stdout. Unset, creating one is refused."""
+    from regform.providers.harbor.secrets import set_destination
+
+    set_destination(file, stdout)
 
 
 def build_provider(registry: RegistryConfig, *, sandbox: bool = False) -> Provider:

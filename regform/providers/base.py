@@ -17,7 +17,7 @@ error naming the field) and which fields force a replace when they change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -43,6 +43,39 @@ class Capabilities:
     native_lifecycle: bool = True
     #: fields the registry's vendor deprecated -> the warning a plan shows when it sets them.
     deprecated: Mapping[str, str] = field(default_factory=dict)
+    #: the module whose ``evaluate(policy, images, now)`` and ``explain(policy, images, now)``
+    #: tell what the registry's own lifecycle does (previews); ECR's algorithm by default.
+    lifecycle_engine: str = "regform.lifecycle"
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderConfig:
+    """What a provider adds to the config language (``regform.providers.CONFIG``).
+
+    The callables receive the config loader's objects (``regform.config.merge.Item`` and
+    ``regform.errors.ConfigIssue`` lists); they are typed loosely so that this contract does not
+    depend on the loader.
+    """
+
+    #: registry keys that configure the connection (kept in ``RegistryConfig.connection``).
+    connection_keys: tuple[str, ...]
+    #: repository-entry keys -> the provider's own fields they set (``Repository.extra``).
+    setting_fields: Mapping[str, str] = field(default_factory=dict)
+    #: JSON Schema fragment: ``{"registry": {props}, "repositorySettings": {props},
+    #: "$defs": {...}}``, merged into the config schema.
+    schema: Mapping[str, Any] = field(default_factory=dict)
+    #: the problem with a repository name, if any (None: the OCI name rules apply).
+    name_problem: Callable[[str], str | None] | None = None
+    #: ``check_registry(item, issues)``: semantic checks of one registry declaration.
+    check_registry: Callable[[Any, list[Any]], None] | None = None
+    #: ``check_entry(item, settings, merged, issues)``: checks of one repository entry with its
+    #: effective settings (defaults applied) and the merged config (for named definitions).
+    check_entry: Callable[[Any, Mapping[str, Any], Any, list[Any]], None] | None = None
+    #: ``build(settings, lifecycles) -> (extra, lifecycle_policy)``: the provider's field values
+    #: of one valid repository entry, and its lifecycle document (None: the compiled ECR one).
+    build: Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[dict[str, Any], Any]] | None = (
+        None
+    )
 
 
 @dataclass(frozen=True, slots=True)
