@@ -69,7 +69,9 @@ class HarborProvider:
         self._endpoints: dict[int, str] | None = None
 
     @classmethod
-    def from_config(cls, reg: RegistryConfig, *, sandbox: bool = False) -> HarborProvider:
+    def from_config(
+        cls, reg: RegistryConfig, *, sandbox: bool = False, parallelism: int | None = None
+    ) -> HarborProvider:
         conn: Mapping[str, Any] = reg.connection
         where = f"registry {reg.name}"
         if sandbox:
@@ -105,7 +107,7 @@ class HarborProvider:
             verify=verify,
             allow_http=bool(conn.get("allow_http")),
         )
-        return cls(reg.name, client)
+        return cls(reg.name, client, workers=min(parallelism or 8, 16))
 
     # Provider protocol ----------------------------------------------------------------------
 
