@@ -13,6 +13,7 @@ keys never appear. The ownership tag is kept on (and added to) declared reposito
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,6 +67,8 @@ def field_change(name: str, before: Any, after: Any, caps: Capabilities) -> Fiel
         diff = diff_documents(display_form(name, before), display_form(name, after))
     elif name == m.TAGS:
         diff = tag_diff(before or {}, after or {})
+    elif name not in m.REPOSITORY_FIELDS and caps.field_display is not None:
+        diff = importlib.import_module(caps.field_display).diff_lines(name, before, after)
     elif name not in m.REPOSITORY_FIELDS and isinstance(after or before, dict | list):
         diff = diff_documents(before, after)
     elif name == m.MUTABILITY_EXCLUSIONS:

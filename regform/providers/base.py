@@ -46,6 +46,9 @@ class Capabilities:
     #: the module whose ``evaluate(policy, images, now)`` and ``explain(policy, images, now)``
     #: tell what the registry's own lifecycle does (previews); ECR's algorithm by default.
     lifecycle_engine: str = "regform.lifecycle"
+    #: the module whose ``diff_lines(field, before, after)`` shows a change of one of the
+    #: provider's own fields (None: the generic document diff).
+    field_display: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,9 +53,12 @@ class Workspace:
     path: Path
 
     def write(self, body: str, registry_extra: str = "") -> Config:
+        self.write_only(body, registry_extra)
+        return load_config(self.path)
+
+    def write_only(self, body: str, registry_extra: str = "") -> None:
         text = REGISTRY.format(url=self.harbor.url, extra=registry_extra) + textwrap.dedent(body)
         (self.path / "regform.yaml").write_text(text)
-        return load_config(self.path)
 
     def providers(self, config: Config) -> dict[str, Provider]:
         return build_providers(config)

@@ -61,9 +61,20 @@ class Response(OutgoingResponse):  # type: ignore[misc]
         return self.body
 
 
+def _known_schema_errata(raw: dict[str, Any]) -> None:
+    """Where the schema contradicts what Harbor does, relaxed and named here (one place).
+
+    ``RetentionRule.params`` is ``map[string]interface{}`` in Harbor's Go code, which the schema
+    renders as ``additionalProperties: {type: object}``; Harbor takes and returns numbers there
+    (api-facts.md line 69: ``params:{<template>:<int>}``).
+    """
+    raw["definitions"]["RetentionRule"]["properties"]["params"]["additionalProperties"] = {}
+
+
 @cache
 def spec() -> Spec:
     raw = yaml.safe_load(SWAGGER.read_text())
+    _known_schema_errata(raw)
     config = {
         "use_models": False,
         "validate_swagger_spec": False,

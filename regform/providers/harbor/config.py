@@ -42,6 +42,7 @@ HARBOR_CAPABILITIES = Capabilities(
     replace_on=frozenset({PROXY_CACHE}),  # api-facts.md: registry_id is fixed at creation
     listing_fields=METADATA_FIELDS | {PROXY_CACHE},
     lifecycle_engine="regform.providers.harbor.retention",
+    field_display="regform.providers.harbor.display",
 )
 
 CONNECTION_KEYS = ("url", "username_env", "password_env", "ca_cert", "insecure", "allow_http")
@@ -173,11 +174,12 @@ def _check_lifecycle(item: Any, settings: Mapping[str, Any], merged: Any, out: l
         doc = value["ecr_json"] if isinstance(value, dict) else lifecycle.compile_rules(value)
         rules.from_lifecycle(doc)
     except rules.Unmappable as exc:
+        where = definition.where((exc.rule - 1,)) if isinstance(value, list) else definition.where()
         out.append(
             item.issue(
                 ("lifecycle",) if "lifecycle" in item.value else (),
-                f"lifecycle policy '{name}' ({definition.where()}) does not map to Harbor "
-                f"retention: {exc}",
+                f"lifecycle policy '{name}' does not map to Harbor retention: {exc} "
+                f"(declared at {where})",
             )
         )
     except (ValueError, KeyError, TypeError):

@@ -249,18 +249,23 @@ class HarborProvider:
     def _artifacts(self, project: str, repo: str) -> list[HarborArtifact]:
         short = repo.split("/", 1)[1] if repo.startswith(project + "/") else repo
         path = f"projects/{project}/repositories/{repo_path(short)}/artifacts"
-        return [
-            HarborArtifact(
-                digest=str(a["digest"]),
-                tags=tuple(sorted(t["name"] for t in a.get("tags") or ())),
-                pushed_at=_when(a.get("push_time")) or datetime.fromtimestamp(0, UTC),
-                last_pulled_at=_when(a.get("pull_time")),
-                size_bytes=a.get("size"),
-                media_type=a.get("manifest_media_type"),
-                repository=short,
-            )
-            for a in self.client.pages(path, op="ListArtifacts", params={"with_tag": "true"})
-        ]
+        artifacts = []
+        for a in self.client.pages(path, op="ListArtifacts", params={"with_tag": "true"}):
+            names = tuple(sorted(str(t["name"]) for t in a.get("tags") or ()))
+            artifacts.append(self._artifact(a, short, names))
+        return artifacts
+
+    def _artifact(self, a: Mapping[str, Any], short: str, names: tuple[str, ...]) -> HarborArtifact:
+        return HarborArtifact(
+            digest=str(a["digest"]),
+            tags=tuple(f"{short}:{n}" for n in names),
+            tag_names=names,
+            pushed_at=_when(a.get("push_time")) or datetime.fromtimestamp(0, UTC),
+            last_pulled_at=_when(a.get("pull_time")),
+            size_bytes=a.get("size"),
+            media_type=a.get("manifest_media_type"),
+            repository=short,
+        )
 
     # Writes ---------------------------------------------------------------------------------
 

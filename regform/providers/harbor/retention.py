@@ -37,9 +37,12 @@ NEVER = datetime.min.replace(tzinfo=UTC)
 
 @dataclass(frozen=True, slots=True)
 class HarborArtifact(Image):
-    """An artifact of a Harbor project: its repository (without the project) and its tags."""
+    """An artifact of a Harbor project. ``tags`` name it for people (``api:v1``: a project holds
+    several repositories); ``repository`` (without the project) and ``tag_names`` are what
+    retention matches."""
 
     repository: str = ""
+    tag_names: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=512)
@@ -78,9 +81,9 @@ def _tag_selected(selector: Mapping[str, Any], artifact: HarborArtifact) -> bool
     """The doublestar tag selector (src ``lib/selector/selectors/doublestar``): an untagged
     artifact is selected only when ``untagged``; a tagged one when any tag matches
     (``matches``) or no tag matches (``excludes``)."""
-    if not artifact.tags:
+    if not artifact.tag_names:
         return bool(selector.get("untagged"))
-    hit = any(matches(selector["pattern"], t) for t in artifact.tags)
+    hit = any(matches(selector["pattern"], t) for t in artifact.tag_names)
     return hit if selector["decoration"] == "matches" else not hit
 
 

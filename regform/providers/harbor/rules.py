@@ -47,7 +47,11 @@ ALIAS_OF_CRON = {v: k for k, v in SCHEDULES.items()}
 
 
 class Unmappable(ValueError):
-    """A readable lifecycle rule with no Harbor equivalent (the message names the rule)."""
+    """A readable lifecycle rule with no Harbor equivalent; ``rule`` is its 1-based number."""
+
+    def __init__(self, rule: int, message: str) -> None:
+        super().__init__(f"rule {rule}: {message}")
+        self.rule = rule
 
 
 def brace(values: Iterable[str]) -> str:
@@ -179,16 +183,17 @@ def _check_mappable(n: int, rule: Mapping[str, Any]) -> None:
     selection = rule.get("selection") or {}
     action = (rule.get("action") or {}).get("type")
     if action != "expire":
-        raise Unmappable(f"rule {n}: Harbor has no archive tier (action {action})")
+        raise Unmappable(n, "Harbor has no archive tier (action: archive)")
     if selection.get("storageClass", "standard") != "standard":
-        raise Unmappable(f"rule {n}: Harbor has no archive tier (storage_class)")
+        raise Unmappable(n, "Harbor has no archive tier (storage_class)")
     if selection.get("countType") not in ("imageCountMoreThan", "sinceImagePushed"):
         raise Unmappable(
-            f"rule {n}: only keep_last and older_than_days map to Harbor retention "
-            "(latestPushedK, nDaysSinceLastPush); use retention: with Harbor's rule kinds"
+            n,
+            "only keep_last and older_than_days map to Harbor retention "
+            "(latestPushedK, nDaysSinceLastPush); use retention: with Harbor's rule kinds",
         )
     if any("?" in p for p in selection.get("tagPatternList") or ()):
-        raise Unmappable(f"rule {n}: '?' has no doublestar equivalent here")
+        raise Unmappable(n, "'?' in a tag pattern has no doublestar equivalent here")
 
 
 def _overlap(a: tuple[str, list[str]], b: tuple[str, list[str]]) -> bool:
@@ -224,9 +229,10 @@ def from_lifecycle(doc: Mapping[str, Any], schedule: str = "daily") -> JsonDict:
         for m, other in enumerate(sets, start=1):
             if _overlap(tag_set, other):
                 raise Unmappable(
-                    f"rule {n} may select images rule {m} selects: ECR lets the first rule "
-                    "decide, Harbor keeps an image any rule retains; use retention: with "
-                    "Harbor's rule kinds"
+                    n,
+                    f"it may select images rule {m} selects: ECR lets the first rule decide, "
+                    "Harbor keeps an image any rule retains; use retention: with Harbor's rule "
+                    "kinds",
                 )
         sets.append(tag_set)
         selection = rule["selection"]
