@@ -70,6 +70,8 @@ class HarborState:
     registries: dict[int, dict[str, Any]] = field(default_factory=dict)
     repositories: dict[int, dict[str, list[Artifact]]] = field(default_factory=dict)
     next_id: int = 1
+    #: test-side record of every robot secret issued, by stored robot name (in order)
+    issued: list[tuple[str, str]] = field(default_factory=list)
 
     def _id(self) -> int:
         self.next_id += 1
@@ -417,6 +419,7 @@ class HarborState:
             "creation_time": _now(), "project_id": pid,
         }  # fmt: skip
         secret = secrets.token_urlsafe(24)  # facts:112-113: shown only here; secret sent is ignored
+        self.issued.append((stored, secret))
         body_out = {"id": rid, "name": stored, "secret": secret, "expires_at": expires,
                     "creation_time": _now()}  # fmt: skip
         return created(f"/robots/{rid}", body_out)

@@ -81,7 +81,10 @@ class SecretSink:
 
     def require(self, what: str) -> None:
         """Refuse (before any write) to create ``what`` when its secret would be lost."""
-        if not destination().set:
+        dest = destination()
+        if dest.file is not None:
+            _read_existing(dest.file)  # a symlink or an unreadable file: refused now
+        if not dest.set:
             raise ProviderError(
                 f"{what} would be created and its secret is shown only once: name a file with "
                 "`regform apply --secrets-file FILE` (or print it with --show-secrets)"
