@@ -79,6 +79,9 @@ class ProviderConfig:
     build: Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[dict[str, Any], Any]] | None = (
         None
     )
+    #: ``export(repository)``: the config keys declaring a repository as read (import), as
+    #: groups: ``{group: {key: value}}``; a group shared by most repositories goes to defaults.
+    export: Callable[[Any], dict[str, dict[str, Any]]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,10 +206,6 @@ def check_entry(item: Any, settings: Mapping[str, Any], merged: Any, issues: lis
         _check_retention(item, own["retention"], issues)
     for i, rule in enumerate(item.get("immutable_tags") or []):
         _check_patterns(item, ("immutable_tags", i), rule, issues)
-    if "proxy_cache" in own and "retention" in own:
-        issues.append(
-            item.issue(("retention",), "proxy-cache projects keep Harbor's own retention", key=True)
-        )
     _check_lifecycle(item, settings, merged, issues)
 
 
@@ -266,6 +262,12 @@ def build(settings: Mapping[str, Any], lifecycles: Mapping[str, Any]) -> tuple[d
     return extra, document
 
 
+def _export(repo: m.Repository) -> dict[str, dict[str, Any]]:
+    from regform.providers.harbor.export import export
+
+    return export(repo)
+
+
 HARBOR_CONFIG = ProviderConfig(
     connection_keys=CONNECTION_KEYS,
     setting_fields=SETTING_FIELDS,
@@ -274,4 +276,5 @@ HARBOR_CONFIG = ProviderConfig(
     check_registry=check_registry,
     check_entry=check_entry,
     build=build,
+    export=_export,
 )
