@@ -218,6 +218,11 @@ def effective(item: Item, defaults: Item | None, provider: str) -> dict[str, Any
     own: dict[str, Any] = item.value
     tags = {**out.get("tags", {}), **own.get("tags", {})}
     ignored = sorted({*out.get("ignore_tags", ()), *own.get("ignore_tags", ())})
+    spec = CONFIG.get(provider)
+    for group in spec.alternatives if spec is not None else ():
+        if any(k in own for k in group):
+            for k in group:
+                out.pop(k, None)
     out.update({k: v for k, v in own.items() if k in fields})
     mode = own.get("image_tag_mutability")
     if isinstance(mode, str) and not mode.endswith("_WITH_EXCLUSION"):

@@ -69,6 +69,9 @@ class ProviderConfig:
     schema: Mapping[str, Any] = field(default_factory=dict)
     #: the problem with a repository name, if any (None: the OCI name rules apply).
     name_problem: Callable[[str], str | None] | None = None
+    #: groups of keys that set the same thing in different ways: a key an entry sets itself
+    #: overrides the others of its group taken from ``defaults``.
+    alternatives: tuple[tuple[str, ...], ...] = ()
     #: ``check_registry(item, issues)``: semantic checks of one registry declaration.
     check_registry: Callable[[Any, list[Any]], None] | None = None
     #: ``check_entry(item, settings, merged, issues)``: checks of one repository entry with its

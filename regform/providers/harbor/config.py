@@ -273,6 +273,10 @@ HARBOR_CONFIG = ProviderConfig(
     setting_fields=SETTING_FIELDS,
     schema=FRAGMENT,
     name_problem=name_problem,
+    alternatives=(
+        ("lifecycle", "retention"),
+        ("image_tag_mutability", "image_tag_mutability_exclusions", "immutable_tags"),
+    ),
     check_registry=check_registry,
     check_entry=check_entry,
     build=build,

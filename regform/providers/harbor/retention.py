@@ -79,12 +79,12 @@ def matches(pattern: str, value: str) -> bool:
 
 def _tag_selected(selector: Mapping[str, Any], artifact: HarborArtifact) -> bool:
     """The doublestar tag selector (src ``lib/selector/selectors/doublestar``): an untagged
-    artifact is selected only when ``untagged``; a tagged one when any tag matches
-    (``matches``) or no tag matches (``excludes``)."""
+    artifact is selected only when ``untagged``; a tagged one when any of its tags passes the
+    filter: a tag that matches (``matches``), or one that does not (``excludes``)."""
     if not artifact.tag_names:
         return bool(selector.get("untagged"))
-    hit = any(matches(selector["pattern"], t) for t in artifact.tag_names)
-    return hit if selector["decoration"] == "matches" else not hit
+    wanted = selector["decoration"] == "matches"
+    return any(matches(selector["pattern"], t) == wanted for t in artifact.tag_names)
 
 
 def _repo_selected(selector: Mapping[str, Any], repository: str) -> bool:

@@ -144,10 +144,14 @@ def retention_rule(spec: Mapping[str, Any]) -> JsonDict:
     return rule
 
 
-def retention_policy(spec: Mapping[str, Any]) -> JsonDict:
-    """The ``retention:`` mapping of a project (already checked) in canonical form."""
+def retention_policy(spec: Mapping[str, Any]) -> JsonDict | None:
+    """The ``retention:`` mapping of a project (already checked) in canonical form; None (no
+    policy) without rules, which is how Harbor shows a policy emptied in its UI."""
     schedule = str(spec.get("schedule", "daily"))
-    return policy(SCHEDULES.get(schedule, schedule), map(retention_rule, spec.get("rules") or ()))
+    found = spec.get("rules") or ()
+    if not found:
+        return None
+    return policy(SCHEDULES.get(schedule, schedule), map(retention_rule, found))
 
 
 def immutable_rule(spec: Mapping[str, Any]) -> JsonDict:
@@ -191,6 +195,12 @@ def _check_mappable(n: int, rule: Mapping[str, Any]) -> None:
             n,
             "only keep_last and older_than_days map to Harbor retention "
             "(latestPushedK, nDaysSinceLastPush); use retention: with Harbor's rule kinds",
+        )
+    if len(selection.get("tagPrefixList") or selection.get("tagPatternList") or ()) > 1:
+        raise Unmappable(
+            n,
+            "several tag prefixes or patterns select images carrying all of them; a Harbor "
+            "selector matches any of them: give one per rule",
         )
     if any("?" in p for p in selection.get("tagPatternList") or ()):
         raise Unmappable(n, "'?' in a tag pattern has no doublestar equivalent here")
