@@ -49,7 +49,7 @@ from regform.lifecycle.document import (
 from regform.lifecycle.matching import TagIndex
 from regform.lifecycle.references import protect_referenced
 from regform.lifecycle.validate import validate_policy
-from regform.providers.base import Image
+from regform.model import Image
 
 
 @dataclass(frozen=True, slots=True)

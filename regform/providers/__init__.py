@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from regform import model as m
-from regform.providers.base import Capabilities
+from regform.model import Capabilities
 
 if TYPE_CHECKING:
     from regform.model import Config, RegistryConfig

@@ -1,10 +1,11 @@
 """Provider for OCI distribution registries (CNCF Distribution, ``registry:2``) over ``/v2/``.
 
 Such a registry stores no settings: repositories appear on first push, and there is no lifecycle
-policy to read or set. regform enforces the declared lifecycle itself (:mod:`regform.enforce`):
-``list_images`` reads what is there, and ``apply`` carries out an image-deletion change by
-deleting manifests by digest. The registry must run with ``storage.delete.enabled: true``; blob
-storage is reclaimed by its own garbage collector (``registry garbage-collect``).
+policy to read or set. regform enforces the declared lifecycle itself
+(:mod:`regform.planning.retention`): ``list_images`` reads what is there, and ``apply`` carries out
+an image-deletion change by deleting manifests by digest. The registry must run with
+``storage.delete.enabled: true``; blob storage is reclaimed by its own garbage collector (``registry
+garbage-collect``).
 
 Connection keys (``RegistryConfig.connection``)::
 
@@ -27,12 +28,10 @@ from typing import Any
 
 import requests
 
-from regform.enforce import IMAGES, UNDATED, planned_deletions
 from regform.errors import ProviderError, StalePlanError
-from regform.model import RegistryConfig, Repository
-from regform.plan import Action, Change
+from regform.model import UNDATED, Capabilities, Image, RegistryConfig, Repository
+from regform.plan import IMAGES, Action, Change, planned_deletions
 from regform.providers import CAPABILITIES
-from regform.providers.base import Capabilities, Image
 from regform.providers.distribution_auth import resolve_credentials
 from regform.providers.distribution_http import RegistryClient
 from regform.providers.distribution_manifests import (
@@ -142,7 +141,7 @@ class DistributionProvider:
 
     def read_details(self, wanted: Mapping[str, frozenset[str]]) -> dict[str, Repository]:
         """Nothing is stored per repository: existing names come back with nothing loaded
-        (the lifecycle is enforced through images, see :mod:`regform.enforce`)."""
+        (the lifecycle is enforced through images, see :mod:`regform.planning.retention`)."""
         repos = self._repositories if self._repositories is not None else self.list_repositories()
         return {n: repos[n] for n in wanted if n in repos}
 

@@ -25,7 +25,6 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from regform import __version__
 from regform.errors import IdentityError, ProviderError
 from regform.providers.distribution_auth import (
     Challenge,
@@ -35,6 +34,7 @@ from regform.providers.distribution_auth import (
     parse_challenges,
     token_from_response,
 )
+from regform.version import __version__
 
 log = logging.getLogger(__name__)
 

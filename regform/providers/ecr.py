@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from regform import model as m
 from regform.errors import IdentityError, ProviderError
-from regform.model import RegistryConfig, Repository
+from regform.model import Capabilities, Image, RegistryConfig, Repository
 from regform.plan import REPOSITORY, Action, Change
 from regform.providers import CAPABILITIES
-from regform.providers.base import Capabilities, Image
 from regform.providers.ecr_apply import RepositoryWriter
 from regform.providers.ecr_calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
 from regform.providers.ecr_fastread import FastReader, max_attempts_of
@@ -315,7 +314,7 @@ class EcrProvider:
         if not kinds:
             return {}
         from regform.providers.ecr_settings import read_settings
-        from regform.settings import ACCOUNT_SETTINGS
+        from regform.registry_settings import ACCOUNT_SETTINGS
 
         declared = self._declared_settings.get(ACCOUNT_SETTINGS)
         names = list(declared) if isinstance(declared, Mapping) and declared else None

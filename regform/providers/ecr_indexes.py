@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from regform.providers.base import Image
+from regform.model import Image
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from regform import model as m
-from regform.model import Encryption, JsonDict, Repository
-from regform.providers.base import Image
+from regform.model import Encryption, Image, JsonDict, Repository
 
 #: what DescribeRepositories returns for every repository (no extra call needed).
 LISTING_FIELDS = frozenset({m.MUTABILITY, m.MUTABILITY_EXCLUSIONS, m.SCAN_ON_PUSH, m.ENCRYPTION})

@@ -1,7 +1,7 @@
 """Reading and writing ECR's registry-level settings.
 
 :func:`read_settings` reads the kinds asked for, and only those, in canonical form
-(:mod:`regform.settings`):
+(:mod:`regform.registry_settings`):
 
 * ``registry_policy``: GetRegistryPolicy (none found: ``None``);
 * ``scanning``: GetRegistryScanningConfiguration;
@@ -10,8 +10,8 @@
 * ``creation_templates``: DescribeRepositoryCreationTemplates, every page;
 * ``account_settings``: GetAccountSetting per name (the names given, else every known one).
 
-:func:`apply_setting_change` carries out one :class:`~regform.plan.Change` of a setting kind
-(the actions are listed in :mod:`regform.settings`). Deleting something already gone succeeds.
+:func:`apply_setting_change` carries out one :class:`~regform.plan.Change` of a setting kind (the
+actions are listed in :mod:`regform.registry_settings`). Deleting something already gone succeeds.
 
 Every failed call raises :class:`~regform.errors.ProviderError` naming the operation, what it
 was about and the AWS error. ``count(op)`` is called once per request sent (each page counts).
@@ -40,7 +40,7 @@ from regform.providers.ecr_settings_codec import (
     template_from_api,
     template_params,
 )
-from regform.settings import (
+from regform.registry_settings import (
     ACCOUNT_SETTING_VALUES,
     ACCOUNT_SETTINGS,
     CREATION_TEMPLATES,
@@ -367,7 +367,7 @@ _APPLIERS: dict[str, Callable[[ECRClient, Change, Count], None]] = {
 def apply_setting_change(
     ecr: ECRClient, change: Change, *, count: Callable[[str], None] | None = None
 ) -> None:
-    """Carry out one change of a registry-level setting (see :mod:`regform.settings`)."""
+    """Carry out one change of a registry-level setting (see :mod:`regform.registry_settings`)."""
     applier = _APPLIERS.get(change.kind)
     if applier is None:
         raise ProviderError(f"the ECR provider has no setting kind {change.kind!r}")

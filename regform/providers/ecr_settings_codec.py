@@ -1,5 +1,5 @@
 """Translation between ECR's API shapes of the registry-level settings and regform's canonical
-shapes (:mod:`regform.settings`). Pure: no calls.
+shapes (:mod:`regform.registry_settings`). Pure: no calls.
 
 ``*_from_api`` take a response structure and return the canonical value; ``*_params`` build the
 request parameters of one operation from canonical values.
@@ -11,8 +11,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from regform.settings import CREATION_TEMPLATES, PULL_THROUGH_CACHE_RULES, canonical_item
-from regform.settings.shapes import JsonDict, parse_document, text_or_none
+from regform.registry_settings import CREATION_TEMPLATES, PULL_THROUGH_CACHE_RULES, canonical_item
+from regform.registry_settings.shapes import JsonDict, parse_document, text_or_none
 
 
 def policy_text(doc: Mapping[str, Any]) -> str:

@@ -16,7 +16,7 @@ from preview_env import watched_providers
 from regform.lifecycle import evaluate
 from regform.providers.ecr import EcrProvider
 from regform.providers.ecr_session import ConnectionSettings, build_clients
-from regform.workflow import make_plan
+from regform.workflows.plan_apply import make_plan
 
 pytestmark = pytest.mark.server
 

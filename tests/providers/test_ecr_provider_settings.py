@@ -14,7 +14,7 @@ from regform.errors import ProviderError
 from regform.model import RegistryConfig
 from regform.plan import Action, Change
 from regform.providers.ecr import EcrProvider
-from regform.settings import (
+from regform.registry_settings import (
     CREATION_TEMPLATES,
     REGISTRY_POLICY,
     REPLICATION,

@@ -24,11 +24,11 @@ The value the config declares and the value a provider reads share one shape per
     from the config leaves the registry's value as it is (ECR has no "reset").
 
 :func:`canonical_setting` fills defaults and sorts what is a set (filters, destinations,
-``applied_for``), keeping documents (policies) as written and rules in the order given: it is
-the form shown to users and sent to the registry. :func:`normalize_setting` is the form two
-values are compared in: documents are normalized semantically (:mod:`regform.normalize`), rules
-are sorted, and defaults the registry fills in ("ROOT" upstream prefix, the upstream registry
-implied by its URL) are made explicit on both sides.
+``applied_for``), keeping documents (policies) as written and rules in the order given: it is the
+form shown to users and sent to the registry. :func:`normalize_setting` is the form two values are
+compared in: documents are normalized semantically (:mod:`regform.documents.normalize`), rules are
+sorted, and defaults the registry fills in ("ROOT" upstream prefix, the upstream registry implied by
+its URL) are made explicit on both sides.
 
 Keyed kinds (pull-through cache rules, creation templates) become one change per prefix; the
 others are singletons whose change is named :data:`SINGLETON_NAME`. :func:`setting_entries`
@@ -42,7 +42,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from regform.normalize import (
+from regform.documents.normalize import (
     canonical_json,
     normalize_encryption,
     normalize_iam_policy,

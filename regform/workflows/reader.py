@@ -20,15 +20,15 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 
 from regform import model as m
-from regform.model import RegistryConfig, RegistryState, Repository
-from regform.providers.base import Image, Provider
-from regform.scope import (
+from regform.model import Image, RegistryConfig, RegistryState, Repository
+from regform.planning.scope import (
     in_scope,
     in_targets,
     managed_fields,
     pattern_repositories,
     prunes_by_tag,
 )
+from regform.providers.base import Provider
 
 
 def details_wanted(

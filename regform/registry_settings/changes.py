@@ -1,6 +1,6 @@
 """The plan changes that turn the registry's value of one setting kind into the declared one.
 
-One change per entry (see :func:`~regform.settings.setting_entries`), carrying the entry in
+One change per entry (see :func:`~regform.registry_settings.setting_entries`), carrying the entry in
 canonical form as ``before``/``after``, its field changes, and the notes a reviewer needs:
 
 * an entry declared and missing is created; one that differs is updated, or replaced when a
@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from regform.plan import Action, Change
-from regform.settings.fields import setting_field_changes, setting_notes
-from regform.settings.shapes import ACCOUNT_SETTINGS, KEYED_KINDS, setting_entries
+from regform.registry_settings.fields import setting_field_changes, setting_notes
+from regform.registry_settings.shapes import ACCOUNT_SETTINGS, KEYED_KINDS, setting_entries
 
 
 def setting_changes(

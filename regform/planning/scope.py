@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 
 from regform import model as m
-from regform.model import RegistryConfig, RegistryState, Repository, RepositoryPattern
-from regform.providers.base import Capabilities
+from regform.model import Capabilities, RegistryConfig, RegistryState, Repository, RepositoryPattern
 
 
 def matches_any(name: str, patterns: Iterable[str]) -> bool:

@@ -1,9 +1,9 @@
 """Field-by-field comparison of a declared repository with the one found.
 
 Each managed field the provider supports is compared in normalized form
-(:mod:`regform.normalize`); a difference becomes a :class:`~regform.plan.FieldChange` carrying the
-raw values (desired as written, actual as read) and readable ``diff`` lines for documents, tags and
-exclusion lists.
+(:mod:`regform.documents.normalize`); a difference becomes a :class:`~regform.plan.FieldChange`
+carrying the raw values (desired as written, actual as read) and readable ``diff`` lines for
+documents, tags and exclusion lists.
 
 Tags are one field change (``tags``) whose ``before``/``after`` hold only the keys regform manages:
 a key in ``before`` missing from ``after`` is to be removed, every key of ``after`` set. Ignored
@@ -17,12 +17,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from regform import model as m
-from regform.docdiff import diff_documents, fmt_value
-from regform.model import RegistryConfig, Repository
-from regform.normalize import display_form, field_equal
+from regform.documents.docdiff import diff_documents, fmt_value
+from regform.documents.normalize import display_form, field_equal
+from regform.model import Capabilities, RegistryConfig, Repository
 from regform.plan import FieldChange
-from regform.providers.base import Capabilities
-from regform.scope import managed_fields, tag_ownership
+from regform.planning.scope import managed_fields, tag_ownership
 
 DOCUMENT_FIELDS = frozenset({m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
 

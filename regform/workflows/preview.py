@@ -13,8 +13,9 @@ only for the repositories a run asks about (:class:`PreviewScope`):
 * ``OFF`` (``--no-lifecycle-preview``): none.
 
 Only registries that evaluate lifecycle policies themselves are previewed; on the others regform
-enforces the policy and its image-deletion change lists every image (:mod:`regform.enforce`).
-A failure to read a repository's images never fails the plan: it becomes a warning.
+enforces the policy and its image-deletion change lists every image
+(:mod:`regform.planning.retention`). A failure to read a repository's images never fails the plan:
+it becomes a warning.
 
 :func:`preview_repository` is the full list for one repository (``regform lifecycle preview``):
 every image with what the declared policy (or the one in the registry) does to it, and the rule
@@ -35,11 +36,11 @@ from regform import model as m
 from regform.errors import RegformError
 from regform.lifecycle import Decision, Evaluation, Verdict, evaluate, explain
 from regform.lifecycle.explain import EXPIRE, KEEP, TRANSITION
-from regform.model import Config, RegistryState, Repository
+from regform.model import Config, Image, RegistryState, Repository
 from regform.plan import REPOSITORY, Action, Change, LifecyclePreview, RepositoryPreview
-from regform.planner import RegistryPlan
-from regform.providers.base import Image, Provider
-from regform.scope import declared_repository
+from regform.planning.planner import RegistryPlan
+from regform.planning.scope import declared_repository
+from regform.providers.base import Provider
 
 #: images of each action named in a preview inside a plan (oldest first).
 PREVIEW_SAMPLE = 10

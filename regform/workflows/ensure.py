@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from regform.applier import apply_plan
 from regform.config.repositories import name_problem
 from regform.errors import RegformError
 from regform.model import Config, RegistryConfig, RegistryState, Repository
 from regform.plan import REPOSITORY, Action, Change
-from regform.planner import RegistryPlan, combine, plan_registry
+from regform.planning.planner import RegistryPlan, combine, plan_registry
+from regform.planning.scope import in_scope, managed_fields, patterns_for
 from regform.providers.base import Provider
-from regform.scope import in_scope, managed_fields, patterns_for
+from regform.workflows.applier import apply_plan
 
 
 class Status(StrEnum):

@@ -1,7 +1,8 @@
 """Minimal readable diffs of JSON documents, one line per difference.
 
-Both documents are expected in their display form (:func:`regform.normalize.display_form`), so
-that ordering and defaults never show up as differences. Line grammar::
+Both documents are expected in their display form
+(:func:`regform.documents.normalize.display_form`), so that ordering and defaults never show up as
+differences. Line grammar::
 
     + path: value              a key (or list element object) was added
     - path: value              a key (or list element object) was removed
@@ -20,7 +21,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from regform.normalize import canonical_json
+from regform.documents.normalize import canonical_json
 
 #: keys that identify an object inside a list, tried in order.
 IDENTITY_KEYS = ("Sid", "rulePriority", "name", "id")

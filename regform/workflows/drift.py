@@ -32,19 +32,21 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from regform import model as m
-from regform.docdiff import diff_documents
-from regform.enforce import IMAGES
-from regform.model import RegistryConfig, RegistryState, Repository
-from regform.normalize import display_form, normalize_iam_policy, normalize_lifecycle_policy
-from regform.plan import REPOSITORY, Action, Change, FieldChange, Plan, Unmanaged
-from regform.planner import combine, plan_registry
-from regform.providers.base import Capabilities
-from regform.settings import REGISTRY_POLICY
+from regform.documents.docdiff import diff_documents
+from regform.documents.normalize import (
+    display_form,
+    normalize_iam_policy,
+    normalize_lifecycle_policy,
+)
+from regform.model import Capabilities, RegistryConfig, RegistryState, Repository
+from regform.plan import IMAGES, REPOSITORY, Action, Change, FieldChange, Plan, Unmanaged
+from regform.planning.planner import combine, plan_registry
+from regform.registry_settings import REGISTRY_POLICY
 
 if TYPE_CHECKING:
     from regform.model import Config
     from regform.providers.base import Provider
-    from regform.workflow import ReadProgress
+    from regform.workflows.plan_apply import ReadProgress
 
 FORMAT_VERSION = "1.0"
 PRUNED_REASON = "not declared; apply deletes it (prune is on)"
@@ -339,7 +341,7 @@ def make_drift_report(
     now: datetime | None = None,
 ) -> DriftReport:
     """Read the registries and report their drift from ``config``. Never writes."""
-    from regform.workflow import make_plan
+    from regform.workflows.plan_apply import make_plan
 
     plan = make_plan(
         config,

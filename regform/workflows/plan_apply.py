@@ -20,17 +20,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from regform import __version__
-from regform.applier import ApplyResult, apply_plan
 from regform.config.build import checksum as desired_checksum
 from regform.errors import RegformError, StalePlanError
-from regform.model import Config, RegistryConfig, RegistryState, Repository
+from regform.model import Config, Image, RegistryConfig, RegistryState, Repository
 from regform.plan import Plan, RepositoryPreview
-from regform.planner import RegistryPlan, combine, plan_registry, state_checksum
-from regform.preview import PreviewScope, add_previews
-from regform.providers.base import Image, Provider
-from regform.reader import read_images, read_registry
-from regform.scope import enforced_repositories, in_targets, pattern_repositories
+from regform.planning.planner import RegistryPlan, combine, plan_registry, state_checksum
+from regform.planning.scope import enforced_repositories, in_targets, pattern_repositories
+from regform.providers.base import Provider
+from regform.version import __version__
+from regform.workflows.applier import ApplyResult, apply_plan
+from regform.workflows.preview import PreviewScope, add_previews
+from regform.workflows.reader import read_images, read_registry
 
 __all__ = ["ApplyResult", "apply_plan", "check_saved_plan", "config_checksum", "make_plan"]
 
@@ -139,8 +139,8 @@ def make_plan(
 
     ``registries`` limits the registries planned; ``targets`` (globs) the repositories: others are
     neither read in detail, nor changed, nor reported. ``lifecycle_preview`` says which lifecycle
-    policies are evaluated against the repository's images (:mod:`regform.preview`): by default
-    (None) those that change; True: also every unchanged managed one; False: none. ``now``
+    policies are evaluated against the repository's images (:mod:`regform.workflows.preview`): by
+    default (None) those that change; True: also every unchanged managed one; False: none. ``now``
     (default: the clock) is the time policies are evaluated at.
     """
     names = _select(config, registries)

@@ -34,18 +34,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from regform.documents.normalize import checksum
 from regform.lifecycle import Verdict, evaluate
-from regform.normalize import checksum
-from regform.plan import Action, Change, FieldChange, LifecyclePreview
-from regform.providers.base import Image
+from regform.model import UNDATED, Image
+from regform.plan import IMAGES, Action, Change, FieldChange, LifecyclePreview
 
-#: change kind of an image-deletion change.
-IMAGES = "images"
-#: push time of an image whose creation time is unknown; such images are never deleted by a rule.
-UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 #: images listed in a change's preview sample.
 PREVIEW_SAMPLE = 10
 GC_NOTE = (
@@ -245,34 +241,6 @@ def enforcement_change(
             total=total, expire=n, transition=0, keep=total - n, sample=sample
         ),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedDeletion:
-    digest: str
-    tags: frozenset[str]
-    references: tuple[str, ...] = ()
-
-
-def planned_deletions(change: Change) -> list[PlannedDeletion]:
-    """The manifests an image-deletion change deletes, in the order to delete them."""
-    if change.kind != IMAGES or change.action is not Action.DELETE:
-        raise ValueError(f"{change.address} is not an image-deletion change")
-    images = (change.before or {}).get("images")
-    if not isinstance(images, list):
-        raise ValueError(f"{change.address}: the change lists no images")
-    out: list[PlannedDeletion] = []
-    for entry in images:
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("digest"), str):
-            raise ValueError(f"{change.address}: malformed image entry {entry!r}")
-        out.append(
-            PlannedDeletion(
-                entry["digest"],
-                frozenset(str(t) for t in entry.get("tags") or ()),
-                tuple(str(r) for r in entry.get("references") or ()),
-            )
-        )
-    return out
 
 
 def images_state(images: Sequence[Image]) -> list[dict[str, Any]]:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from regform.enforce import IMAGES
 from regform.model import RegistryConfig
-from regform.plan import REPOSITORY, Action, Change, Guard
+from regform.plan import IMAGES, REPOSITORY, Action, Change, Guard
 
 
 def _destroy_message(change: Change) -> str:

@@ -21,14 +21,14 @@ written, so that statement ids survive). Actions:
   (ECR cannot reset them).
 """
 
-from regform.settings.changes import setting_changes
-from regform.settings.fields import (
+from regform.registry_settings.changes import setting_changes
+from regform.registry_settings.fields import (
     setting_field_changes,
     setting_notes,
     setting_requires_replace,
     settings_equal,
 )
-from regform.settings.shapes import (
+from regform.registry_settings.shapes import (
     ACCOUNT_SETTING_VALUES,
     ACCOUNT_SETTINGS,
     CREATION_TEMPLATES,
@@ -48,7 +48,7 @@ from regform.settings.shapes import (
     parse_document,
     setting_entries,
 )
-from regform.settings.validate import validate_setting
+from regform.registry_settings.validate import validate_setting
 
 __all__ = [
     "ACCOUNT_SETTINGS",

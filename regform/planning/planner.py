@@ -1,15 +1,15 @@
 """desired + actual -> Plan. Pure: no I/O, no API calls, nothing but comparisons.
 
 For each registry: a declared repository that is missing is created; one that exists (declared by
-name, or matching a pattern entry: those are never created here, nor deleted) gets a field
-change for each managed field whose normalized values differ (a change to a field the provider
-cannot change in place turns the whole change into a replace). A repository nobody declares is
-deleted only when it is inside the registry's scope, ``prune`` is on and (with ``ownership: tag``)
-it carries the ownership tag; otherwise it is reported as unmanaged. Every destructive change, and
-a registry whose changes exceed its safety threshold, adds a :class:`~regform.plan.Guard` that
-apply honours (:mod:`regform.guards`). Field comparison lives in :mod:`regform.compare`; registry
-settings in :mod:`regform.settings`; lifecycle enforcement (registries without native lifecycle)
-in :mod:`regform.enforce`.
+name, or matching a pattern entry: those are never created here, nor deleted) gets a field change
+for each managed field whose normalized values differ (a change to a field the provider cannot
+change in place turns the whole change into a replace). A repository nobody declares is deleted only
+when it is inside the registry's scope, ``prune`` is on and (with ``ownership: tag``) it carries the
+ownership tag; otherwise it is reported as unmanaged. Every destructive change, and a registry whose
+changes exceed its safety threshold, adds a :class:`~regform.plan.Guard` that apply honours
+(:mod:`regform.planning.guards`). Field comparison lives in :mod:`regform.planning.compare`;
+registry settings in :mod:`regform.registry_settings`; lifecycle enforcement (registries without
+native lifecycle) in :mod:`regform.planning.retention`.
 
 The ownership tag (``managed-by=regform`` by default) is set on every repository regform creates;
 with ``ownership: tag`` it is also kept on (and added to) every declared repository.
@@ -24,11 +24,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from regform import model as m
-from regform.compare import compare, field_change
-from regform.enforce import enforcement_change, images_checksum, unsupported_rules
-from regform.guards import registry_guards
-from regform.model import RegistryConfig, RegistryState, Repository
-from regform.normalize import checksum, normalize_field
+from regform.documents.normalize import checksum, normalize_field
+from regform.model import Capabilities, Image, RegistryConfig, RegistryState, Repository
 from regform.plan import (
     ACTION_ORDER,
     REPOSITORY,
@@ -38,8 +35,10 @@ from regform.plan import (
     Plan,
     Unmanaged,
 )
-from regform.providers.base import Capabilities, Image
-from regform.scope import (
+from regform.planning.compare import compare, field_change
+from regform.planning.guards import registry_guards
+from regform.planning.retention import enforcement_change, images_checksum, unsupported_rules
+from regform.planning.scope import (
     declared_repository,
     in_scope,
     in_targets,
@@ -49,7 +48,7 @@ from regform.scope import (
     registry_force_delete,
     tag_ownership,
 )
-from regform.settings import SETTING_KINDS, normalize_setting, setting_changes
+from regform.registry_settings import SETTING_KINDS, normalize_setting, setting_changes
 
 REPLACE_NOTE = "replacing deletes every image in the repository"
 
@@ -61,7 +60,8 @@ def _enforcement(
     now: datetime,
     warnings: list[str],
 ) -> list[Change]:
-    """Image deletions that enforce declared lifecycle policies (see :mod:`regform.enforce`)."""
+    """Image deletions that enforce declared lifecycle policies (see
+    :mod:`regform.planning.retention`)."""
     changes: list[Change] = []
     for name in sorted(images):
         repo = desired[name]
@@ -204,7 +204,7 @@ def _unmanaged_reason(actual: Repository, reg: RegistryConfig, caps: Capabilitie
 def _settings_changes(
     reg: RegistryConfig, actual: RegistryState, caps: Capabilities
 ) -> list[Change]:
-    """Changes of the declared registry-level settings (see :mod:`regform.settings`)."""
+    """Changes of the declared registry-level settings (see :mod:`regform.registry_settings`)."""
     changes: list[Change] = []
     for kind in sorted(reg.settings):
         if kind in caps.settings:

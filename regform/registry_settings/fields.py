@@ -1,10 +1,10 @@
 """What changes between two values of a setting, as plan field changes with readable paths.
 
-:func:`setting_field_changes` compares one entry (see :func:`~regform.settings.setting_entries`):
-a whole singleton value, or one pull-through cache rule or creation template. ``before`` is what
-the registry has (``None``: nothing), ``after`` what the config wants (``None``: remove it).
-Field values are shown in canonical form; the comparison uses the normalized form, so an
-equivalent value never produces a change.
+:func:`setting_field_changes` compares one entry (see
+:func:`~regform.registry_settings.setting_entries`): a whole singleton value, or one pull-through
+cache rule or creation template. ``before`` is what the registry has (``None``: nothing), ``after``
+what the config wants (``None``: remove it). Field values are shown in canonical form; the
+comparison uses the normalized form, so an equivalent value never produces a change.
 
 Paths: ``scan_type``, ``rules[0].filters``, ``rules[1]`` (a whole rule added or removed; the
 index is the rule's position in the declared list, or in the list read when it is removed),
@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from regform.docdiff import diff_documents
-from regform.normalize import canonical_json, encryption_equal, normalize_iam_policy
+from regform.documents.docdiff import diff_documents
+from regform.documents.normalize import canonical_json, encryption_equal, normalize_iam_policy
 from regform.plan import Action, FieldChange
-from regform.settings.shapes import (
+from regform.registry_settings.shapes import (
     ACCOUNT_SETTINGS,
     CREATION_TEMPLATES,
     KEYED_KINDS,

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from regform.errors import ProviderError
-from regform.importer import IMPORTED_SETTINGS
 from regform.model import REPOSITORY_FIELDS, RegistryState
+from regform.planning.scope import matches_any
 from regform.providers.base import Provider
-from regform.scope import matches_any
+from regform.workflows.importer import IMPORTED_SETTINGS
 
 
 def read_for_import(

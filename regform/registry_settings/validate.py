@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from regform.settings.shapes import (
+from regform.registry_settings.shapes import (
     ACCOUNT_SETTING_VALUES,
     ACCOUNT_SETTINGS,
     CREATION_TEMPLATES,
@@ -27,7 +27,7 @@ from regform.settings.shapes import (
     SCAN_TYPES,
     SCANNING,
 )
-from regform.settings.validate_common import (
+from regform.registry_settings.validate_common import (
     ACCOUNT,
     MAX_POLICY_CHARS,
     MAX_REPLICATION_DESTINATIONS,
@@ -47,7 +47,7 @@ from regform.settings.validate_common import (
     strings_at,
     unknown_keys,
 )
-from regform.settings.validate_keyed import pull_through_issues, template_issues
+from regform.registry_settings.validate_keyed import pull_through_issues, template_issues
 
 # Registry policy ----------------------------------------------------------------------------
 

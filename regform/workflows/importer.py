@@ -32,12 +32,17 @@ from typing import Any
 
 import yaml
 
-from regform import lifecycle, policy
+from regform import lifecycle
 from regform import model as m
+from regform.documents import policy
+from regform.documents.normalize import (
+    canonical_json,
+    normalize_iam_policy,
+    normalize_lifecycle_policy,
+)
 from regform.model import RegistryState, Repository
-from regform.normalize import canonical_json, normalize_iam_policy, normalize_lifecycle_policy
-from regform.scope import matches_any
-from regform.settings import (
+from regform.planning.scope import matches_any
+from regform.registry_settings import (
     CREATION_TEMPLATES,
     PULL_THROUGH_CACHE_RULES,
     REGISTRY_POLICY,

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from regform.settings.shapes import ROOT_PREFIX
+from regform.registry_settings.shapes import ROOT_PREFIX
 
 Issue = tuple[str, str]
 

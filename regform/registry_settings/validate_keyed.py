@@ -7,7 +7,7 @@ from typing import Any
 
 from regform.lifecycle import validate_policy as validate_lifecycle_policy
 from regform.model import MUTABILITY_MODES
-from regform.settings.shapes import (
+from regform.registry_settings.shapes import (
     APPLIED_FOR,
     ENCRYPTION_TYPES,
     PULL_THROUGH_FIELDS,
@@ -15,7 +15,7 @@ from regform.settings.shapes import (
     UPSTREAM_REGISTRIES,
     implied_upstream_registry,
 )
-from regform.settings.validate_common import (
+from regform.registry_settings.validate_common import (
     CREDENTIAL_ARN,
     EXCLUSION,
     KMS_KEY_ARN,
