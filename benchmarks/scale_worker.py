@@ -66,9 +66,10 @@ def comparable_plan(plan: dict[str, Any]) -> dict[str, Any]:
 
 def run_plan(config_dir: Path, concurrency: int | None) -> tuple[dict[str, Any], dict[str, Any]]:
     # imported before timing, as boto3 is for the baseline
-    import regform.providers.ecr  # noqa: F401
+    import regform.providers.ecr.provider  # noqa: F401
     from regform.config import load_config
-    from regform.providers import build_providers, ecr_session
+    from regform.providers import build_providers
+    from regform.providers.ecr import session as ecr_session
     from regform.workflows import plan_apply as workflow
 
     if concurrency:

@@ -49,8 +49,8 @@ CAPABILITIES: Mapping[str, Capabilities] = {
 
 #: provider name -> "module:factory"; the factory takes (RegistryConfig, *, sandbox: bool).
 _FACTORIES: Mapping[str, str] = {
-    "ecr": "regform.providers.ecr:EcrProvider.from_config",
-    "distribution": "regform.providers.distribution:DistributionProvider.from_config",
+    "ecr": "regform.providers.ecr.provider:EcrProvider.from_config",
+    "distribution": "regform.providers.distribution.provider:DistributionProvider.from_config",
 }
 
 

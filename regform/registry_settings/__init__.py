@@ -1,7 +1,7 @@
 """Registry-level settings (registry policy, scanning, replication, pull-through cache rules,
 repository creation templates, account settings): their shapes, comparison and validation.
 
-Pure: no I/O. Providers read and write them (:mod:`regform.providers.ecr_settings`); the config
+Pure: no I/O. Providers read and write them (:mod:`regform.providers.ecr.settings`); the config
 validates them with :func:`validate_setting`; the planner gets the changes of one declared kind
 from :func:`setting_changes` (built on :func:`setting_entries`, :func:`setting_field_changes` and
 :func:`setting_notes`).

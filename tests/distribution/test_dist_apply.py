@@ -14,7 +14,7 @@ from regform.errors import ProviderError, StalePlanError
 from regform.lifecycle import compile_rules
 from regform.plan import Action, Change
 from regform.planning.retention import enforcement_change, images_checksum
-from regform.providers.distribution import DistributionProvider
+from regform.providers.distribution.provider import DistributionProvider
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 POLICY = compile_rules(

@@ -9,7 +9,7 @@ from dist_images import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, P
 
 from regform.errors import ProviderError
 from regform.model import UNDATED
-from regform.providers.distribution import DistributionProvider
+from regform.providers.distribution.provider import DistributionProvider
 
 
 def at(text: str) -> datetime:

@@ -12,7 +12,7 @@ from dist_server import SKOPEO_PACKAGE, RegistryServer, require_binary
 
 from regform.lifecycle import compile_rules
 from regform.planning.retention import enforcement_change
-from regform.providers.distribution import DistributionProvider
+from regform.providers.distribution.provider import DistributionProvider
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

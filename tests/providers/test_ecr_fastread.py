@@ -19,10 +19,10 @@ from fault_server import THROTTLED, Fault, FaultServer, make_certificates
 from regform import model as m
 from regform.errors import ProviderError
 from regform.model import RegistryConfig
-from regform.providers.ecr import EcrProvider
-from regform.providers.ecr_fastread import FastReader
-from regform.providers.ecr_session import ConnectionSettings, build_clients
-from regform.providers.ecr_wire import Wire
+from regform.providers.ecr.fastread import FastReader
+from regform.providers.ecr.provider import EcrProvider
+from regform.providers.ecr.session import ConnectionSettings, build_clients
+from regform.providers.ecr.wire import Wire
 
 pytestmark = pytest.mark.server
 

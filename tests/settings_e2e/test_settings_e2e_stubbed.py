@@ -21,7 +21,7 @@ from settings_e2e_helpers import ACCOUNT
 from regform.config import load_config
 from regform.model import Config
 from regform.plan import Action
-from regform.providers.ecr import EcrProvider
+from regform.providers.ecr.provider import EcrProvider
 from regform.render import render
 from regform.workflows.plan_apply import apply_plan, make_plan
 

@@ -26,7 +26,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from regform.errors import IdentityError, ProviderError
-from regform.providers.distribution_auth import (
+from regform.providers.distribution.auth import (
     Challenge,
     Credentials,
     TokenCache,

@@ -2,7 +2,7 @@
 
 Reading costs one DescribeRepositories page per 1000 repositories, plus only the per-repository
 calls the managed fields need (ListTagsForResource, GetLifecyclePolicy, GetRepositoryPolicy), run
-concurrently through a lean caller (:mod:`regform.providers.ecr_fastread`) that spends a fraction
+concurrently through a lean caller (:mod:`regform.providers.ecr.fastread`) that spends a fraction
 of botocore's CPU per call; the sandbox's in-process emulator keeps botocore's path.
 
 KMS keys are resolved to key ARNs on both sides (see :meth:`EcrProvider.normalize_desired`), so a
@@ -24,25 +24,25 @@ from regform.errors import IdentityError, ProviderError
 from regform.model import Capabilities, Image, RegistryConfig, Repository
 from regform.plan import REPOSITORY, Action, Change
 from regform.providers import CAPABILITIES
-from regform.providers.ecr_apply import RepositoryWriter
-from regform.providers.ecr_calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
-from regform.providers.ecr_fastread import FastReader, max_attempts_of
-from regform.providers.ecr_indexes import INDEX_MEDIA_TYPES, with_references
-from regform.providers.ecr_kms import KmsKeys
-from regform.providers.ecr_mapping import (
+from regform.providers.ecr.apply import RepositoryWriter
+from regform.providers.ecr.calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
+from regform.providers.ecr.fastread import FastReader, max_attempts_of
+from regform.providers.ecr.indexes import INDEX_MEDIA_TYPES, with_references
+from regform.providers.ecr.kms import KmsKeys
+from regform.providers.ecr.mapping import (
     image_from_detail,
     repository_from_listing,
     shared_document,
     tags_from_api,
 )
-from regform.providers.ecr_session import DEFAULT_CONCURRENCY, ConnectionSettings, build_clients
+from regform.providers.ecr.session import DEFAULT_CONCURRENCY, ConnectionSettings, build_clients
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_sts import STSClient
 
-    from regform.providers.sandbox import Sandbox
+    from regform.providers.ecr.sandbox import Sandbox
 
 #: fields that need a call per repository.
 DETAIL_FIELDS = frozenset({m.TAGS, m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
@@ -135,7 +135,7 @@ class EcrProvider:
         box: Sandbox | None = None
         caller: ApiCaller | None = None
         if sandbox or bool(registry.connection.get("sandbox")):
-            from regform.providers.sandbox import Sandbox
+            from regform.providers.ecr.sandbox import Sandbox
 
             box = Sandbox.open(
                 registry.name, region=settings.region, account_id=settings.account_id
@@ -313,7 +313,7 @@ class EcrProvider:
         """Registry-level settings of the kinds asked for (account settings: the declared names)."""
         if not kinds:
             return {}
-        from regform.providers.ecr_settings import read_settings
+        from regform.providers.ecr.settings import read_settings
         from regform.registry_settings import ACCOUNT_SETTINGS
 
         declared = self._declared_settings.get(ACCOUNT_SETTINGS)
@@ -397,7 +397,7 @@ class EcrProvider:
         self._save_sandbox(change.name)
 
     def _apply_setting(self, change: Change) -> None:
-        from regform.providers.ecr_settings import apply_setting_change
+        from regform.providers.ecr.settings import apply_setting_change
 
         try:
             with self._settings_errors(frozenset({change.kind})):

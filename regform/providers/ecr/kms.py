@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from regform.errors import ProviderError
 from regform.model import Encryption
-from regform.providers.ecr_calls import ApiCaller
-from regform.providers.ecr_mapping import DEFAULT_ENCRYPTION, MANAGED_KMS_ALIAS
+from regform.providers.ecr.calls import ApiCaller
+from regform.providers.ecr.mapping import DEFAULT_ENCRYPTION, MANAGED_KMS_ALIAS
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient

@@ -40,8 +40,8 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ProfileNotFound
 
 from regform.errors import ProviderError
-from regform.providers.ecr_mapping import exclusion_filters, is_key_arn
-from regform.providers.ecr_session import ConnectionSettings, client_config, use_credentials
+from regform.providers.ecr.mapping import exclusion_filters, is_key_arn
+from regform.providers.ecr.session import ConnectionSettings, client_config, use_credentials
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient

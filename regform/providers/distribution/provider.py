@@ -32,9 +32,9 @@ from regform.errors import ProviderError, StalePlanError
 from regform.model import UNDATED, Capabilities, Image, RegistryConfig, Repository
 from regform.plan import IMAGES, Action, Change, planned_deletions
 from regform.providers import CAPABILITIES
-from regform.providers.distribution_auth import resolve_credentials
-from regform.providers.distribution_http import RegistryClient
-from regform.providers.distribution_manifests import (
+from regform.providers.distribution.auth import resolve_credentials
+from regform.providers.distribution.http import RegistryClient
+from regform.providers.distribution.manifests import (
     IMAGE_CONFIG_TYPES,
     INDEX_TYPES,
     MANIFEST_ACCEPT,

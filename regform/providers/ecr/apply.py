@@ -22,7 +22,7 @@ from regform.errors import ProviderError
 from regform.model import Encryption, Repository
 from regform.plan import Action, Change, FieldChange
 from regform.providers import CAPABILITIES
-from regform.providers.ecr_calls import (
+from regform.providers.ecr.calls import (
     AFTER_CREATE,
     IAM_PROPAGATION,
     ApiCaller,
@@ -31,7 +31,7 @@ from regform.providers.ecr_calls import (
     is_not_found,
     is_principal_not_ready,
 )
-from regform.providers.ecr_mapping import (
+from regform.providers.ecr.mapping import (
     DEFAULT_ENCRYPTION,
     dump_document,
     encryption_to_api,

@@ -23,7 +23,7 @@ fraction of it, and keeps what matters from botocore:
   mode: exponential backoff with full jitter (``rand * min(scale * 2**n, 20 s)``, scale 1 s for
   throttling, 50 ms otherwise, at least ``x-amz-retry-after``), bounded by the client's
   ``max_attempts``; throttling also lowers how many reads are in flight
-  (:class:`~regform.providers.ecr_throttle.ThrottleGate`).
+  (:class:`~regform.providers.ecr.throttle.ThrottleGate`).
 
 What botocore resolved is learnt from botocore's own requests on the same client (a
 ``before-sign`` hook): the listing, which always comes first, is one. Until then, and on a client
@@ -45,8 +45,8 @@ from typing import Any
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
-from regform.providers.ecr_throttle import ThrottleGate
-from regform.providers.ecr_wire import Wire, wire_for
+from regform.providers.ecr.throttle import ThrottleGate
+from regform.providers.ecr.wire import Wire, wire_for
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from regform.errors import ProviderError
 from regform.plan import Action, Change
-from regform.providers.ecr_calls import error_code, error_message
-from regform.providers.ecr_settings_codec import (
+from regform.providers.ecr.calls import error_code, error_message
+from regform.providers.ecr.settings_codec import (
     policy_text,
     pull_through_create_params,
     pull_through_from_api,

@@ -107,7 +107,7 @@ def image_from_detail(detail: Mapping[str, Any]) -> Image:
     """Map one ``imageDetails[]`` entry of DescribeImages.
 
     ``references`` and ``referenced_by`` stay empty: DescribeImages does not say which manifest
-    lists include an image; :mod:`regform.providers.ecr_indexes` links them afterwards.
+    lists include an image; :mod:`regform.providers.ecr.indexes` links them afterwards.
     """
     status = str(detail.get("imageStatus") or "ACTIVE")
     size = detail.get("imageSizeInBytes")
