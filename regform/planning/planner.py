@@ -26,15 +26,7 @@ from typing import Any
 from regform import model as m
 from regform.documents.normalize import checksum, normalize_field
 from regform.model import Capabilities, Image, RegistryConfig, RegistryState, Repository
-from regform.plan import (
-    ACTION_ORDER,
-    REPOSITORY,
-    Action,
-    Change,
-    Guard,
-    Plan,
-    Unmanaged,
-)
+from regform.plan import ACTION_ORDER, REPOSITORY, Action, Change, Guard, Plan, Unmanaged
 from regform.planning.compare import compare, field_change
 from regform.planning.guards import registry_guards
 from regform.planning.retention import enforcement_change, images_checksum, unsupported_rules

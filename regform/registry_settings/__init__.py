@@ -1,10 +1,10 @@
 """Registry-level settings (registry policy, scanning, replication, pull-through cache rules,
 repository creation templates, account settings): their shapes, comparison and validation.
 
-Pure: no I/O. Providers read and write them (:mod:`regform.providers.ecr.settings`); the config
-validates them with :func:`validate_setting`; the planner gets the changes of one declared kind
-from :func:`setting_changes` (built on :func:`setting_entries`, :func:`setting_field_changes` and
-:func:`setting_notes`).
+Pure: no I/O. Providers read and write them (:mod:`regform.providers.ecr.settings`); the
+config validates them with :func:`validate_setting`; the planner gets the changes of one declared
+kind from :func:`setting_changes` (built on :func:`setting_entries`, :func:`setting_field_changes`
+and :func:`setting_notes`).
 
 A change of a setting is a :class:`~regform.plan.Change` whose ``kind`` is the setting kind,
 ``name`` the entry name (``"registry"`` for singletons, the prefix for pull-through cache rules

@@ -7,14 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
-from e2e import (
-    aws_cli,
-    config_for,
-    ecr_providers,
-    fail_for,
-    record_write_targets,
-    record_writes,
-)
+from e2e import aws_cli, config_for, ecr_providers, fail_for, record_write_targets, record_writes
 from ecr_images import push_image
 
 from regform.config import load_config
