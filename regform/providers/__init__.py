@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from regform import model as m
-from regform.providers.base import Capabilities, ProviderConfig
+from regform.model import Capabilities
+from regform.providers.base import ProviderConfig
 from regform.providers.harbor.config import HARBOR_CAPABILITIES, HARBOR_CONFIG
 
 if TYPE_CHECKING:
@@ -73,8 +74,8 @@ CONFIG: Mapping[str, ProviderConfig] = {
 #: provider name -> "module:factory"; the factory takes
 #: (RegistryConfig, *, sandbox: bool, parallelism: int | None).
 _FACTORIES: Mapping[str, str] = {
-    "ecr": "regform.providers.ecr:EcrProvider.from_config",
-    "distribution": "regform.providers.distribution:DistributionProvider.from_config",
+    "ecr": "regform.providers.ecr.provider:EcrProvider.from_config",
+    "distribution": "regform.providers.distribution.provider:DistributionProvider.from_config",
     "harbor": "regform.providers.harbor.provider:HarborProvider.from_config",
 }
 

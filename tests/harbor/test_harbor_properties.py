@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from regform import build_providers, load_config, make_plan
-from regform.importer import ImportSource, import_config
-from regform.importer_read import read_for_import
 from regform.lifecycle import compile_rules, evaluate
+from regform.model import Image
 from regform.providers import set_secret_destination
-from regform.providers.base import Image
 from regform.providers.harbor import retention
 from regform.providers.harbor.rules import from_lifecycle
+from regform.workflows.importer import ImportSource, import_config
+from regform.workflows.importer_read import read_for_import
 
 NAMES = st.sampled_from(["api", "web", "tools", "data-1", "ml.models"])
 PATTERNS = st.lists(

@@ -18,32 +18,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from regform import model as m
-from regform.providers.base import Capabilities, ProviderConfig
+from regform.providers.base import ProviderConfig
 from regform.providers.harbor import rules
+from regform.providers.harbor.export import export
+from regform.providers.harbor.fields import (
+    HARBOR_CAPABILITIES,
+    IMMUTABLE_RULES,
+    MEMBERS,
+    PREVENT_VULNERABLE,
+    PROXY_CACHE,
+    PUBLIC,
+    REUSE_SYS_CVE_ALLOWLIST,
+    ROBOTS,
+    STORAGE_QUOTA,
+)
 from regform.providers.harbor.schema import FRAGMENT
 
-PUBLIC = "public"
-PREVENT_VULNERABLE = "prevent_vulnerable"
-REUSE_SYS_CVE_ALLOWLIST = "reuse_sys_cve_allowlist"
-STORAGE_QUOTA = "storage_quota"
-IMMUTABLE_RULES = "immutable_rules"
-MEMBERS = "members"
-ROBOTS = "robots"
-PROXY_CACHE = "proxy_cache"
-#: project metadata fields, read with the project listing itself
-METADATA_FIELDS = frozenset({PUBLIC, PREVENT_VULNERABLE, REUSE_SYS_CVE_ALLOWLIST, m.SCAN_ON_PUSH})
-FIELDS = frozenset(
-    {*METADATA_FIELDS, STORAGE_QUOTA, IMMUTABLE_RULES, MEMBERS, ROBOTS, PROXY_CACHE}
-    | {m.LIFECYCLE_POLICY}
-)
-
-HARBOR_CAPABILITIES = Capabilities(
-    fields=FIELDS,
-    replace_on=frozenset({PROXY_CACHE}),  # api-facts.md: registry_id is fixed at creation
-    listing_fields=METADATA_FIELDS | {PROXY_CACHE},
-    lifecycle_engine="regform.providers.harbor.retention",
-    field_display="regform.providers.harbor.display",
-)
+__all__ = ["HARBOR_CAPABILITIES", "HARBOR_CONFIG"]
 
 CONNECTION_KEYS = ("url", "username_env", "password_env", "ca_cert", "insecure", "allow_http")
 SETTING_FIELDS = {
@@ -95,9 +86,9 @@ def quota_bytes(value: int | str) -> int:
 
 
 def check_registry(item: Any, issues: list[Any]) -> None:
-    from regform.config.definitions import check_url_credentials
-
-    check_url_credentials(item, issues)
+    url = item.get("url")
+    if isinstance(url, str) and url.startswith("http://") and item.get("allow_http") is not True:
+        issues.append(item.issue(("url",), "a plain http:// URL needs allow_http: true"))
     if item.get("url") is None and isinstance(item.value, dict) and "url" not in item.value:
         issues.append(item.issue((), "a harbor registry needs url"))
     pair = [k for k in ("username_env", "password_env") if item.get(k) is not None]
@@ -262,12 +253,6 @@ def build(settings: Mapping[str, Any], lifecycles: Mapping[str, Any]) -> tuple[d
     return extra, document
 
 
-def _export(repo: m.Repository) -> dict[str, dict[str, Any]]:
-    from regform.providers.harbor.export import export
-
-    return export(repo)
-
-
 HARBOR_CONFIG = ProviderConfig(
     connection_keys=CONNECTION_KEYS,
     setting_fields=SETTING_FIELDS,
@@ -280,5 +265,5 @@ HARBOR_CONFIG = ProviderConfig(
     check_registry=check_registry,
     check_entry=check_entry,
     build=build,
-    export=_export,
+    export=export,
 )

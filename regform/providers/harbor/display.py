@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from regform.docdiff import diff_documents, fmt_value
+from regform.documents.docdiff import diff_documents, fmt_value
 
 ROBOTS = "robots"
 NEW_SECRET = "a new secret, shown once at apply (--secrets-file or --show-secrets)"

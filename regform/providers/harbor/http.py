@@ -22,9 +22,9 @@ from urllib.parse import quote, urljoin
 import requests
 from requests.adapters import HTTPAdapter
 
-from regform import __version__
 from regform.errors import IdentityError, ProviderError
-from regform.providers.distribution_http import DEFAULT_TIMEOUT, _retry, check_url
+from regform.providers.distribution.http import DEFAULT_TIMEOUT, _retry, check_url
+from regform.version import __version__
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from regform import model as m
 from regform.providers.harbor import rules
-from regform.providers.harbor.config import (
+from regform.providers.harbor.fields import (
     PREVENT_VULNERABLE,
     PUBLIC,
     REUSE_SYS_CVE_ALLOWLIST,

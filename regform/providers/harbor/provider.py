@@ -26,13 +26,12 @@ from typing import Any
 
 from regform import model as m
 from regform.errors import ProviderError
-from regform.model import RegistryConfig, Repository
+from regform.model import Capabilities, Image, RegistryConfig, Repository
 from regform.plan import REPOSITORY, Action, Change
-from regform.providers.base import Capabilities, Image
-from regform.providers.distribution import INSECURE_WARNING
+from regform.providers.distribution.provider import INSECURE_WARNING
 from regform.providers.harbor import mapping
 from regform.providers.harbor.access import AccessWriter
-from regform.providers.harbor.config import (
+from regform.providers.harbor.fields import (
     HARBOR_CAPABILITIES,
     IMMUTABLE_RULES,
     MEMBERS,

@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import Any
 
 from regform.lifecycle import Decision, Evaluation, Verdict
-from regform.providers.base import Image
+from regform.model import Image
 
 DELETE = "expire"  # the core's word for an image a policy removes
 KEEP = "keep"
