@@ -3,6 +3,7 @@ proxy-cache projects."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,28 @@ def test_artifacts_count_as_images_on_delete(workspace: Workspace) -> None:
     result = apply_plan(plan, providers, allow_destroy=True)
     ((_, error),) = result.failed
     assert "still holds repositories" in str(error)
+
+
+def test_the_example_applies_and_replans_empty(workspace: Workspace, tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "harbor" / "regform.yaml"
+    text = example.read_text().replace(
+        "url: https://harbor.example.com", f"url: {workspace.harbor.url}\n    allow_http: true"
+    )
+    (workspace.path / "regform.yaml").write_text(text)
+    workspace.harbor.state.op_createRegistry(
+        {"registry": {"name": "docker-hub", "type": "docker-hub", "url": "https://hub.docker.com"}},
+        None,  # type: ignore[arg-type]
+        "",
+    )
+    runner = CliRunner()
+    secrets = tmp_path / "robots.json"
+    cfg = str(workspace.path)
+    applied = runner.invoke(
+        app, ["apply", "-c", cfg, "--auto-approve", "--secrets-file", str(secrets)]
+    )
+    assert applied.exit_code == 0, applied.output
+    ((_, secret),) = workspace.harbor.state.issued
+    assert secret not in applied.output  # only in the file
+    assert json.loads(secrets.read_text())["harbor/team-a/ci"]["secret"] == secret
+    replanned = runner.invoke(app, ["plan", "-c", cfg, "--detailed-exitcode"])
+    assert replanned.exit_code == 0 and "No changes" in replanned.stdout
