@@ -6,9 +6,9 @@ checked against ``swagger.yaml`` before it is served (a violation is answered 42
 own schema check does) and every response is checked before it is sent (a violation fails the
 test), both with a strict check for unknown fields (:mod:`swagger_check`).
 
-Each behaviour cites where it comes from: ``facts:N`` is line N of
-``docs``-free reference ``api-facts.md`` (Harbor REST API facts, kept with this suite as
-``api-facts.md``); ``schema:`` names a definition or operation of ``swagger.yaml``.
+Each behaviour cites where it comes from: ``facts:N`` is line N of ``api-facts.md`` (facts about
+Harbor's REST API, beside this file); ``schema:`` names a definition or operation of
+``swagger.yaml``.
 """
 
 from __future__ import annotations

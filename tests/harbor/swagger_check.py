@@ -1,9 +1,11 @@
 """Every request and response of the fake Harbor checked against Harbor's published API schema.
 
-``swagger.yaml`` is Harbor's v2.0 API (goharbor/harbor, Swagger 2.0), copied verbatim. bravado-core
-validates parameters, bodies, types and limits (``page_size`` maximum 100); it allows fields the
-schema does not define (there is no ``additionalProperties: false``), so :func:`unknown_fields`
-adds a strict check: an object whose schema lists properties may carry no other key.
+``swagger.yaml`` is Harbor's v2.0 API (goharbor/harbor, Swagger 2.0), copied as published (one
+trailing space removed). bravado-core validates parameters, bodies, types and limits
+(``page_size`` maximum 100); it allows fields the schema does not define (there is no
+``additionalProperties: false``), so :func:`unknown_fields` adds a strict check: an object whose
+schema lists properties may carry no other key. ``api-facts.md`` beside it lists Harbor's
+behaviours the fake reproduces; the fake cites its lines.
 """
 
 from __future__ import annotations
