@@ -204,3 +204,26 @@ def test_the_example_applies_and_replans_empty(workspace: Workspace, tmp_path: P
     assert json.loads(secrets.read_text())["harbor/team-a/ci"]["secret"] == secret
     replanned = runner.invoke(app, ["plan", "-c", cfg, "--detailed-exitcode"])
     assert replanned.exit_code == 0 and "No changes" in replanned.stdout
+
+
+def test_a_saved_plan_applies_exactly(workspace: Workspace) -> None:
+    workspace.write(PROJECTS)
+    saved = workspace.path / "plan.json"
+    runner = CliRunner()
+    planned = runner.invoke(app, ["plan", "-c", str(workspace.path), "--out", str(saved)])
+    assert planned.exit_code == 0, planned.output
+    applied = runner.invoke(app, ["apply", str(saved), "-c", str(workspace.path)])
+    assert applied.exit_code == 0, applied.output
+    assert {p["name"] for p in workspace.harbor.state.projects.values()} == {"team-a", "team-b"}
+    assert not workspace.plan(load_config(workspace.path)).changes
+
+
+def test_listing_follows_pages_of_at_most_100(workspace: Workspace) -> None:
+    config = workspace.write(PROJECTS)
+    state = workspace.harbor.state
+    for i in range(130):
+        state.op_createProject({"project": {"project_name": f"other-{i}"}}, None, "")  # type: ignore[arg-type]
+    provider = build_providers(config)["hb"]
+    assert len(provider.list_repositories()) == 130
+    pages = [path for op, path, _ in workspace.harbor.requests if op == "listProjects"]
+    assert len(pages) == 2 and all("page_size=100" in p for p in pages)
