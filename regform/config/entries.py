@@ -115,9 +115,8 @@ def _check_entry(
 ) -> Resolved:
     own: dict[str, Any] = item.value
     supported = CAPABILITIES[provider].fields
-    fields = setting_fields(provider)
     for key in own:
-        if key in ALL_SETTING_KEYS and fields.get(key) not in supported:
+        if key in ALL_SETTING_KEYS and setting_fields(provider).get(key) not in supported:
             issues.append(
                 item.issue(
                     (key,),
@@ -126,9 +125,7 @@ def _check_entry(
                 )
             )
     settings = effective(item, merged.defaults, provider)
-    check = CONFIG[provider].check_entry
-    if check is not None:
-        check(item, settings, merged, issues)
+    _provider_checks(item, settings, provider, merged, issues)
     issues += _exclusion_issues(item, settings, own)
     tags = dict(settings.get("tags", {}))
     if reg_item.get("ownership") == "tag":
@@ -171,6 +168,15 @@ def _check_entry(
                 entry.names.append((companion, ("cache",)))
     _check_scope(entry, reg_item, issues)
     return entry
+
+
+def _provider_checks(
+    item: Item, settings: dict[str, Any], provider: str, merged: Merged, issues: list[ConfigIssue]
+) -> None:
+    """The provider's own checks of an entry (``ProviderConfig.check_entry``)."""
+    check = CONFIG[provider].check_entry
+    if check is not None:
+        check(item, settings, merged, issues)
 
 
 def _is_pattern(name: str) -> bool:

@@ -308,6 +308,18 @@ def _check_documents(
             warnings.append(f"repository policy {name}{where}: {issue.message}; edit it before use")
 
 
+def _registry(source: ImportSource, state: RegistryState, prefix: str | None) -> JsonDict:
+    """The registry's declaration: its connection, scope and settings."""
+    registry: JsonDict = {"provider": source.provider, **dict(source.connection)}
+    scope = [f"{prefix}*"] if prefix else list(source.scope)
+    if scope != ["*"]:
+        registry["scope"] = scope
+    settings = registry_settings(state.settings)
+    if settings:
+        registry["settings"] = settings
+    return registry
+
+
 def import_config(
     source: ImportSource, state: RegistryState, *, prefix: str | None = None
 ) -> ImportResult:
@@ -339,14 +351,7 @@ def import_config(
     warnings: list[str] = []
     _check_documents(life_docs, pol_docs, warnings)
 
-    registry: JsonDict = {"provider": source.provider, **dict(source.connection)}
-    scope = [f"{prefix}*"] if prefix else list(source.scope)
-    if scope != ["*"]:
-        registry["scope"] = scope
-    settings = registry_settings(state.settings)
-    if settings:
-        registry["settings"] = settings
-
+    registry = _registry(source, state, prefix)
     data: JsonDict = {"version": 1, "registries": {source.name: registry}}
     if life_docs:
         data["lifecycle_policies"] = {
