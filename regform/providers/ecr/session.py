@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
 
 #: calls in flight at once unless ``--parallelism`` says otherwise: the network round trip bounds a
-#: plan, and throttling lowers it on its own (see ecr_throttle).
+#: plan, and throttling lowers it on its own (see throttle.py).
 DEFAULT_PARALLELISM = 32
 DEFAULT_RETRY_MODE = "standard"
 #: botocore's standard mode tries 3 times; a plan that meets throttling waits a little longer
