@@ -8,10 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from regform import model as m
-from regform.config.definitions import CONNECTION_KEYS
 from regform.config.merge import Item, Merged
 from regform.config.repositories import NONE, OWNERSHIP_TAG, Resolved, effective, setting_fields
-from regform.providers import CONFIG
+from regform.providers import KINDS
 
 JsonDict = dict[str, Any]
 
@@ -44,9 +43,9 @@ def _repository(
     enc = settings.get("encryption")
     lifecycle_doc = lifecycles[lifecycle] if lifecycle and lifecycle != NONE else None
     extra: dict[str, Any] = {}
-    build = CONFIG[provider].build
-    if build is not None:
-        extra, own_doc = build(settings, lifecycles)
+    keys = KINDS[provider].repository_keys
+    if keys is not None and keys.build is not None:
+        extra, own_doc = keys.build(settings, lifecycles)
         lifecycle_doc = own_doc if own_doc is not None else lifecycle_doc
     return m.Repository(
         name=name,
@@ -105,9 +104,7 @@ def build_config(
     for name in sorted(merged.registries):
         reg = merged.registries[name].value
         provider = reg["provider"]
-        connection = {k: reg[k] for k in CONNECTION_KEYS[provider] if k in reg}
-        if provider == "ecr":
-            connection["sandbox"] = bool(reg.get("sandbox", False))
+        connection = KINDS[provider].connection(reg)
         safety = reg.get("safety", {})
         registries[name] = m.RegistryConfig(
             name=name,

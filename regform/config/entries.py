@@ -25,7 +25,7 @@ from regform.config.repositories import (
 )
 from regform.config.source import DataPath
 from regform.errors import ConfigIssue
-from regform.providers import CAPABILITIES, CONFIG
+from regform.providers import CAPABILITIES, KINDS
 
 MUTABILITY = "image_tag_mutability"
 EXCLUSIONS = "image_tag_mutability_exclusions"
@@ -173,10 +173,10 @@ def _check_entry(
 def _provider_checks(
     item: Item, settings: dict[str, Any], provider: str, merged: Merged, issues: list[ConfigIssue]
 ) -> None:
-    """The provider's own checks of an entry (``ProviderConfig.check_entry``)."""
-    check = CONFIG[provider].check_entry
-    if check is not None:
-        check(item, settings, merged, issues)
+    """The provider's own checks of an entry (``RepositoryKeys.check_entry``)."""
+    keys = KINDS[provider].repository_keys
+    if keys is not None and keys.check_entry is not None:
+        keys.check_entry(item, settings, merged, issues)
 
 
 def _is_pattern(name: str) -> bool:

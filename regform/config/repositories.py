@@ -14,11 +14,10 @@ from typing import Any
 
 from regform import model as m
 from regform.config.merge import Item, Merged
-from regform.config.names import ecr_name_problem
 from regform.config.source import DataPath
 from regform.config.suggest import did_you_mean
 from regform.errors import ConfigIssue
-from regform.providers import CAPABILITIES, CONFIG
+from regform.providers import CAPABILITIES, KINDS
 
 #: config key -> model field it sets
 SETTING_FIELDS: dict[str, str] = {
@@ -34,14 +33,15 @@ SETTING_FIELDS: dict[str, str] = {
 
 
 def setting_fields(provider: str) -> dict[str, str]:
-    """Config key -> field for one provider: regform's keys, then the provider's own (which
-    may give a shared key a meaning of its own)."""
-    spec = CONFIG.get(provider)
-    return {**SETTING_FIELDS, **(spec.setting_fields if spec is not None else {})}
+    """Entry key -> field for one provider: regform's keys, then the provider's own (which may
+    give a shared key a meaning of its own)."""
+    kind = KINDS.get(provider)
+    own = kind.repository_keys if kind is not None else None
+    return {**SETTING_FIELDS, **(own.fields if own is not None else {})}
 
 
-#: every key any provider accepts in a repository entry
-ALL_SETTING_KEYS = frozenset(k for p in CONFIG for k in setting_fields(p))
+#: every key some provider accepts in a repository entry
+ALL_SETTING_KEYS = frozenset(k for p in KINDS for k in setting_fields(p))
 NONE = "none"
 OWNERSHIP_TAG = ("managed-by", "regform")
 MAX_TAGS = 50
@@ -51,7 +51,6 @@ _KMS_KEY = re.compile(
     r"^(alias/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     r"|mrk-[0-9a-f]{32}|arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]+)$"
 )
-_OCI_NAME = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")
 
 
 @dataclass(slots=True)
@@ -67,16 +66,8 @@ class Resolved:
 
 
 def name_problem(provider: str, name: str) -> str | None:
-    spec = CONFIG.get(provider)
-    if spec is not None and spec.name_problem is not None:
-        return spec.name_problem(name)
-    if provider == "ecr":
-        return ecr_name_problem(name)
-    if len(name) > 255:
-        return f"is {len(name)} characters long (at most 255)"
-    if not _OCI_NAME.match(name):
-        return "is not a valid repository name (lowercase letters, digits and . _ - / separators)"
-    return None
+    """Why the registry of ``provider`` would reject repository ``name`` (None when valid)."""
+    return KINDS[provider].name_problem(name)
 
 
 def _defined(names: Iterable[str]) -> str:
@@ -206,6 +197,15 @@ def registry_of(item: Item, merged: Merged) -> str | None:
     return None
 
 
+def _drop_alternatives(out: dict[str, Any], own: dict[str, Any], provider: str) -> None:
+    """A key the entry sets itself overrides the defaults' other keys of its group."""
+    keys = KINDS[provider].repository_keys
+    for group in keys.alternatives if keys is not None else ():
+        if any(k in own for k in group):
+            for k in group:
+                out.pop(k, None)
+
+
 def effective(item: Item, defaults: Item | None, provider: str) -> dict[str, Any]:
     """Settings of an entry: the defaults the provider can apply, overridden by the entry's own."""
     supported = CAPABILITIES[provider].fields
@@ -218,11 +218,7 @@ def effective(item: Item, defaults: Item | None, provider: str) -> dict[str, Any
     own: dict[str, Any] = item.value
     tags = {**out.get("tags", {}), **own.get("tags", {})}
     ignored = sorted({*out.get("ignore_tags", ()), *own.get("ignore_tags", ())})
-    spec = CONFIG.get(provider)
-    for group in spec.alternatives if spec is not None else ():
-        if any(k in own for k in group):
-            for k in group:
-                out.pop(k, None)
+    _drop_alternatives(out, own, provider)
     out.update({k: v for k, v in own.items() if k in fields})
     mode = own.get("image_tag_mutability")
     if isinstance(mode, str) and not mode.endswith("_WITH_EXCLUSION"):

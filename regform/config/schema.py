@@ -15,7 +15,7 @@ from jsonschema.exceptions import ValidationError
 from regform.config.source import DataPath, SourceDoc
 from regform.config.suggest import did_you_mean
 from regform.errors import ConfigIssue
-from regform.providers import CONFIG as PROVIDER_CONFIG
+from regform.providers import PROVIDERS
 
 _SECRET = re.compile(r"secret|passw|token|access_key|private_key|api_key|session_key", re.I)
 _JSON_TYPES = {
@@ -29,31 +29,42 @@ _JSON_TYPES = {
 }
 
 
-def _base_text() -> str:
-    return resources.files("regform").joinpath("schemas/config.schema.json").read_text("utf-8")
-
-
 def schema_text() -> str:
-    """The schema with every provider's fragment (``regform schema`` prints it)."""
-    return json.dumps(config_schema(), indent=2, ensure_ascii=False) + "\n"
+    """The whole schema (``regform schema`` prints it; ``schemas/regform.schema.json`` is it)."""
+    return json.dumps(config_schema(), indent=2) + "\n"
 
 
 @cache
 def config_schema() -> dict[str, Any]:
-    """The shipped schema, with the keys each provider contributes (``ProviderConfig.schema``)
-    added to the registry and repository-settings definitions."""
-    data: dict[str, Any] = json.loads(_base_text())
-    defs = data["$defs"]
-    for name, spec in PROVIDER_CONFIG.items():
-        enum = defs["registry"]["properties"]["provider"]["enum"]
-        if name not in enum:
-            enum.append(name)
-        fragment = spec.schema
-        for target in ("registry", "repositorySettings"):
-            for key, sub in fragment.get(target, {}).items():
-                defs[target]["properties"].setdefault(key, sub)
-        for key, sub in fragment.get("$defs", {}).items():
-            defs.setdefault(key, sub)
+    """The language's schema (``config.schema.json`` next to this module) with each provider's
+    registry keys (its ``registry.schema.json``) added to the registry entry."""
+    text = resources.files(__package__ or "regform.config").joinpath("config.schema.json")
+    data: dict[str, Any] = json.loads(text.read_text("utf-8"))
+    registry = data["$defs"]["registry"]
+    names = [kind.name for kind in PROVIDERS]
+    described = [f"{kind.name} ({kind.title})" for kind in PROVIDERS]
+    provider = {
+        "description": ", ".join(described[:-1]) + " or " + described[-1] + "."
+        if len(described) > 1
+        else described[0] + ".",
+        "enum": names,
+    }
+    own = {key: value for kind in PROVIDERS for key, value in kind.schema["properties"].items()}
+    registry["properties"] = {"provider": provider, **own, **registry["properties"]}
+    settings = data["$defs"]["repositorySettings"]["properties"]
+    for kind in PROVIDERS:
+        if kind.repository_keys is not None:
+            own_keys = kind.repository_keys.schema
+            for key, value in own_keys["properties"].items():
+                settings.setdefault(key, value)
+            data["$defs"].update(own_keys.get("$defs", {}))
+    registry["allOf"] = [
+        {
+            "if": {"properties": {"provider": {"const": kind.name}}, "required": ["provider"]},
+            "then": {"required": list(kind.schema["required"])},
+        }
+        for kind in PROVIDERS
+    ]
     return data
 
 

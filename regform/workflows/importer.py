@@ -42,7 +42,7 @@ from regform.documents.normalize import (
 )
 from regform.model import RegistryState, Repository
 from regform.planning.scope import matches_any
-from regform.providers import CONFIG as PROVIDER_CONFIG
+from regform.providers import KINDS
 from regform.registry_settings import (
     CREATION_TEMPLATES,
     PULL_THROUGH_CACHE_RULES,
@@ -329,7 +329,8 @@ def import_config(
         for n in sorted(state.repositories)
         if matches_any(n, source.scope) and (not prefix or n.startswith(prefix))
     ]
-    export = PROVIDER_CONFIG[source.provider].export
+    keys = KINDS[source.provider].repository_keys
+    export = keys.export if keys is not None else None
     # a provider that writes its own keys declares its documents inline, not as definitions
     named = repos if export is None else []
     life_groups = _group(named, lambda r: r.lifecycle_policy, normalize_lifecycle_policy)

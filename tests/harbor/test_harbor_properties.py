@@ -178,9 +178,7 @@ def test_mapped_readable_rules_delete_what_ecr_expires(
         for i, (tag, hours) in enumerate(images)
     ]
     artifacts = [
-        retention.HarborArtifact(
-            img.digest, img.tags, img.pushed_at, repository="api", tag_names=img.tags
-        )
+        retention.HarborArtifact(img.digest, img.tags, img.pushed_at, repository="api")
         for img in ecr_images
     ]
     expired = {v.image.digest for v in evaluate(doc, ecr_images, NOW).expired}

@@ -18,11 +18,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from regform import model as m
-from regform.providers.base import ProviderConfig
+from regform.providers.base import ConfigProblem, RegistryEntry
 from regform.providers.harbor import rules
-from regform.providers.harbor.export import export
 from regform.providers.harbor.fields import (
-    HARBOR_CAPABILITIES,
     IMMUTABLE_RULES,
     MEMBERS,
     PREVENT_VULNERABLE,
@@ -32,11 +30,7 @@ from regform.providers.harbor.fields import (
     ROBOTS,
     STORAGE_QUOTA,
 )
-from regform.providers.harbor.schema import FRAGMENT
 
-__all__ = ["HARBOR_CAPABILITIES", "HARBOR_CONFIG"]
-
-CONNECTION_KEYS = ("url", "username_env", "password_env", "ca_cert", "insecure", "allow_http")
 SETTING_FIELDS = {
     "public": PUBLIC,
     "prevent_vulnerable": PREVENT_VULNERABLE,
@@ -85,20 +79,19 @@ def quota_bytes(value: int | str) -> int:
 # Checks -----------------------------------------------------------------------------------------
 
 
-def check_registry(item: Any, issues: list[Any]) -> None:
-    url = item.get("url")
-    if isinstance(url, str) and url.startswith("http://") and item.get("allow_http") is not True:
-        issues.append(item.issue(("url",), "a plain http:// URL needs allow_http: true"))
-    if item.get("url") is None and isinstance(item.value, dict) and "url" not in item.value:
-        issues.append(item.issue((), "a harbor registry needs url"))
-    pair = [k for k in ("username_env", "password_env") if item.get(k) is not None]
+def check_registry(entry: RegistryEntry) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
+    url = entry.get("url")
+    if isinstance(url, str) and url.startswith("http://") and entry.get("allow_http") is not True:
+        problems.append((("url",), "a plain http:// URL needs allow_http: true", False))
+    pair = [k for k in ("username_env", "password_env") if entry.get(k) is not None]
     if len(pair) == 1:
         missing = "password_env" if pair == ["username_env"] else "username_env"
-        issues.append(item.issue((pair[0],), f"{pair[0]} needs {missing} too", key=True))
-    if item.get("ownership") == "tag":
-        issues.append(
-            item.issue(("ownership",), "ownership: tag needs tags, which Harbor projects lack")
-        )
+        problems.append(((pair[0],), f"{pair[0]} needs {missing} too", True))
+    if entry.get("ownership") == "tag":
+        message = "ownership: tag needs tags, which Harbor projects lack"
+        problems.append((("ownership",), message, False))
+    return problems
 
 
 def _check_patterns(
@@ -251,19 +244,3 @@ def build(settings: Mapping[str, Any], lifecycles: Mapping[str, Any]) -> tuple[d
     elif settings.get("lifecycle") not in (None, "none"):
         document = rules.from_lifecycle(lifecycles[settings["lifecycle"]])
     return extra, document
-
-
-HARBOR_CONFIG = ProviderConfig(
-    connection_keys=CONNECTION_KEYS,
-    setting_fields=SETTING_FIELDS,
-    schema=FRAGMENT,
-    name_problem=name_problem,
-    alternatives=(
-        ("lifecycle", "retention"),
-        ("image_tag_mutability", "image_tag_mutability_exclusions", "immutable_tags"),
-    ),
-    check_registry=check_registry,
-    check_entry=check_entry,
-    build=build,
-    export=export,
-)

@@ -28,6 +28,7 @@ from regform import model as m
 from regform.errors import ProviderError
 from regform.model import Capabilities, Image, RegistryConfig, Repository
 from regform.plan import REPOSITORY, Action, Change
+from regform.providers.base import Provider
 from regform.providers.distribution.provider import INSECURE_WARNING
 from regform.providers.harbor import mapping
 from regform.providers.harbor.access import AccessWriter
@@ -54,7 +55,7 @@ def _when(text: Any) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-class HarborProvider:
+class HarborProvider(Provider):
     """Reads and writes the projects of one Harbor."""
 
     capabilities: Capabilities = HARBOR_CAPABILITIES
@@ -216,6 +217,7 @@ class HarborProvider:
             MEMBERS: lambda: AccessWriter(self.client, name, pid, self.secrets).members(),
             ROBOTS: lambda: AccessWriter(self.client, name, pid, self.secrets).robots(),
         }
+        fields = fields & self.capabilities.fields
         for fld in fields & readers.keys():
             extra[fld] = readers[fld]()
         if m.LIFECYCLE_POLICY in fields:
@@ -257,8 +259,7 @@ class HarborProvider:
     def _artifact(self, a: Mapping[str, Any], short: str, names: tuple[str, ...]) -> HarborArtifact:
         return HarborArtifact(
             digest=str(a["digest"]),
-            tags=tuple(f"{short}:{n}" for n in names),
-            tag_names=names,
+            tags=names,
             pushed_at=_when(a.get("push_time")) or datetime.fromtimestamp(0, UTC),
             last_pulled_at=_when(a.get("pull_time")),
             size_bytes=a.get("size"),

@@ -37,12 +37,10 @@ NEVER = datetime.min.replace(tzinfo=UTC)
 
 @dataclass(frozen=True, slots=True)
 class HarborArtifact(Image):
-    """An artifact of a Harbor project. ``tags`` name it for people (``api:v1``: a project holds
-    several repositories); ``repository`` (without the project) and ``tag_names`` are what
-    retention matches."""
+    """An artifact of a Harbor project, with the repository (without the project) it is in:
+    a project holds several repositories, and retention counts and selects per repository."""
 
     repository: str = ""
-    tag_names: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=512)
@@ -81,10 +79,10 @@ def _tag_selected(selector: Mapping[str, Any], artifact: HarborArtifact) -> bool
     """The doublestar tag selector (src ``lib/selector/selectors/doublestar``): an untagged
     artifact is selected only when ``untagged``; a tagged one when any of its tags passes the
     filter: a tag that matches (``matches``), or one that does not (``excludes``)."""
-    if not artifact.tag_names:
+    if not artifact.tags:
         return bool(selector.get("untagged"))
     wanted = selector["decoration"] == "matches"
-    return any(matches(selector["pattern"], t) == wanted for t in artifact.tag_names)
+    return any(matches(selector["pattern"], t) == wanted for t in artifact.tags)
 
 
 def _repo_selected(selector: Mapping[str, Any], repository: str) -> bool:
