@@ -69,26 +69,14 @@ def comparable_plan(plan: dict[str, Any]) -> dict[str, Any]:
     return dict(strip(plan))
 
 
-def _providers(config: Any, parallelism: int | None) -> tuple[dict[str, Any], int]:
-    """The providers ``regform plan --parallelism P`` builds; the parallelism in effect."""
-    import inspect
-
-    from regform.providers import build_providers, ecr_session
-
-    if "parallelism" in inspect.signature(build_providers).parameters:
-        chosen = parallelism or ecr_session.DEFAULT_PARALLELISM
-        return build_providers(config, parallelism=chosen), chosen
-    if parallelism:  # before the public setting existed
-        ecr_session.DEFAULT_CONCURRENCY = parallelism
-    return build_providers(config), ecr_session.DEFAULT_CONCURRENCY
-
-
 def run_plan(config_dir: Path, parallelism: int | None) -> tuple[dict[str, Any], dict[str, Any]]:
     # imported before timing, as boto3 is for the baseline
     import regform.providers.ecr  # noqa: F401
     from regform import workflow
     from regform.config import load_config
+    from regform.providers import build_providers, ecr_session
 
+    parallelism = parallelism or ecr_session.DEFAULT_PARALLELISM
     planner_runs: list[tuple[Any, Any]] = []
     real_plan_registry = workflow.plan_registry
 
@@ -101,7 +89,7 @@ def run_plan(config_dir: Path, parallelism: int | None) -> tuple[dict[str, Any],
     wall0, cpu0 = time.perf_counter(), _cpu()
     config = load_config([config_dir])
     wall1, cpu1 = time.perf_counter(), _cpu()
-    providers, parallelism = _providers(config, parallelism)
+    providers = build_providers(config, parallelism=parallelism)
     plan = workflow.make_plan(config, providers, lifecycle_preview=False)
     wall2, cpu2 = time.perf_counter(), _cpu()
     for p in providers.values():
