@@ -72,6 +72,12 @@ def _pairs(runs: list[Run], equal: int) -> list[tuple[str, Run, Run]]:
     return out
 
 
+def calls_per_repository_max(n: int) -> float:
+    """3.001 from N=1,000 up: three reads per repository, and one listing page per 1,000
+    repositories (below 1,000 the one listing call weighs more than 0.001 per repository)."""
+    return max(CALLS_PER_REPO_MAX, 3 + 1 / n)
+
+
 def _targets(row: dict[str, Any], variant: Variant) -> dict[str, bool]:
     n, label = (
         row["n"],
@@ -92,9 +98,8 @@ def _targets(row: dict[str, Any], variant: Variant) -> dict[str, bool]:
             row["ratio"] >= EQUAL_RATIO_MIN
         )
     calls, planner = row["calls_per_repository"], row["planner_ms_per_repository"]
-    out[f"{label}: {calls:.3f} calls per repository (<= {CALLS_PER_REPO_MAX})"] = (
-        calls <= CALLS_PER_REPO_MAX
-    )
+    most = calls_per_repository_max(n)
+    out[f"{label}: {calls:.4f} calls per repository (<= {most:.4f})"] = calls <= most + 1e-9
     out[f"{label}: planner {planner:.3f} ms per repository (<= {PLANNER_MS_PER_REPO_MAX})"] = (
         planner <= PLANNER_MS_PER_REPO_MAX
     )
@@ -132,6 +137,8 @@ def comparisons(
             "regform_s": round(ours.wall_s, 3),
             "baseline_s": round(base.wall_s, 3),
             "ratio": round(base.wall_s / ours.wall_s, 3),
+            "regform_s_all": ours.figures.get("wall_s_all", [round(ours.wall_s, 3)]),
+            "baseline_s_all": base.figures.get("wall_s_all", [round(base.wall_s, 3)]),
             "calls_per_repository": round(ours.calls_per_repository(n), 4),
             "baseline_calls_per_repository": round(base.calls_per_repository(n), 4),
             "requests": ours.server["requests"],
