@@ -49,7 +49,7 @@ from typing import Any
 
 from replay_server import Recording, ReplayServer, save_recording
 from scale_registry import REGION, template_recording, write_config
-from scale_report import Run, Variant, comparisons, print_variant
+from scale_report import Run, Variant, best_of, comparisons, print_variant, server_delta
 
 HERE = Path(__file__).resolve().parent
 QUICK_N = 200
@@ -207,28 +207,6 @@ def record(moto: Moto, n: int, work: Path) -> Recorded:
 # Measuring ---------------------------------------------------------------------------------
 
 
-def _delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """What the server saw between two of its stats."""
-
-    def diff(key: str) -> dict[str, int]:
-        new, old = after[key], before[key]
-        return {k: v - old.get(k, 0) for k, v in new.items() if v - old.get(k, 0)}
-
-    by_target, throttled = diff("by_target"), diff("throttled")
-    requests = after["requests"] - before["requests"]
-    cpu = after["cpu_seconds"] - before["cpu_seconds"]
-    return {
-        "requests": requests,
-        "by_operation": {
-            t.rpartition(".")[2]: c - throttled.get(t, 0) for t, c in by_target.items()
-        },
-        "throttled": sum(throttled.values()),
-        "rejected": sum(diff("rejected").values()),
-        "misses": after["misses"] - before["misses"],
-        "cpu_ms_per_request": 1000 * cpu / requests if requests else 0.0,
-    }
-
-
 @dataclass(frozen=True, slots=True)
 class Settings:
     """How the replay server answers: latency (s), token bucket per operation, TLS."""
@@ -273,55 +251,69 @@ def measure(
                 figures, plan = plan_run(server.url, n, work, name, parallelism, env)
             else:
                 figures = baseline_run(server.url, n, work, parallelism, env)
-            run = Run(tool, figures["parallelism"], figures, _delta(before, server.stats()), plan)
+            run = Run(
+                tool, figures["parallelism"], figures, server_delta(before, server.stats()), plan
+            )
             if plan is not None and moto_plan is not None:
                 run.plan_equals_moto = plan == moto_plan
             runs.append(run)
             return run
 
         for _ in range(settings.repeat):
+            start = len(runs)
             for parallelism in settings.parallelisms:
                 if baseline and parallelism is not None:
                     timed("baseline", parallelism)
                 ours = timed("regform", parallelism)
-                seen = {r.parallelism for r in runs if r.tool == "baseline"}
+                seen = {r.parallelism for r in runs[start:] if r.tool == "baseline"}
                 if baseline and parallelism is None and ours.parallelism not in seen:
                     timed("baseline", ours.parallelism)
     return best_of(runs)
 
 
-def best_of(runs: list[Run]) -> list[Run]:
-    """One run per tool and parallelism, the fastest of its repeats (in first-run order); the
-    wall times of all repeats are kept in its figures as ``wall_s_all``."""
-    best: dict[tuple[str, int], Run] = {}
-    walls: dict[tuple[str, int], list[float]] = {}
-    for run in runs:
-        key = (run.tool, run.parallelism)
-        walls.setdefault(key, []).append(round(run.wall_s, 3))
-        if key not in best or run.wall_s < best[key].wall_s:
-            best[key] = run
-    order = list(dict.fromkeys((r.tool, r.parallelism) for r in runs))
-    for key in order:
-        best[key].figures["wall_s_all"] = walls[key]
-    return [best[key] for key in order]
-
-
 # Running ------------------------------------------------------------------------------------
 
 
-def _recordings(sizes: list[int], moto: Moto, work: Path, moto_max: int) -> Any:
+def _recordings(sizes: list[int], moto: Moto, work: Path, args: argparse.Namespace) -> Any:
     """(n, recording, the plan against moto or None) per N: recorded from moto up to
-    ``moto_max``, templated from the smallest recorded registry above it."""
-    real = {n: record(moto, n, work) for n in sizes if n <= moto_max}
+    ``--moto-max``, templated from the smallest recorded registry above it. With
+    ``--check-template``, a recorded N's plan is also made against a recording templated from a
+    smaller one, and must equal the plan against moto (a target)."""
+    real = {n: record(moto, n, work) for n in sizes if n <= args.moto_max}
+
+    def source_for(n: int) -> Recorded:
+        smaller = [r for r in real.values() if r.n < n]
+        if not smaller:
+            real[TEMPLATE_N] = record(moto, TEMPLATE_N, work)
+            return real[TEMPLATE_N]
+        return min(smaller, key=lambda r: r.n)
+
     for n in sizes:
-        if n in real:
-            yield n, real[n].recording, real[n].moto_plan
+        if n not in real:
+            source = source_for(n)
+            log(f"  N={n}: recording templated from the {source.n}-repository one")
+            yield n, template_recording(source.recording, source.n, n), None
             continue
-        source = min(real.values(), key=lambda r: r.n, default=None)
-        if source is None:
-            source = real[TEMPLATE_N] = record(moto, TEMPLATE_N, work)
-        log(f"  N={n}: recording templated from the {source.n}-repository one")
-        yield n, template_recording(source.recording, source.n, n), None
+        if args.check_template and n > TEMPLATE_N:
+            source = source_for(n)
+            templated = template_recording(source.recording, source.n, n)
+            (run,) = measure(
+                n,
+                templated,
+                work,
+                Settings(parallelisms=(None,)),
+                moto_plan=real[n].moto_plan,
+                baseline=False,
+            )
+            TEMPLATE_CHECKS[
+                f"N={n}: the plan against a recording templated from N={source.n} equals "
+                "the plan against moto"
+            ] = bool(run.plan_equals_moto)
+        yield n, real[n].recording, real[n].moto_plan
+
+
+#: target text -> passed, for the templated recordings checked against moto
+TEMPLATE_CHECKS: dict[str, bool] = {}
 
 
 def log(text: str) -> None:
@@ -348,6 +340,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each tool and parallelism; fastest kept"
     )
+    parser.add_argument(
+        "--check-template",
+        action="store_true",
+        help="also plan each recorded N against a recording templated from a smaller one",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per comparison")
     parser.add_argument("--workdir", type=Path, help="keep configs, plans and recordings here")
     return parser.parse_args()
@@ -366,9 +363,11 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="regform-bench-") as tmp:
             work = args.workdir or Path(tmp)
             work.mkdir(parents=True, exist_ok=True)
-            for n, recording, moto_plan in _recordings(sizes, moto, work, args.moto_max):
+            for n, recording, moto_plan in _recordings(sizes, moto, work, args):
                 for variant in variants:
-                    settings = Settings(args.latency_ms / 1000, variant, args.rate, args.burst)
+                    settings = Settings(
+                        args.latency_ms / 1000, variant, args.rate, args.burst, repeat=args.repeat
+                    )
                     runs = measure(n, recording, work, settings, moto_plan=moto_plan)
                     rows = comparisons(n, variant, runs, rate=args.rate, equal=EQUAL_PARALLELISM)
                     title = f"\n== N={n}, {variant.name}, latency {args.latency_ms:g} ms"
@@ -382,6 +381,7 @@ def main() -> int:
                             print(json.dumps(row), flush=True)
     finally:
         moto.stop()
+    targets.update(TEMPLATE_CHECKS)
     log("\nTargets:")
     for text, ok in targets.items():
         log(f"  {'PASS' if ok else 'FAIL'}  {text}")

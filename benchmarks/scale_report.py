@@ -54,6 +54,44 @@ class Run:
         return max(ops.values()) / rate if rate and ops else None
 
 
+def server_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What the server saw between two of its stats."""
+
+    def diff(key: str) -> dict[str, int]:
+        new, old = after[key], before[key]
+        return {k: v - old.get(k, 0) for k, v in new.items() if v - old.get(k, 0)}
+
+    by_target, throttled = diff("by_target"), diff("throttled")
+    requests = after["requests"] - before["requests"]
+    cpu = after["cpu_seconds"] - before["cpu_seconds"]
+    return {
+        "requests": requests,
+        "by_operation": {
+            t.rpartition(".")[2]: c - throttled.get(t, 0) for t, c in by_target.items()
+        },
+        "throttled": sum(throttled.values()),
+        "rejected": sum(diff("rejected").values()),
+        "misses": after["misses"] - before["misses"],
+        "cpu_ms_per_request": 1000 * cpu / requests if requests else 0.0,
+    }
+
+
+def best_of(runs: list[Run]) -> list[Run]:
+    """One run per tool and parallelism, the fastest of its repeats (in first-run order); the
+    wall times of all repeats are kept in its figures as ``wall_s_all``."""
+    best: dict[tuple[str, int], Run] = {}
+    walls: dict[tuple[str, int], list[float]] = {}
+    for run in runs:
+        key = (run.tool, run.parallelism)
+        walls.setdefault(key, []).append(round(run.wall_s, 3))
+        if key not in best or run.wall_s < best[key].wall_s:
+            best[key] = run
+    order = list(dict.fromkeys((r.tool, r.parallelism) for r in runs))
+    for key in order:
+        best[key].figures["wall_s_all"] = walls[key]
+    return [best[key] for key in order]
+
+
 def _find(runs: list[Run], tool: str, parallelism: int) -> Run | None:
     return next((r for r in runs if r.tool == tool and r.parallelism == parallelism), None)
 
