@@ -19,11 +19,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from regform.model import JsonDict
 from regform.providers.harbor import mapping, rules
 from regform.providers.harbor.http import HarborClient
 from regform.providers.harbor.secrets import SecretSink
-
-JsonDict = dict[str, Any]
 
 
 def robot_short_name(full: str, project: str) -> str:

@@ -12,14 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from regform import model as m
+from regform.model import JsonDict
 from regform.providers.harbor import rules
 from regform.providers.harbor.fields import (
     PREVENT_VULNERABLE,
     PUBLIC,
     REUSE_SYS_CVE_ALLOWLIST,
 )
-
-JsonDict = dict[str, Any]
 
 #: api-facts.md "Project members": role ids
 ROLES = {"projectAdmin": 1, "developer": 2, "guest": 3, "maintainer": 4, "limitedGuest": 5}

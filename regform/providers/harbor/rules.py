@@ -27,7 +27,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-JsonDict = dict[str, Any]
+from regform.model import JsonDict
 
 TEMPLATES = ("latestPushedK", "latestPulledN", "nDaysSinceLastPush", "nDaysSinceLastPull", "always")
 #: readable key -> retention template (``always: true`` has no value)
