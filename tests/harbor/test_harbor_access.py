@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import Workspace
+from harbor_workspace import Workspace
 from typer.testing import CliRunner
 
 from regform import apply_plan, build_providers, make_plan

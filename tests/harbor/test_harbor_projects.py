@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Workspace
+from harbor_workspace import Workspace
 
 from regform.plan import Action
 

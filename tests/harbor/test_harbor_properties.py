@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import Workspace
 from fake_harbor import running
+from harbor_workspace import Workspace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from conftest import Workspace
 from harbor_state import Artifact
+from harbor_workspace import Workspace
 from typer.testing import CliRunner
 
 from regform.cli import app

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import Workspace
 from harbor_state import Artifact
+from harbor_workspace import Workspace
 from typer.testing import CliRunner
 
 from regform import apply_plan, build_providers, load_config, make_drift_report, make_plan
