@@ -11,6 +11,7 @@ from regform import model as m
 from regform.config.definitions import CONNECTION_KEYS
 from regform.config.merge import Item, Merged
 from regform.config.repositories import NONE, OWNERSHIP_TAG, SETTING_FIELDS, Resolved, effective
+from regform.providers import CAPABILITIES
 
 JsonDict = dict[str, Any]
 
@@ -92,10 +93,14 @@ def build_config(
             )
             locations[entry.registry][name] = _location(entry.item)
     registries: dict[str, m.RegistryConfig] = {}
+    credentials_only: dict[str, m.RegistryConfig] = {}
     for name in sorted(merged.registries):
         reg = merged.registries[name].value
         provider = reg["provider"]
         connection = {k: reg[k] for k in CONNECTION_KEYS[provider] if k in reg}
+        if CAPABILITIES[provider].credentials_only:
+            credentials_only[name] = m.RegistryConfig(name, provider, connection)
+            continue
         if provider == "ecr":
             connection["sandbox"] = bool(reg.get("sandbox", False))
         safety = reg.get("safety", {})
@@ -121,7 +126,12 @@ def build_config(
             cache_suffix=reg.get("cache_suffix", "/cache"),
             force_delete=bool(reg.get("force_delete", False)),
         )
-    return m.Config(registries=registries, files=tuple(merged.files), checksum=checksum(registries))
+    return m.Config(
+        registries=registries,
+        files=tuple(merged.files),
+        checksum=checksum(registries),
+        credentials_only=credentials_only,
+    )
 
 
 def canonical(registries: Mapping[str, m.RegistryConfig]) -> JsonDict:

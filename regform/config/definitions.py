@@ -27,7 +27,22 @@ ECR_CONNECTION = (
     "sandbox",
 )
 DISTRIBUTION_CONNECTION = ("url", "ca_cert", "insecure", "allow_http", "credentials")
-CONNECTION_KEYS = {"ecr": ECR_CONNECTION, "distribution": DISTRIBUTION_CONNECTION}
+DOCKERHUB_CONNECTION = ("credentials",)
+CONNECTION_KEYS = {
+    "ecr": ECR_CONNECTION,
+    "distribution": DISTRIBUTION_CONNECTION,
+    "dockerhub": DOCKERHUB_CONNECTION,
+}
+#: registry keys about repositories and settings, which a credentials-only registry cannot have.
+MANAGEMENT_KEYS = (
+    "scope",
+    "prune",
+    "ownership",
+    "force_delete",
+    "safety",
+    "cache_suffix",
+    "settings",
+)
 
 JsonDict = dict[str, Any]
 
@@ -52,6 +67,8 @@ def check_registries(merged: Merged, issues: list[ConfigIssue]) -> None:
             issues.append(
                 item.issue(("external_id",), "external_id is used only with role_arn", key=True)
             )
+        if provider == "dockerhub":
+            _check_dockerhub(name, item, issues)
         if provider == "distribution":
             _check_distribution(item, issues)
             if item.get("ownership") == "tag":
@@ -64,20 +81,46 @@ def check_registries(merged: Merged, issues: list[ConfigIssue]) -> None:
 
 
 def _check_provider_keys(name: str, item: Item, provider: str, issues: list[ConfigIssue]) -> None:
-    for other, keys in CONNECTION_KEYS.items():
-        if other == provider:
-            continue
-        for key in keys:
-            if key in item.value:
-                own = ", ".join(CONNECTION_KEYS[provider])
-                issues.append(
-                    item.issue(
-                        (key,),
-                        f"'{key}' is a setting of {other} registries; registry '{name}' is "
-                        f"provider {provider} (settings: {own})",
-                        key=True,
-                    )
+    own = CONNECTION_KEYS[provider]
+    for key in item.value:
+        others = [p for p, keys in CONNECTION_KEYS.items() if key in keys and key not in own]
+        if others:
+            issues.append(
+                item.issue(
+                    (key,),
+                    f"'{key}' is a setting of {' and '.join(others)} registries; registry "
+                    f"'{name}' is provider {provider} (settings: {', '.join(own)})",
+                    key=True,
                 )
+            )
+
+
+def _check_dockerhub(name: str, item: Item, issues: list[ConfigIssue]) -> None:
+    for key in MANAGEMENT_KEYS:
+        if key in item.value:
+            issues.append(
+                item.issue(
+                    (key,),
+                    f"'{key}' needs repositories; registry '{name}' is provider dockerhub, "
+                    "which holds credentials only",
+                    key=True,
+                )
+            )
+    creds = item.get("credentials")
+    if not isinstance(creds, dict):
+        return
+    for key in ("password_env", "docker_config"):
+        if key in creds:
+            issues.append(
+                item.issue(
+                    ("credentials", key),
+                    f"provider dockerhub takes username_env + token_env, not {key}",
+                    key=True,
+                )
+            )
+    for key in ("username_env", "token_env"):
+        if key not in creds:
+            issues.append(item.issue(("credentials",), f"provider dockerhub needs {key}"))
 
 
 def _check_distribution(item: Item, issues: list[ConfigIssue]) -> None:
@@ -85,7 +128,15 @@ def _check_distribution(item: Item, issues: list[ConfigIssue]) -> None:
     if isinstance(url, str) and url.startswith("http://") and item.get("allow_http") is not True:
         issues.append(item.issue(("url",), "a plain http:// URL needs allow_http: true"))
     creds = item.get("credentials")
-    if isinstance(creds, dict):
+    if isinstance(creds, dict) and "token_env" in creds:
+        issues.append(
+            item.issue(
+                ("credentials", "token_env"),
+                "token_env is for provider dockerhub; use password_env",
+                key=True,
+            )
+        )
+    elif isinstance(creds, dict):
         pair = [k for k in ("username_env", "password_env") if k in creds]
         if "docker_config" in creds and pair:
             issues.append(

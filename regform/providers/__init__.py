@@ -45,6 +45,10 @@ CAPABILITIES: Mapping[str, Capabilities] = {
         can_delete=False,
         native_lifecycle=False,
     ),
+    # Docker Hub: credentials only until a provider manages its repositories.
+    "dockerhub": Capabilities(
+        fields=frozenset(), can_create=False, can_delete=False, credentials_only=True
+    ),
 }
 
 #: provider name -> "module:factory"; the factory takes (RegistryConfig, *, sandbox: bool).

@@ -43,6 +43,9 @@ class Capabilities:
     native_lifecycle: bool = True
     #: fields the registry's vendor deprecated -> the warning a plan shows when it sets them.
     deprecated: Mapping[str, str] = field(default_factory=dict)
+    #: the registry is declared only for its credentials (``regform login``, pull secrets):
+    #: no repositories, settings or plans.
+    credentials_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
