@@ -131,7 +131,7 @@ class Sandbox:
         self._ecr = cast(
             "ECRClient",
             self.session.create_client(
-                "ecr", region_name=region, config=client_config(ConnectionSettings())
+                "ecr", region_name=region, config=client_config(ConnectionSettings(), self.session)
             ),
         )
 
