@@ -94,6 +94,14 @@ def make_tls(directory: Path) -> TlsFiles:
     return files
 
 
+# Accounts ------------------------------------------------------------------------------------
+
+#: the one account of the htpasswd (basic auth) registry.
+BASIC_USER, BASIC_PASSWORD = "ci-bot", "basic-pw-51c0de"
+#: the token server's accounts: admin may do anything, reader only pull.
+TOKEN_PASSWORDS = {"admin": "admin-pw-3f9a1c", "reader": "reader-pw-77be02"}
+
+
 # htpasswd -----------------------------------------------------------------------------------
 
 
