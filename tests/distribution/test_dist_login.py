@@ -52,13 +52,13 @@ def target(
     return server, env, password
 
 
-def list_tags(server: RegistryServer, auth_file: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def list_tags(
+    server: RegistryServer, auth_file: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     binary = require_binary("skopeo", SKOPEO_PACKAGE)
-    return subprocess.run(
-        [binary, "list-tags", "--authfile", str(auth_file), "--tls-verify=false",
-         f"docker://{server.host}/team/app"],
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
+    image = f"docker://{server.host}/team/app"
+    command = [binary, "list-tags", "--authfile", str(auth_file), "--tls-verify=false", image]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
 
 def secrets_of(user: str, password: str) -> list[str]:
