@@ -67,6 +67,18 @@ def test_login_json_prints_hosts_and_expiry_only(moto_reset: str, tmp_path: Path
         ],
     }
     assert mode(tmp_path / "auth.json") == 0o600
+    assert MOTO_PASSWORD not in done.stdout + done.stderr
+
+
+def test_login_through_an_assumed_role(moto_reset: str, tmp_path: Path) -> None:
+    role = ", role_arn: 'arn:aws:iam::123456789012:role/ci-push', external_id: ext-1"
+    write_ecr_config(tmp_path, moto_reset, registry=role)
+    auth_file = tmp_path / "auth.json"
+
+    done = regform("login", "--auth-file", str(auth_file), env=client_env(tmp_path), cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert list(json.loads(auth_file.read_text())["auths"]) == [HOST]
 
 
 def test_default_files_containers_auth_json_and_docker_config(
