@@ -19,7 +19,7 @@ from regform.credentials import jsonedit
 from regform.credentials.files import read_private, write_private
 from regform.credentials.hosts import host_of, is_host_key
 from regform.errors import RegformError
-from regform.providers.distribution_auth import default_docker_config
+from regform.providers.distribution.auth import default_docker_config
 
 AUTHS = "auths"
 CRED_HELPERS = "credHelpers"

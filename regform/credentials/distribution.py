@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 from regform.credentials.credential import Credential
 from regform.errors import ProviderError
 from regform.model import RegistryConfig
-from regform.providers.distribution import DistributionProvider
-from regform.providers.distribution_auth import resolve_credentials
+from regform.providers.distribution.auth import resolve_credentials
+from regform.providers.distribution.provider import DistributionProvider
 
 
 def distribution_credential(reg: RegistryConfig, *, check: bool = True) -> Credential:

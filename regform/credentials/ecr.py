@@ -1,6 +1,6 @@
 """ECR credentials: ``GetAuthorizationToken`` with the registry's own credential chain.
 
-The clients come from :func:`regform.providers.ecr_session.build_clients`, so a login uses exactly
+The clients come from :func:`regform.providers.ecr.session.build_clients`, so a login uses exactly
 the profile, assumed role (with external id) and endpoint that plan and apply use. The token is
 ``base64("AWS:<password>")``; its host is the proxy endpoint's (the declared ``account_id``'s when
 the credentials reach another account's registry).
@@ -20,7 +20,7 @@ from regform.credentials.credential import Credential
 from regform.credentials.hosts import ecr_host
 from regform.errors import ProviderError
 from regform.model import RegistryConfig
-from regform.providers.ecr_session import ConnectionSettings, build_clients
+from regform.providers.ecr.session import ConnectionSettings, build_clients
 
 
 def ecr_credential(reg: RegistryConfig) -> Credential:

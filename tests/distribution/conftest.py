@@ -11,7 +11,7 @@ from dist_auth import ALL, BASIC_PASSWORD, BASIC_USER, TOKEN_PASSWORDS, TokenSer
 from dist_images import Pusher
 from dist_server import RegistryServer, provider_for, run_registry
 
-from regform.providers.distribution import DistributionProvider
+from regform.providers.distribution.provider import DistributionProvider
 
 
 @pytest.fixture(scope="session")
