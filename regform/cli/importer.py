@@ -127,9 +127,7 @@ def import_(
                 provider, scope=reg.scope, prefix=prefix, settings=kinds
             )
         finally:
-            close = getattr(provider, "close", None)
-            if callable(close):
-                close()
+            provider.close()
         source = ImportSource(reg.name, reg.provider, _connection(reg), reg.scope)
         result = import_config(source, state, prefix=prefix)
         warnings = [*warnings, *result.warnings]

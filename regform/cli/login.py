@@ -11,13 +11,15 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from regform.cli import app
 from regform.cli.plan import ConfigOption, RegistryOption, VerboseOption, cli_errors, load
-from regform.credentials.login import LoginResult
+
+if TYPE_CHECKING:
+    from regform.credentials.login import LoginResult
 
 
 class LoginFormat(StrEnum):

@@ -132,9 +132,7 @@ def open_providers(
         yield providers
     finally:
         for provider in providers.values():
-            close = getattr(provider, "close", None)
-            if callable(close):
-                close()
+            provider.close()
 
 
 def is_tty(stream: object) -> bool:

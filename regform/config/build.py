@@ -8,10 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from regform import model as m
-from regform.config.definitions import CONNECTION_KEYS
 from regform.config.merge import Item, Merged
 from regform.config.repositories import NONE, OWNERSHIP_TAG, SETTING_FIELDS, Resolved, effective
-from regform.providers import CAPABILITIES
+from regform.providers import KINDS
 
 JsonDict = dict[str, Any]
 
@@ -97,12 +96,10 @@ def build_config(
     for name in sorted(merged.registries):
         reg = merged.registries[name].value
         provider = reg["provider"]
-        connection = {k: reg[k] for k in CONNECTION_KEYS[provider] if k in reg}
-        if CAPABILITIES[provider].credentials_only:
+        connection = KINDS[provider].connection(reg)
+        if KINDS[provider].capabilities.credentials_only:
             credentials_only[name] = m.RegistryConfig(name, provider, connection)
             continue
-        if provider == "ecr":
-            connection["sandbox"] = bool(reg.get("sandbox", False))
         safety = reg.get("safety", {})
         registries[name] = m.RegistryConfig(
             name=name,
