@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from regform.cli import app
-from regform.cli.plan import (
+from regform.cli.common import cli_errors, load, open_providers
+from regform.cli.options import (
     ConfigOption,
     ParallelismOption,
     PreviewOption,
@@ -23,13 +24,8 @@ from regform.cli.plan import (
     SandboxOption,
     TargetOption,
     VerboseOption,
-    cli_errors,
-    echo_plan_text,
-    is_tty,
-    load,
-    open_providers,
-    read_progress,
 )
+from regform.cli.plan import echo_plan_text, is_tty, read_progress
 from regform.errors import RegformError
 
 if TYPE_CHECKING:

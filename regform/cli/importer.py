@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from regform.cli import app
-from regform.cli.common import write_output
-from regform.cli.plan import ParallelismOption, SandboxOption, VerboseOption, cli_errors, load
+from regform.cli.common import cli_errors, load, write_output
+from regform.cli.options import ParallelismOption, SandboxOption, VerboseOption
 from regform.errors import RegformError
 from regform.version import __version__
 
