@@ -30,6 +30,7 @@ from regform.errors import RegformError
 
 if TYPE_CHECKING:
     from regform.plan import Change, Plan
+    from regform.workflows.applier import ApplyResult
 
 CONFIRM = "Do you want to apply these changes? Only 'yes' will be accepted"
 
@@ -65,6 +66,25 @@ def _confirm(auto_approve: bool) -> None:
     if answer.strip() != "yes":
         typer.echo("Apply cancelled.", err=True)
         raise typer.Exit(1)
+
+
+def _report(result: ApplyResult) -> None:
+    """The outcome; exit 1 when a change failed or was skipped."""
+    if result.failed or result.skipped:
+        typer.echo(
+            f"Apply failed: {len(result.succeeded)} succeeded, {len(result.failed)} failed, "
+            f"{len(result.skipped)} skipped.",
+            err=True,
+        )
+        for change, error in result.failed:
+            typer.echo(f"  failed  {change.address}: {error}", err=True)
+        for change in result.skipped:
+            typer.echo(f"  skipped {change.address}: a change before it failed", err=True)
+        typer.echo(
+            "Fix the cause and run apply again; it picks up where this run stopped.", err=True
+        )
+        raise typer.Exit(1)
+    typer.echo(f"Apply complete: {len(result.succeeded)} succeeded.")
 
 
 @app.command()
@@ -129,18 +149,4 @@ def apply(
             result = apply_plan(
                 plan, providers, allow_destroy=allow_destroy, force=force, progress=_progress
             )
-    if result.failed or result.skipped:
-        typer.echo(
-            f"Apply failed: {len(result.succeeded)} succeeded, {len(result.failed)} failed, "
-            f"{len(result.skipped)} skipped.",
-            err=True,
-        )
-        for change, error in result.failed:
-            typer.echo(f"  failed  {change.address}: {error}", err=True)
-        for change in result.skipped:
-            typer.echo(f"  skipped {change.address}: a change before it failed", err=True)
-        typer.echo(
-            "Fix the cause and run apply again; it picks up where this run stopped.", err=True
-        )
-        raise typer.Exit(1)
-    typer.echo(f"Apply complete: {len(result.succeeded)} succeeded.")
+    _report(result)
