@@ -29,7 +29,9 @@ from regform.cli.plan import echo_plan_text, is_tty, read_progress
 from regform.errors import RegformError
 
 if TYPE_CHECKING:
+    from regform.model import Config
     from regform.plan import Change, Plan
+    from regform.providers.base import Provider
     from regform.workflows.applier import ApplyResult
 
 CONFIRM = "Do you want to apply these changes? Only 'yes' will be accepted"
@@ -66,6 +68,30 @@ def _confirm(auto_approve: bool) -> None:
     if answer.strip() != "yes":
         typer.echo("Apply cancelled.", err=True)
         raise typer.Exit(1)
+
+
+def _plan(
+    saved: Plan | None,
+    cfg: Config,
+    providers: dict[str, Provider],
+    registry: list[str] | None,
+    target: list[str] | None,
+    lifecycle_preview: bool | None,
+) -> Plan:
+    """The saved plan, once checked against the config and the registries; else a new one."""
+    from regform.workflows.plan_apply import check_saved_plan, make_plan
+
+    if saved is not None:
+        check_saved_plan(saved, cfg, providers)
+        return saved
+    return make_plan(
+        cfg,
+        providers,
+        registries=registry,
+        targets=target,
+        lifecycle_preview=lifecycle_preview,
+        on_read=read_progress if is_tty(sys.stderr) else None,
+    )
 
 
 def _report(result: ApplyResult) -> None:
@@ -118,7 +144,6 @@ def apply(
     """
     from regform.render import render
     from regform.workflows.applier import apply_plan, check_guards
-    from regform.workflows.plan_apply import check_saved_plan, make_plan
 
     with cli_errors(verbose):
         if plan_file is not None and (registry or target):
@@ -127,18 +152,7 @@ def apply(
         cfg = load(config)
         only = sorted(saved.registries) if saved is not None else registry
         with open_providers(cfg, sandbox=sandbox, only=only, parallelism=parallelism) as providers:
-            if saved is not None:
-                check_saved_plan(saved, cfg, providers)
-                plan = saved
-            else:
-                plan = make_plan(
-                    cfg,
-                    providers,
-                    registries=registry,
-                    targets=target,
-                    lifecycle_preview=lifecycle_preview,
-                    on_read=read_progress if is_tty(sys.stderr) else None,
-                )
+            plan = _plan(saved, cfg, providers, registry, target, lifecycle_preview)
             echo_plan_text(render(plan, "text"))
             if not plan.has_changes:
                 typer.echo("Nothing to apply.")
