@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -31,13 +31,16 @@ from regform.cli.plan import (
     read_progress,
 )
 from regform.errors import RegformError
-from regform.plan import Change, Plan
-from regform.render import render
+
+if TYPE_CHECKING:
+    from regform.plan import Change, Plan
 
 CONFIRM = "Do you want to apply these changes? Only 'yes' will be accepted"
 
 
 def _load_plan(path: Path) -> Plan:
+    from regform.plan import Plan
+
     try:
         return Plan.from_dict(json.loads(path.read_text()))
     except OSError as exc:
@@ -47,7 +50,7 @@ def _load_plan(path: Path) -> Plan:
 
 
 def _progress(change: Change, status: str) -> None:
-    from regform.applier import STARTED
+    from regform.workflows.applier import STARTED
 
     if status == STARTED and not is_tty(sys.stderr):
         return
@@ -97,8 +100,9 @@ def apply(
 
     Exit codes: 0 applied (or nothing to do), 1 error, refusal or failed change.
     """
-    from regform.applier import apply_plan, check_guards
-    from regform.workflow import check_saved_plan, make_plan
+    from regform.render import render
+    from regform.workflows.applier import apply_plan, check_guards
+    from regform.workflows.plan_apply import check_saved_plan, make_plan
 
     with cli_errors(verbose):
         if plan_file is not None and (registry or target):

@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from regform import __version__
 from regform.cli import app
 from regform.cli.common import write_output
 from regform.cli.plan import ParallelismOption, SandboxOption, VerboseOption, cli_errors, load
 from regform.errors import RegformError
-from regform.importer import IMPORTED_SETTINGS
+from regform.version import __version__
 
 if TYPE_CHECKING:
     from regform.model import RegistryConfig
@@ -30,6 +29,8 @@ OUTPUT_FILE = "regform.yaml"
 
 
 def _kinds(value: str) -> tuple[str, ...]:
+    from regform.workflows.importer import IMPORTED_SETTINGS
+
     if value == "all":
         return IMPORTED_SETTINGS
     if value == "none":
@@ -103,9 +104,9 @@ def import_(
     verbose: VerboseOption = False,
 ) -> None:
     """Write config YAML declaring an existing registry; planning it gives no changes."""
-    from regform.importer import ImportSource, import_config, to_yaml
-    from regform.importer_read import read_for_import
     from regform.providers import build_provider
+    from regform.workflows.importer import ImportSource, import_config, to_yaml
+    from regform.workflows.importer_read import read_for_import
 
     with cli_errors(verbose):
         kinds = _kinds(settings)
@@ -126,9 +127,7 @@ def import_(
                 provider, scope=reg.scope, prefix=prefix, settings=kinds
             )
         finally:
-            close = getattr(provider, "close", None)
-            if callable(close):
-                close()
+            provider.close()
         source = ImportSource(reg.name, reg.provider, _connection(reg), reg.scope)
         result = import_config(source, state, prefix=prefix)
         warnings = [*warnings, *result.warnings]
