@@ -223,7 +223,7 @@ class RegistryConfig:
     """One declared registry (one provider endpoint) with everything desired of it."""
 
     name: str
-    provider: str  # "ecr" | "distribution"
+    provider: str  # "ecr" | "distribution" | "dockerhub"
     #: connection options: region, account_id, profile, role_arn, external_id, endpoint_url,
     #: sandbox (ECR); url, ca_cert, insecure, allow_http, credentials (distribution). No secrets.
     connection: Mapping[str, Any]
@@ -258,6 +258,14 @@ class Config:
     files: tuple[str, ...] = ()
     #: sha256 of the canonical desired model; a saved plan records it (stale-plan check).
     checksum: str = ""
+    #: registries declared only for their credentials (``provider: dockerhub``): logins and
+    #: pull secrets use them; plans, drift and apply never see them.
+    credentials_only: Mapping[str, RegistryConfig] = field(default_factory=dict)
+
+    def all_registries(self) -> dict[str, RegistryConfig]:
+        """Every declared registry by name, credentials-only ones included."""
+        merged = {**self.registries, **self.credentials_only}
+        return {name: merged[name] for name in sorted(merged)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +297,9 @@ class Capabilities:
     native_lifecycle: bool = True
     #: fields the registry's vendor deprecated -> the warning a plan shows when it sets them.
     deprecated: Mapping[str, str] = field(default_factory=dict)
+    #: the registry is declared only for its credentials (``regform login``, pull secrets):
+    #: no repositories, settings or plans.
+    credentials_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

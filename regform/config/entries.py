@@ -75,6 +75,11 @@ def check_entries(merged: Merged, issues: list[ConfigIssue]) -> list[Resolved]:
         provider = reg_item.get("provider") if reg_item else None
         if reg_item is None or not isinstance(provider, str) or provider not in CAPABILITIES:
             continue
+        if CAPABILITIES[provider].credentials_only:
+            issue = _credentials_only_issue(item, merged, registry, provider)
+            if issue not in issues:
+                issues.append(issue)
+            continue
         entry = _check_entry(item, registry, reg_item, provider, merged, issues)
         if entry.pattern is not None:
             first = seen.get((registry, "pattern:" + entry.pattern))
@@ -102,6 +107,21 @@ def check_entries(merged: Merged, issues: list[ConfigIssue]) -> list[Resolved]:
             )
         resolved.append(entry)
     return resolved
+
+
+def _credentials_only_issue(
+    item: Item, merged: Merged, registry: str, provider: str
+) -> ConfigIssue:
+    message = (
+        f"registry '{registry}' is provider {provider}, which holds credentials only: "
+        "repositories cannot be declared on it"
+    )
+    if "registry" in item.value:
+        return item.issue(("registry",), message)
+    defaults = merged.defaults
+    if defaults is not None and defaults.get("registry") == registry:
+        return defaults.issue(("registry",), message)
+    return item.issue((), message)
 
 
 def _check_entry(
