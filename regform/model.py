@@ -249,7 +249,7 @@ class RegistryConfig:
     """One declared registry (one provider endpoint) with everything desired of it."""
 
     name: str
-    provider: str  # "ecr" | "distribution"
+    provider: str  # "ecr" | "distribution" | "dockerhub"
     #: connection options: region, account_id, profile, role_arn, external_id, endpoint_url,
     #: sandbox (ECR); url, ca_cert, insecure, allow_http, credentials (distribution). No secrets.
     connection: Mapping[str, Any]
@@ -284,6 +284,14 @@ class Config:
     files: tuple[str, ...] = ()
     #: sha256 of the canonical desired model; a saved plan records it (stale-plan check).
     checksum: str = ""
+    #: registries declared only for their credentials (``provider: dockerhub``): logins and
+    #: pull secrets use them; plans, drift and apply never see them.
+    credentials_only: Mapping[str, RegistryConfig] = field(default_factory=dict)
+
+    def all_registries(self) -> dict[str, RegistryConfig]:
+        """Every declared registry by name, credentials-only ones included."""
+        merged = {**self.registries, **self.credentials_only}
+        return {name: merged[name] for name in sorted(merged)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +329,9 @@ class Capabilities:
     #: the module whose ``diff_lines(field, before, after)`` shows a change of one of the
     #: provider's own fields (None: the generic document diff).
     field_display: str | None = None
+    #: the registry is declared only for its credentials (``regform login``, pull secrets):
+    #: no repositories, settings or plans.
+    credentials_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,11 @@ from regform.config.source import DataPath, SourceDoc
 from regform.config.suggest import did_you_mean
 from regform.errors import ConfigIssue
 from regform.providers import PROVIDERS
+from regform.providers.base import ProviderKind
 
 _SECRET = re.compile(r"secret|passw|token|access_key|private_key|api_key|session_key", re.I)
+#: the ``provider:`` (or ``provider, other:``) a registry key's description starts with.
+_PROVIDER_PREFIX = re.compile(r"^[a-z0-9]+(?:, [a-z0-9]+)*: ")
 _JSON_TYPES = {
     "object": "a mapping",
     "array": "a list",
@@ -38,7 +41,7 @@ def schema_text() -> str:
 def config_schema() -> dict[str, Any]:
     """The language's schema (``config.schema.json`` next to this module) with each provider's
     registry keys (its ``registry.schema.json``) added to the registry entry."""
-    text = resources.files(__package__ or "regform.config").joinpath("config.schema.json")
+    text = resources.files("regform.config").joinpath("config.schema.json")
     data: dict[str, Any] = json.loads(text.read_text("utf-8"))
     registry = data["$defs"]["registry"]
     names = [kind.name for kind in PROVIDERS]
@@ -49,8 +52,16 @@ def config_schema() -> dict[str, Any]:
         else described[0] + ".",
         "enum": names,
     }
-    own = {key: value for kind in PROVIDERS for key, value in kind.schema["properties"].items()}
+    own, shared = _connection_properties()
     registry["properties"] = {"provider": provider, **own, **registry["properties"]}
+    registry["allOf"] = [_provider_rules(kind, shared) for kind in PROVIDERS]
+    _add_repository_keys(data)
+    return data
+
+
+def _add_repository_keys(data: dict[str, Any]) -> None:
+    """The repository keys providers add (``ProviderKind.repository_keys``) to the settings
+    of entries and defaults, with the ``$defs`` they refer to."""
     settings = data["$defs"]["repositorySettings"]["properties"]
     for kind in PROVIDERS:
         if kind.repository_keys is not None:
@@ -58,14 +69,67 @@ def config_schema() -> dict[str, Any]:
             for key, value in own_keys["properties"].items():
                 settings.setdefault(key, value)
             data["$defs"].update(own_keys.get("$defs", {}))
-    registry["allOf"] = [
-        {
-            "if": {"properties": {"provider": {"const": kind.name}}, "required": ["provider"]},
-            "then": {"required": list(kind.schema["required"])},
+
+
+def _connection_properties() -> tuple[dict[str, Any], set[str]]:
+    """The registry keys of every provider, and those that providers declare differently.
+
+    A key two providers declare alike (``url``) is one key, its description naming them all
+    (:func:`_alike`). A key two providers declare with different schemas (``credentials``) is,
+    for the entry as a whole, a mapping described once for each; the provider's own schema of
+    it applies under its ``provider:`` (:func:`_provider_rules`).
+    """
+    declared: dict[str, list[dict[str, Any]]] = {}
+    names: dict[str, list[str]] = {}
+    for kind in PROVIDERS:
+        for key, value in kind.schema["properties"].items():
+            declared.setdefault(key, []).append(value)
+            names.setdefault(key, []).append(kind.name)
+    own: dict[str, Any] = {}
+    shared: set[str] = set()
+    for key, schemas in declared.items():
+        alike = schemas[0] if len(schemas) == 1 else _alike(names[key], schemas)
+        if alike is not None:
+            own[key] = alike
+            continue
+        shared.add(key)
+        common = (
+            {"type": schemas[0]["type"]} if len({str(s.get("type")) for s in schemas}) == 1 else {}
+        )
+        own[key] = {
+            "description": " ".join(str(s.get("description", "")) for s in schemas),
+            **common,
         }
-        for kind in PROVIDERS
-    ]
-    return data
+    return own, shared
+
+
+def _alike(names: list[str], schemas: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """One schema for a key several providers declare alike: the same schema and the same
+    description after its ``provider:`` prefix (None when they differ)."""
+    texts = {_PROVIDER_PREFIX.sub("", str(s.get("description", ""))) for s in schemas}
+    rest = [{k: v for k, v in s.items() if k != "description"} for s in schemas]
+    if len(texts) != 1 or any(r != rest[0] for r in rest):
+        return None
+    return {"description": f"{', '.join(names)}: {texts.pop()}", **rest[0]}
+
+
+def _own_keys(kind: ProviderKind, schema: dict[str, Any]) -> dict[str, Any]:
+    """A provider's schema of a shared key, saying which keys the provider takes in it."""
+    keys = schema.get("properties")
+    if not keys:
+        return schema
+    return {**schema, "unknownKeyMessage": f"provider {kind.name} takes {', '.join(keys)}"}
+
+
+def _provider_rules(kind: ProviderKind, shared: set[str]) -> dict[str, Any]:
+    then: dict[str, Any] = {"required": list(kind.schema["required"])}
+    mine = {k: _own_keys(kind, v) for k, v in kind.schema["properties"].items() if k in shared}
+    if mine:
+        then["properties"] = mine
+    return {
+        "if": {"properties": {"provider": {"const": kind.name}}, "required": ["provider"]},
+        "then": then,
+    }
 
 
 @cache
@@ -156,12 +220,12 @@ def _translate(doc: SourceDoc, error: ValidationError) -> Iterator[ConfigIssue]:
         for key in instance:
             if key in allowed:
                 continue
-            if _SECRET.search(key):
+            if _SECRET.search(key) and not key.endswith("_env"):
                 yield doc.issue((*path, key), secret_message(key), key=True)
             else:
-                yield doc.issue(
-                    (*path, key), f"unknown key '{key}'" + did_you_mean(key, allowed), key=True
-                )
+                hint = schema.get("unknownKeyMessage")
+                why = did_you_mean(key, allowed) or (f" ({hint})" if hint else "")
+                yield doc.issue((*path, key), f"unknown key '{key}'{why}", key=True)
         return
     if kind == "required" and isinstance(instance, dict):
         for key in validator_value:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from regform.model import Capabilities
 from regform.providers.distribution.kind import KIND as DISTRIBUTION
+from regform.providers.dockerhub.kind import KIND as DOCKERHUB
 from regform.providers.ecr.kind import KIND as ECR
 from regform.providers.harbor.kind import KIND as HARBOR
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 PROVIDERS: tuple[ProviderKind, ...] = (
     ECR,
     DISTRIBUTION,
+    DOCKERHUB,
     HARBOR,
 )
 
