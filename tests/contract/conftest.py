@@ -28,6 +28,7 @@ from regform import model as m  # noqa: E402
 from regform.model import Capabilities, Image, RegistryConfig, Repository  # noqa: E402
 from regform.providers import build_provider  # noqa: E402
 from regform.providers.base import Provider  # noqa: E402
+from regform.providers.harbor.rules import from_lifecycle  # noqa: E402
 from regform.providers.memory import MemoryProvider  # noqa: E402
 
 #: a memory registry shaped like a distribution registry: regform enforces its lifecycle.
@@ -52,6 +53,9 @@ class Harness:
     prefix: str = "c"
     #: between the prefix and a test's own part (Harbor project names have no "/")
     separator: str = "/"
+    #: the registry's own lifecycle document for an ECR-style one (what the config builds from
+    #: readable rules; Harbor's is a retention policy)
+    lifecycle: Callable[[dict[str, Any]], Any] = lambda doc: doc
 
     def name(self, short: str) -> str:
         """A repository name of this test's own (a shared registry keeps every test's images)."""
@@ -122,7 +126,9 @@ def _harbor_harness(fake: Any) -> Harness:
         state.push(project, "app", Artifact(digest, [tag], when))
         return digest
 
-    return Harness("harbor", build_provider(registry), registry, seed, separator="-")
+    return Harness(
+        "harbor", build_provider(registry), registry, seed, separator="-", lifecycle=from_lifecycle
+    )
 
 
 @pytest.fixture(scope="session")
