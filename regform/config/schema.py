@@ -165,7 +165,7 @@ def _declared_keys(schema: Mapping[str, Any]) -> set[str]:
 
 
 def _exactly_one(subschemas: Any) -> list[str] | None:
-    """The keys of a ``oneOf: [{required: [a]}, {required: [b]}, ...]``, else None."""
+    """The keys of a ``oneOf``/``anyOf`` of ``[{required: [a]}, ...]``, else None."""
     if not isinstance(subschemas, list):
         return None
     keys: list[str] = []
@@ -203,7 +203,7 @@ def _translate(doc: SourceDoc, error: ValidationError) -> Iterator[ConfigIssue]:
             if key not in instance:
                 yield doc.issue(path, f"missing required key '{key}'")
         return
-    if kind == "oneOf":
+    if kind in ("oneOf", "anyOf"):
         keys = _exactly_one(validator_value)
         if keys is not None and not isinstance(instance, dict):
             return  # the type error says it
