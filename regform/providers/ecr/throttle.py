@@ -5,15 +5,16 @@ plan reads with many requests in flight; when ECR answers one of them with a thr
 botocore retries it after a random wait, but retrying alone keeps the same pressure on the API.
 So regform also halves how many requests of that operation may be in flight, then lets the
 number grow back by one after as many successes as the current limit (additive increase,
-multiplicative decrease); only requests sent since the last cut count. Throttling errors answering
-requests sent before the last cut do not cut again: one burst of throttled requests halves the
-limit once. A throttled request gives up its place while botocore waits to retry it. Recovery
-takes one round trip per step, so a plan is back to full speed within seconds of the throttling ending (botocore's
-``adaptive`` retry mode, by contrast, can keep a client at about one request a second for the
-rest of a run after a single throttling error).
+multiplicative decrease); only requests sent since the last cut count. Throttling errors
+answering requests sent before the last cut do not cut again: one burst of throttled requests
+halves the limit once. A throttled request gives up its place while botocore waits to retry it.
+Recovery takes one round trip per step, so a plan is back to full speed within seconds of the
+throttling ending (botocore's ``adaptive`` retry mode, by contrast, can keep a client at about
+one request a second for the rest of a run after a single throttling error).
 
 :class:`Throttle` keeps one :class:`ThrottleGate` per operation and learns of throttling from
-botocore's public ``needs-retry`` event, which fires for every attempt botocore makes.
+botocore's public events: ``needs-retry`` after every attempt, ``before-send`` before every
+attempt is sent.
 """
 
 from __future__ import annotations
