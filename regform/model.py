@@ -46,12 +46,6 @@ REPOSITORY_FIELDS: tuple[str, ...] = (
 
 #: what a repository gets when nothing says otherwise (ECR's default too).
 DEFAULT_MUTABILITY = "MUTABLE"
-MUTABILITY_MODES = (
-    DEFAULT_MUTABILITY,
-    "IMMUTABLE",
-    "MUTABLE_WITH_EXCLUSION",
-    "IMMUTABLE_WITH_EXCLUSION",
-)
 
 
 def matches_any(name: str, globs: Iterable[str]) -> bool:

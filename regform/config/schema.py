@@ -194,7 +194,7 @@ def _declared_keys(schema: Mapping[str, Any]) -> set[str]:
 
 
 def _exactly_one(subschemas: Any) -> list[str] | None:
-    """The keys of a ``oneOf: [{required: [a]}, {required: [b]}, ...]``, else None."""
+    """The keys of a ``oneOf``/``anyOf`` of ``[{required: [a]}, ...]``, else None."""
     if not isinstance(subschemas, list):
         return None
     keys: list[str] = []
@@ -232,7 +232,7 @@ def _translate(doc: SourceDoc, error: ValidationError) -> Iterator[ConfigIssue]:
             if key not in instance:
                 yield doc.issue(path, f"missing required key '{key}'")
         return
-    if kind == "oneOf":
+    if kind in ("oneOf", "anyOf"):
         keys = _exactly_one(validator_value)
         if keys is not None and not isinstance(instance, dict):
             return  # the type error says it
@@ -264,7 +264,7 @@ def _message(error: ValidationError, schema: Mapping[str, Any], instance: Any) -
             hint = f' (quote it: "{instance}")'
         return f"expected {wanted}, got {_describe(instance)}{hint}"
     if kind == "enum":
-        options = ", ".join(str(v) for v in value)
+        options = ", ".join(str(v) for v in value if v is not None)
         hint = did_you_mean(instance, map(str, value)) if isinstance(instance, str) else ""
         return f"must be one of {options}; got {_describe(instance)}{hint}"
     if kind == "const":
@@ -278,6 +278,14 @@ def _message(error: ValidationError, schema: Mapping[str, Any], instance: Any) -
         return f"{explanation}; got {_describe(instance)}"
     if kind in ("minLength", "minItems") and value == 1:
         return "must not be empty"
+    if kind in ("minLength", "maxLength") and "patternErrorMessage" in schema:
+        return f"{schema['patternErrorMessage']}; got {_describe(instance)}"
+    if kind in ("maxItems", "maxProperties"):
+        return (
+            f"at most {value} {'items' if kind == 'maxItems' else 'entries'}; got {len(instance)}"
+        )
+    if kind == "maxLength":
+        return f"at most {value} characters; got {len(instance)}"
     if kind == "minimum":
         return f"must be at least {value}; got {_describe(instance)}"
     if kind == "maximum":
