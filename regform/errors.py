@@ -13,6 +13,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+#: the longest excerpt of a value any message quotes
+EXCERPT_CHARS = 40
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """A value quoted for a message: escaped (``repr``), and at most ``limit`` characters of it
+    (then ``...`` and its length), so that no message carries a whole file or a long secret."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
 
 class RegformError(Exception):
     """Base of all errors regform raises deliberately (the CLI prints them without traceback)."""

@@ -69,7 +69,8 @@ def _configs(paths: list[Path]) -> list[list[Path]]:
 
 
 def _yaml_files(directory: Path) -> list[Path]:
-    return [p for p in directory.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml")]
+    """Every ``*.yaml``/``*.yml`` entry, whatever it is (the loader reports what it cannot read)."""
+    return [p for p in directory.iterdir() if p.suffix in (".yaml", ".yml")]
 
 
 def _summary(config: Config) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from regform.config.build import build_config
 from regform.config.definitions import (
@@ -21,12 +20,13 @@ from regform.config.definitions import (
     check_repository_policies,
 )
 from regform.config.entries import check_entries
-from regform.config.merge import merge
+from regform.config.files import config_files
+from regform.config.merge import Merged, merge
 from regform.config.names import expand_braces, in_scope
 from regform.config.schema import check_schema, config_schema, schema_text
 from regform.config.settings import check_settings
 from regform.config.singletons import check_shared_settings
-from regform.config.source import DataPath, SourceDoc, file_issue
+from regform.config.source import DataPath, SourceDoc
 from regform.config.yamlload import read_file
 from regform.errors import ConfigError, ConfigIssue
 from regform.model import Config
@@ -44,32 +44,11 @@ __all__ = [
 
 PathLike = str | os.PathLike[str]
 Paths = PathLike | Sequence[PathLike]
-CONFIG_SUFFIXES = (".yaml", ".yml")
 
 
-def _files(paths: Paths) -> tuple[list[tuple[Path, str]], list[ConfigIssue]]:
+def _files(paths: Paths) -> tuple[list[tuple[str, str]], list[ConfigIssue]]:
     items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
-    files: list[tuple[Path, str]] = []
-    issues: list[ConfigIssue] = []
-    seen: set[Path] = set()
-    for raw in items:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in CONFIG_SUFFIXES and p.is_file())
-            if not found:
-                issues.append(file_issue(str(raw), "no *.yaml or *.yml files in this directory"))
-            candidates = [(p, os.path.join(str(raw), p.name)) for p in found]
-        elif path.exists():
-            candidates = [(path, str(raw))]
-        else:
-            issues.append(file_issue(str(raw), "no such file or directory"))
-            continue
-        for p, display in candidates:
-            key = p.resolve()
-            if key not in seen:
-                seen.add(key)
-                files.append((p, display))
-    return files, issues
+    return config_files([os.fspath(p) for p in items])
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +66,8 @@ def check_config(paths: Paths, env: Mapping[str, str] | None = None) -> ConfigCh
     docs: list[tuple[SourceDoc, set[DataPath]]] = []
     complete = not issues
     for path, display in files:
-        doc, found = read_file(path, display, environ)
-        issues += found
+        doc, problems = read_file(path, display, environ)
+        issues += problems
         if doc is None:
             complete = False
             continue
@@ -99,17 +78,35 @@ def check_config(paths: Paths, env: Mapping[str, str] | None = None) -> ConfigCh
             continue
         docs.append((doc, bad))
     merged = merge(docs, issues, complete)
+    found: list[ConfigIssue] = []
+    try:
+        model = _semantic(merged, found, build=not issues)
+    except Exception:
+        # The semantic checks read only what the schema accepted; should one still trip over a
+        # document the schema rejected, the schema's issues are the ones to report.
+        if not issues:
+            raise
+        model = None
+    else:
+        issues += found
+    order = {display: i for i, (_p, display) in enumerate(files)}
+    issues.sort(key=lambda i: (order.get(i.file or "", -1), i.line or 0, i.column or 0))
+    if issues or model is None:
+        return ConfigCheck(issues, None)
+    return ConfigCheck([], model)
+
+
+def _semantic(merged: Merged, issues: list[ConfigIssue], *, build: bool) -> Config | None:
+    """Every semantic check; with ``build``, the desired model when they found nothing."""
     check_registries(merged, issues)
     lifecycles = check_lifecycle_policies(merged, issues)
     policies = check_repository_policies(merged, issues)
     settings = check_settings(merged, lifecycles, policies, issues)
     check_shared_settings(merged, issues)
     resolved = check_entries(merged, issues)
-    order = {display: i for i, (_p, display) in enumerate(files)}
-    issues.sort(key=lambda i: (order.get(i.file or "", -1), i.line or 0, i.column or 0))
-    if issues:
-        return ConfigCheck(issues, None)
-    return ConfigCheck([], build_config(merged, resolved, lifecycles, policies, settings))
+    if issues or not build:
+        return None
+    return build_config(merged, resolved, lifecycles, policies, settings)
 
 
 def validate_paths(paths: Paths, env: Mapping[str, str] | None = None) -> list[ConfigIssue]:

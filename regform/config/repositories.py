@@ -192,18 +192,23 @@ def registry_of(item: Item, merged: Merged) -> str | None:
     return None
 
 
+def _own_settings(item: Item | None) -> dict[str, Any]:
+    """The settings keys of a mapping that passed the schema (others are reported already)."""
+    if item is None or not isinstance(item.value, dict):
+        return {}
+    return {k: v for k, v in item.value.items() if k in SETTING_FIELDS and item.ok(k)}
+
+
 def effective(item: Item, defaults: Item | None, provider: str) -> dict[str, Any]:
-    """Settings of an entry: the defaults the provider can apply, overridden by the entry's own."""
+    """Settings of an entry: the defaults the provider can apply, overridden by the entry's own.
+
+    Total: a value the schema rejected is left out, whatever its type."""
     supported = CAPABILITIES[provider].fields
-    out: dict[str, Any] = {}
-    if defaults is not None and isinstance(defaults.value, dict):
-        for key, value in defaults.value.items():
-            if key in SETTING_FIELDS and SETTING_FIELDS[key] in supported:
-                out[key] = value
-    own: dict[str, Any] = item.value
+    out = {k: v for k, v in _own_settings(defaults).items() if SETTING_FIELDS[k] in supported}
+    own = _own_settings(item)
     tags = {**out.get("tags", {}), **own.get("tags", {})}
     ignored = sorted({*out.get("ignore_tags", ()), *own.get("ignore_tags", ())})
-    out.update({k: v for k, v in own.items() if k in SETTING_FIELDS})
+    out.update(own)
     mode = own.get("image_tag_mutability")
     if isinstance(mode, str) and not mode.endswith("_WITH_EXCLUSION"):
         out.pop("image_tag_mutability_exclusions", None)

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from regform.config.envvars import interpolate
+from regform.config.files import read_config_bytes
 from regform.config.source import DataPath, Mark, SourceDoc, file_issue
 from regform.errors import ConfigIssue
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
 #: values produced after alias expansion (a 500-repository config has a few thousand)
 MAX_NODES = 1_000_000
 #: alias dereferences while expanding
@@ -76,6 +75,9 @@ def _compose(text: str) -> tuple[Node | None, Any]:
     return loader.get_single_node(), loader
 
 
+_BOMB = f"the document expands to more than {MAX_NODES:,} values (alias bomb?)"
+
+
 class _Abort(Exception):
     def __init__(self, message: str, node: Node | None = None) -> None:
         super().__init__(message)
@@ -105,10 +107,32 @@ def _expanded_size(node: Node, memo: dict[int, int], active: set[int], depth: in
         for child in children:
             size += _expanded_size(child, memo, active, depth + 1)
             if size > MAX_NODES:
-                break
+                raise _Abort(_BOMB, child)
         active.discard(key)
     memo[key] = size
     return size
+
+
+_OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)
+_OPEN_BLOCK = (yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken)
+_CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Line and column where ``text`` nests deeper than the limit, read token by token (the
+    scanner does not recurse, so this works where composing the document could not)."""
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if isinstance(token, _OPEN + _OPEN_BLOCK):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return token.start_mark.line + 1, token.start_mark.column + 1
+            elif isinstance(token, _CLOSE):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
 
 
 def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
@@ -133,7 +157,7 @@ class _Converter:
         """Plain data of ``node``; ``expanding`` is true below an alias already counted."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _Abort(f"the document expands to more than {MAX_NODES:,} values (alias bomb?)")
+            raise _Abort(_BOMB, node)
         if id(node) in self.active:
             raise _Abort("recursive alias: a node contains itself", node)
         if id(node) in self.seen and not expanding:
@@ -238,20 +262,13 @@ class _Converter:
 
 
 def read_file(
-    path: Path, display: str, env: Mapping[str, str]
+    path: str, display: str, env: Mapping[str, str]
 ) -> tuple[SourceDoc | None, list[ConfigIssue]]:
-    """Parse one file. Returns (document, issues); the document is None when it cannot be read."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [
-                file_issue(
-                    display, f"file is {size:,} bytes; regform reads config files up to 5 MiB"
-                )
-            ]
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [file_issue(display, f"cannot read file: {exc.strerror or exc}")]
+    """Parse one file (``-``: standard input). Returns (document, issues); the document is None
+    when it cannot be read."""
+    raw, problem = read_config_bytes(path, display)
+    if raw is None:
+        return None, [problem] if problem else []
     return parse_bytes(raw, display, env)
 
 
@@ -274,17 +291,17 @@ def parse_bytes(
     except yaml.MarkedYAMLError as exc:
         return None, [_yaml_error(display, exc)]
     except RecursionError:
-        return None, [file_issue(display, f"nesting deeper than {MAX_DEPTH} levels")]
+        deep, message = _too_deep(text), f"nesting deeper than {MAX_DEPTH} levels"
+        return None, [file_issue(display, message, *deep) if deep else file_issue(display, message)]
     if node is None:
         loader.dispose()
-        return None, [
-            file_issue(display, "the file is empty (expected a mapping with 'version: 1')")
-        ]
+        what = "is empty" if not text.strip() else "holds only comments"
+        message = f"the file {what} (expected a mapping with 'version: 1')"
+        return None, [file_issue(display, message, 1, 1)]
     doc = SourceDoc(display, None)
     conv = _Converter(doc, loader, env)
     try:
-        if _expanded_size(node, {}, set()) > MAX_NODES:
-            raise _Abort(f"the document expands to more than {MAX_NODES:,} values (alias bomb?)")
+        _expanded_size(node, {}, set())
         doc.data = conv.convert(node, ())
     except _Abort as abort:
         m = _mark(abort.node) if abort.node is not None else None
