@@ -9,8 +9,10 @@ issues instead (an empty list means valid).
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from regform.config.build import build_config
@@ -59,8 +61,27 @@ class ConfigCheck:
     config: Config | None
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Reading a large config allocates hundreds of thousands of objects that live until the
+    end and form no cycles; the cyclic collector would rescan them over and over (a config of
+    50,000 repositories reads ten times slower with it). Reference counting frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def check_config(paths: Paths, env: Mapping[str, str] | None = None) -> ConfigCheck:
     """Read and check the config at ``paths``; never raises for problems in the config."""
+    with _no_cyclic_gc():
+        return _check_config(paths, env)
+
+
+def _check_config(paths: Paths, env: Mapping[str, str] | None) -> ConfigCheck:
     environ = os.environ if env is None else env
     files, issues = _files(paths)
     docs: list[tuple[SourceDoc, set[DataPath]]] = []

@@ -20,6 +20,14 @@ def _location(item: Item) -> m.Location:
     return m.Location(item.doc.file, mark.line if mark else None, mark.column if mark else None)
 
 
+_SHARED: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _shared(names: frozenset[str]) -> frozenset[str]:
+    """One object for each distinct set (50,000 repositories share a handful of them)."""
+    return _SHARED.setdefault(names, names)
+
+
 def _repository(
     name: str,
     settings: Mapping[str, Any],
@@ -48,8 +56,8 @@ def _repository(
         tags=tags,
         lifecycle_policy=lifecycles[lifecycle] if lifecycle and lifecycle != NONE else None,
         repository_policy=policies[policy] if policy and policy != NONE else None,
-        managed=frozenset(managed),
-        ignore_tags=frozenset(settings.get("ignore_tags", ())),
+        managed=_shared(frozenset(managed)),
+        ignore_tags=_shared(frozenset(settings.get("ignore_tags", ()))),
         force_delete=bool(own.get("force_delete", reg.get("force_delete", False))),
         lifecycle_name=lifecycle if lifecycle != NONE else None,
         policy_name=policy if policy != NONE else None,
@@ -149,7 +157,10 @@ def canonical(registries: Mapping[str, m.RegistryConfig]) -> JsonDict:
 
 
 def checksum(registries: Mapping[str, m.RegistryConfig]) -> str:
-    text = json.dumps(
-        canonical(registries), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """sha256 of the canonical JSON of the desired model, hashed as it is written (the text of a
+    large config would be tens of megabytes)."""
+    encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256()
+    for chunk in encoder.iterencode(canonical(registries)):
+        digest.update(chunk.encode("utf-8"))
+    return digest.hexdigest()

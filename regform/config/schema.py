@@ -12,6 +12,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from regform.config.fastcheck import Check, Unsupported, compile_check
 from regform.config.source import DataPath, SourceDoc
 from regform.config.suggest import did_you_mean
 from regform.errors import ConfigIssue
@@ -44,6 +45,42 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(config_schema())
 
 
+@cache
+def _fast() -> tuple[Check, Check, Draft202012Validator] | None:
+    """Fast checks of a whole document and of one repository entry, and the entry's validator;
+    None when the schema cannot be checked fast (then ``jsonschema`` checks everything)."""
+    root = config_schema()
+    entries = root["properties"]["repositories"]
+    if set(entries) - {"type", "items", "description"} or entries.get("type") != "array":
+        return None
+    entry = {"$defs": root["$defs"], **entries["items"]}
+    try:
+        return compile_check(root), compile_check(root, entry), Draft202012Validator(entry)
+    except Unsupported:
+        return None
+
+
+def _errors(data: Any) -> list[ValidationError]:
+    """Every schema error of a document; valid parts (each repository entry on its own) are
+    proven valid by the fast check and skip ``jsonschema``."""
+    fast = _fast()
+    if fast is not None and fast[0](data):
+        return []
+    repos = data.get("repositories") if isinstance(data, dict) else None
+    if fast is None or not isinstance(repos, list):
+        return list(_validator().iter_errors(data))
+    whole, entry_ok, entry_validator = fast
+    rest = {**data, "repositories": []}
+    errors = [] if whole(rest) else list(_validator().iter_errors(rest))
+    for i, entry in enumerate(repos):
+        if entry_ok(entry):
+            continue
+        for error in entry_validator.iter_errors(entry):
+            error.relative_path.extendleft(reversed(("repositories", i)))
+            errors.append(error)
+    return errors
+
+
 def secret_message(key: str) -> str:
     return (
         f"'{key}' looks like a secret: credentials never go in the config; use profile or "
@@ -59,7 +96,7 @@ def check_schema(doc: SourceDoc) -> tuple[list[ConfigIssue], set[DataPath]]:
     """
     issues: list[ConfigIssue] = []
     bad: set[DataPath] = set()
-    for error in _validator().iter_errors(doc.data):
+    for error in _errors(doc.data):
         path: DataPath = tuple(error.absolute_path)
         if path in doc.unresolved:  # the unset variable is the problem, already reported
             bad.add(path)

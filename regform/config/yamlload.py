@@ -17,7 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from regform.config.envvars import interpolate
 from regform.config.files import read_config_bytes
-from regform.config.source import DataPath, Mark, SourceDoc, file_issue
+from regform.config.source import DataPath, Mark, SourceDoc, file_issue, pack, unpack
 from regform.errors import ConfigIssue
 
 #: values produced after alias expansion (a 500-repository config has a few thousand)
@@ -52,11 +52,47 @@ class _Loader(yaml.SafeLoader):
 
 
 _yaml12(_Loader)
-_FastLoader: Any = None
-if yaml.__with_libyaml__:  # the same resolution on libyaml's parser, for speed
 
-    class _CLoader(yaml.CSafeLoader):
-        pass
+
+class _Start:
+    """Where a node starts (all the converter reads of a node's marks)."""
+
+    __slots__ = ("column", "line")
+
+    def __init__(self, line: int, column: int) -> None:
+        self.line = line
+        self.column = column
+
+
+class _LeanComposer(yaml.composer.Composer):
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        node: Node | None = super().compose_node(parent, index)
+        assert node is not None
+        mark = node.start_mark
+        if not isinstance(mark, _Start):
+            node.start_mark = _Start(mark.line, mark.column)
+            node.end_mark = None
+        return node
+
+
+_FastLoader: Any = None
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+if _CParser is not None:  # the same resolution on libyaml's parser, for speed
+
+    class _CLoader(
+        _LeanComposer,
+        _CParser,  # type: ignore[misc]  # libyaml's parser has no type information
+        yaml.constructor.SafeConstructor,
+        yaml.resolver.Resolver,
+    ):
+        """libyaml's parser, composed in Python into nodes that keep only a small start mark:
+        libyaml's own composer keeps two full marks per node (a 5 MB config took 250 MB)."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            _LeanComposer.__init__(self)
 
     _yaml12(_CLoader)
     _FastLoader = _CLoader
@@ -87,6 +123,10 @@ class _Abort(Exception):
 
 def _mark(node: Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _packed(node: Node) -> int:
+    return pack(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def _expanded_size(node: Node, memo: dict[int, int], active: set[int], depth: int = 0) -> int:
@@ -143,8 +183,10 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
 class _Converter:
     """Turns a composed node tree into plain data, recording marks and problems."""
 
-    def __init__(self, doc: SourceDoc, loader: Any, env: Mapping[str, str]) -> None:
+    def __init__(self, doc: SourceDoc, loader: Any, env: Mapping[str, str], shared: bool) -> None:
         self.doc = doc
+        #: the document has anchors, so a node may be reached more than once
+        self.shared = shared
         self.loader = loader
         self.env = env
         self.issues: list[ConfigIssue] = []
@@ -158,6 +200,26 @@ class _Converter:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _Abort(_BOMB, node)
+        if self.shared:
+            expanding = self._reached_again(node, expanding)
+        if len(path) > MAX_DEPTH:
+            raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", node)
+        self.doc.values[path] = _packed(node)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                self._check_tag(node, "tag:yaml.org,2002:seq")
+                return self._sequence(node, path, expanding)
+            assert isinstance(node, MappingNode)
+            self._check_tag(node, "tag:yaml.org,2002:map")
+            return self._mapping(node, path, expanding)
+        finally:
+            self.active.discard(id(node))
+
+    def _reached_again(self, node: Node, expanding: bool) -> bool:
+        """Alias accounting (documents with anchors only); whether ``node`` is being expanded."""
         if id(node) in self.active:
             raise _Abort("recursive alias: a node contains itself", node)
         if id(node) in self.seen and not expanding:
@@ -166,23 +228,16 @@ class _Converter:
             if self.aliases > MAX_ALIASES:
                 raise _Abort(f"more than {MAX_ALIASES:,} alias expansions (alias bomb?)", node)
         self.seen.add(id(node))
-        if len(path) > MAX_DEPTH:
-            raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", node)
-        self.doc.values[path] = _mark(node)
-        if isinstance(node, ScalarNode):
-            return self._scalar(node, path)
-        self.active.add(id(node))
-        try:
-            if isinstance(node, SequenceNode):
-                self._check_tag(node, "tag:yaml.org,2002:seq")
-                return [
-                    self.convert(item, (*path, i), expanding) for i, item in enumerate(node.value)
-                ]
-            assert isinstance(node, MappingNode)
-            self._check_tag(node, "tag:yaml.org,2002:map")
-            return self._mapping(node, path, expanding)
-        finally:
-            self.active.discard(id(node))
+        return expanding
+
+    def _sequence(self, node: SequenceNode, path: DataPath, expanding: bool) -> list[Any]:
+        items = node.value
+        out = []
+        for i, item in enumerate(items):
+            out.append(self.convert(item, (*path, i), expanding))
+            if not self.shared:  # each node is reached once: free it (nodes outweigh the data)
+                items[i] = None
+        return out
 
     def _check_tag(self, node: Node, expected: str) -> None:
         if node.tag != expected:
@@ -218,7 +273,7 @@ class _Converter:
 
     def _mapping(self, node: MappingNode, path: DataPath, expanding: bool) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        explicit: dict[str, Mark] = {}
+        explicit: dict[str, int] = {}
         merged: list[Node] = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
@@ -230,14 +285,14 @@ class _Converter:
                 self.issues.append(self._issue(key_node, "a mapping key must be a plain value"))
                 continue
             key = str(key_node.value)
-            key_mark = _mark(key_node)
+            key_mark = _packed(key_node)
             if key in explicit:
                 first = explicit[key]
                 self.doc.keys[(*path, key)] = key_mark
                 self.issues.append(
                     self.doc.issue(
                         (*path, key),
-                        f"duplicate key '{key}' (first at line {first.line})",
+                        f"duplicate key '{key}' (first at line {unpack(first).line})",
                         key=True,
                     )
                 )
@@ -299,9 +354,11 @@ def parse_bytes(
         message = f"the file {what} (expected a mapping with 'version: 1')"
         return None, [file_issue(display, message, 1, 1)]
     doc = SourceDoc(display, None)
-    conv = _Converter(doc, loader, env)
+    shared = "&" in text  # without an anchor there is no alias
+    conv = _Converter(doc, loader, env, shared)
     try:
-        _expanded_size(node, {}, set())
+        if shared:
+            _expanded_size(node, {}, set())
         doc.data = conv.convert(node, ())
     except _Abort as abort:
         m = _mark(abort.node) if abort.node is not None else None
