@@ -62,7 +62,8 @@ import json, resource, sys, time
 start_cpu, start = time.process_time(), time.perf_counter()
 from regform.config import check_config
 outcome = check_config([sys.argv[1]])
-repos = sum(len(r.repositories) for r in outcome.config.registries.values()) if outcome.config else 0
+config = outcome.config
+repos = sum(len(r.repositories) for r in config.registries.values()) if config else 0
 print(json.dumps({
     "issues": len(outcome.issues),
     "repositories": repos,
@@ -75,7 +76,7 @@ print(json.dumps({
 PROFILE = """
 import cProfile, pstats, sys
 from regform.config import check_config
-cProfile.run("check_config([sys.argv[1]])", "/dev/null" if False else sys.argv[2])
+cProfile.run("check_config([sys.argv[1]])", sys.argv[2])
 pstats.Stats(sys.argv[2]).sort_stats("cumulative").print_stats(25)
 """
 
@@ -93,9 +94,8 @@ def main() -> None:
                 stats = str(Path(tmp) / "profile.out")
                 subprocess.run([sys.executable, "-c", PROFILE, str(path), stats], check=True)
                 continue
-            out = subprocess.run(
-                [sys.executable, "-c", WORKER, str(path)], check=True, capture_output=True, text=True
-            ).stdout
+            command = [sys.executable, "-c", WORKER, str(path)]
+            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
             result = json.loads(out)
             print(
                 f"N={n:,}: {size / 1e6:.1f} MB, {result['repositories']:,} repositories, "
