@@ -16,6 +16,7 @@ import typer
 from regform.cli import app
 from regform.cli.plan import (
     ConfigOption,
+    ParallelismOption,
     PreviewOption,
     RegistryOption,
     SandboxOption,
@@ -84,6 +85,7 @@ def apply(
         typer.Option("--force", help="Allow changing more repositories than the safety limit."),
     ] = False,
     sandbox: SandboxOption = False,
+    parallelism: ParallelismOption = None,
     lifecycle_preview: PreviewOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -100,7 +102,7 @@ def apply(
         saved = _load_plan(plan_file) if plan_file is not None else None
         cfg = load(config)
         only = sorted(saved.registries) if saved is not None else registry
-        with open_providers(cfg, sandbox=sandbox, only=only) as providers:
+        with open_providers(cfg, sandbox=sandbox, only=only, parallelism=parallelism) as providers:
             if saved is not None:
                 check_saved_plan(saved, cfg, providers)
                 plan = saved

@@ -10,9 +10,12 @@ The emulated state is saved to a JSON file between runs, by default
 ``.regform/sandbox/<registry>.json`` under the current directory (``REGFORM_SANDBOX_DIR`` names
 another directory), so that ``apply`` followed by ``plan`` shows no changes. On start the saved
 repositories are replayed into the emulator; after every write, and on :meth:`Sandbox.close`, the
-emulated state is written back. Images are not kept. Registry-level settings the emulator
-implements (registry policy, scanning, replication) are kept too; the others (pull-through cache
-rules, creation templates, account settings) are not emulated and raise a clear error.
+emulated state is written back. The emulator starts only when something needs it: until the
+first write, the reads of a plan are answered from the saved state
+(:mod:`regform.providers.sandbox_snapshot`). Images are not kept. Registry-level settings the
+emulator implements (registry policy, scanning, replication) are kept too; the others
+(pull-through cache rules, creation templates, account settings) are not emulated and raise a
+clear error.
 
 Each sandbox registry lives in its own emulated account (its ``account_id``, or one derived from
 its name), so two sandbox registries never see each other's repositories.
@@ -26,22 +29,25 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import importlib.util
 import json
 import logging
 import os
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import botocore.session
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.credentials import Credentials
 from botocore.exceptions import ProfileNotFound
 
 from regform.errors import ProviderError
 from regform.providers.ecr_mapping import exclusion_filters, is_key_arn
 from regform.providers.ecr_session import ConnectionSettings, client_config, use_credentials
+from regform.providers.sandbox_snapshot import Snapshot
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
@@ -68,21 +74,53 @@ def state_path(registry: str, directory: Path | None = None) -> Path:
     return base / f"{safe}.json"
 
 
+MISSING_EMULATOR = (
+    "the sandbox needs the ECR emulator (moto): install it with `pip install 'regform[sandbox]'`"
+)
+
+
+def _check_emulator_installed() -> None:
+    """Fail early, and without importing it, when the emulator is not installed."""
+    try:
+        found = importlib.util.find_spec("moto") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ProviderError(MISSING_EMULATOR)
+
+
 def _emulator() -> Any:
     """moto's in-process request handler, enabled for the clients it is registered on only."""
     try:
         from moto.core.botocore_stubber import BotocoreStubber
     except ImportError as exc:
-        raise ProviderError(
-            "the sandbox needs the ECR emulator (moto): install it with "
-            "`pip install 'regform[sandbox]'`"
-        ) from exc
+        raise ProviderError(MISSING_EMULATOR) from exc
     stubber = BotocoreStubber()
     stubber.enabled = True
     return stubber
 
 
-def _isolated_session(region: str, account_id: str) -> botocore.session.Session:
+class _Body:
+    """The raw body of a response the sandbox answers itself (what botocore reads)."""
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._content
+
+
+def _response(url: str, status: int, body: Mapping[str, Any]) -> AWSResponse:
+    content = json.dumps(body).encode()
+    headers = HTTPHeaders()
+    headers["Content-Type"] = "application/x-amz-json-1.1"
+    headers["Content-Length"] = str(len(content))
+    return AWSResponse(url, status, headers, _Body(content))
+
+
+def _isolated_session(
+    region: str, account_id: str, send: Callable[..., Any]
+) -> botocore.session.Session:
     # No environment variable names any setting: AWS_PROFILE, AWS_ENDPOINT_URL and friends
     # cannot reach the sandbox, and no config or credentials file is read.
     session_vars = {
@@ -97,20 +135,28 @@ def _isolated_session(region: str, account_id: str) -> botocore.session.Session:
     }
     session = botocore.session.Session(session_vars=session_vars)
     use_credentials(session, Credentials(_FAKE_KEY, _FAKE_KEY))
-    emulator = _emulator()
-    lock = threading.Lock()  # the emulator's state is not safe for concurrent writers
-
-    def emulate(**kwargs: Any) -> Any:
-        with lock:
-            return emulator(**kwargs)
-
-    session.register("before-send", emulate)
+    session.register("before-send", send)
 
     def route_to_account(**kwargs: Any) -> None:
         kwargs["request"].headers["x-moto-account-id"] = account_id
 
     session.register("before-sign", route_to_account)
     return session
+
+
+def _operation(request: Any) -> str:
+    target = request.headers.get("X-Amz-Target") or b""
+    text = target.decode() if isinstance(target, bytes) else str(target)
+    return text.rpartition(".")[2]
+
+
+def _params(request: Any) -> dict[str, Any]:
+    body = request.body or b"{}"
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 class Sandbox:
@@ -121,8 +167,13 @@ class Sandbox:
         self.region = region
         self.account_id = account_id
         self.path = path
-        self.session = _isolated_session(region, account_id)
+        self.session = _isolated_session(region, account_id, self._send)
         self._lock = threading.Lock()
+        #: moto's request handler once started; its state is not safe for concurrent writers,
+        #: and starting it replays the saved state through the same clients (hence re-entrant).
+        self._emulator: Any = None
+        self._emulator_lock = threading.RLock()
+        self._snapshot: Snapshot | None = None
         self._closed = False
         #: the saved repositories by name, as last written (None: not yet dumped).
         self._saved: dict[str, dict[str, Any]] | None = None
@@ -131,7 +182,7 @@ class Sandbox:
         self._ecr = cast(
             "ECRClient",
             self.session.create_client(
-                "ecr", region_name=region, config=client_config(ConnectionSettings())
+                "ecr", region_name=region, config=client_config(ConnectionSettings(), self.session)
             ),
         )
 
@@ -144,19 +195,16 @@ class Sandbox:
         account_id: str | None = None,
         state_dir: Path | None = None,
     ) -> Sandbox:
-        """Start the emulated registry and load its saved state (if any)."""
+        """Open the emulated registry on its saved state (if any); the emulator starts when
+        something first needs it."""
         box = cls(
             registry,
             region=region or DEFAULT_REGION,
             account_id=account_id or sandbox_account_id(registry),
             path=state_path(registry, state_dir),
         )
-        try:
-            box._restore()
-        except ProfileNotFound as exc:  # the emulator itself reads AWS_PROFILE once
-            raise ProviderError(
-                f"the sandbox cannot start: {exc}; unset AWS_PROFILE or name an existing profile"
-            ) from exc
+        _check_emulator_installed()
+        box.load()
         log.info("registry %s runs in the sandbox (state: %s)", registry, box.path)
         return box
 
@@ -247,8 +295,10 @@ class Sandbox:
     def _entry(self, item: Mapping[str, Any]) -> dict[str, Any]:
         name = str(item["repositoryName"])
         tags = self._ecr.list_tags_for_resource(resourceArn=item["repositoryArn"]).get("tags", [])
+        created = item.get("createdAt")
         return {
             "name": name,
+            "created_at": created.timestamp() if created is not None else None,
             "image_tag_mutability": item.get("imageTagMutability", "MUTABLE"),
             "image_tag_mutability_exclusions": [
                 f["filter"] for f in item.get("imageTagMutabilityExclusionFilters", ())
@@ -300,16 +350,51 @@ class Sandbox:
         )
         self._settings = dict(saved)
 
-    def _restore(self) -> None:
-        """Start from exactly the saved state: clear the emulated account, then replay."""
+    @property
+    def emulator_started(self) -> bool:
+        """Whether the emulator runs (after the first write, or a read the state cannot answer)."""
+        with self._emulator_lock:
+            return self._emulator is not None
+
+    def load(self) -> None:
+        """Read the state file; reads are answered from it until the emulator starts."""
         saved, settings = self._load()
-        self._replay_settings(settings)
-        for page in self._ecr.get_paginator("describe_repositories").paginate():
-            for item in page["repositories"]:
-                self._ecr.delete_repository(repositoryName=item["repositoryName"], force=True)
-        for entry in saved:
-            self._replay(entry)
+        created = self.path.stat().st_mtime if saved else 0.0
+        self._snapshot = Snapshot(
+            saved, settings, account_id=self.account_id, region=self.region, created_at=created
+        )
         self._saved = {str(e["name"]): dict(e) for e in saved}
+        self._settings = dict(settings)
+
+    def _send(self, request: Any, **kwargs: Any) -> Any:
+        """botocore's ``before-send``: answer from the saved state, or from the emulator."""
+        with self._emulator_lock:
+            if self._emulator is None:
+                snapshot = self._snapshot
+                answer = (
+                    snapshot.answer(_operation(request), _params(request)) if snapshot else None
+                )
+                if answer is not None:
+                    return _response(request.url, *answer)
+                self._start_emulator()
+            return self._emulator(request=request, **kwargs)
+
+    def _start_emulator(self) -> None:
+        """Start the emulator on exactly the saved state: clear its account, then replay."""
+        self._emulator = _emulator()
+        try:
+            saved, settings = self._load()
+            self._replay_settings(settings)
+            for page in self._ecr.get_paginator("describe_repositories").paginate():
+                for item in page["repositories"]:
+                    self._ecr.delete_repository(repositoryName=item["repositoryName"], force=True)
+            for entry in saved:
+                self._replay(entry)
+        except ProfileNotFound as exc:  # the emulator itself reads AWS_PROFILE once
+            raise ProviderError(
+                f"the sandbox cannot start: {exc}; unset AWS_PROFILE or name an existing profile"
+            ) from exc
+        self._snapshot = None
 
     def _load(self) -> tuple[list[Mapping[str, Any]], Mapping[str, Any]]:
         """The saved repositories and registry settings (nothing when there is no file yet)."""

@@ -169,6 +169,7 @@ def test_missing_emulator_is_a_clear_error(
     sandbox_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "moto.core.botocore_stubber", None)
+    monkeypatch.setitem(sys.modules, "moto", None)
     with pytest.raises(ProviderError, match=r"regform\[sandbox\]"):
         EcrProvider.from_config(_registry())
 
