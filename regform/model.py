@@ -242,6 +242,8 @@ class Config:
     files: tuple[str, ...] = ()
     #: sha256 of the canonical desired model; a saved plan records it (stale-plan check).
     checksum: str = ""
+    #: what the config check warned about (``file:line: path: message``); plans repeat them.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from regform import __version__
 from regform.cli import app
 from regform.cli.common import write_output
 from regform.cli.plan import ParallelismOption, SandboxOption, VerboseOption, cli_errors, load
+from regform.config.urls import userinfo_problem
 from regform.errors import RegformError
 from regform.importer import IMPORTED_SETTINGS
 
@@ -115,6 +116,9 @@ def import_(
             "account_id": account_id,
             "endpoint_url": endpoint_url,
         }
+        problem = userinfo_problem(endpoint_url, "ecr") if endpoint_url else None
+        if problem is not None:
+            raise RegformError(f"--endpoint-url: {problem}")
         reg = _registry(config, registry, flags)
         target = out_dir / OUTPUT_FILE if out_dir is not None else None
         if target is not None and target.exists() and not force:

@@ -15,6 +15,7 @@ from regform import lifecycle, policy
 from regform.config.merge import Item, Merged
 from regform.config.names import glob_problem
 from regform.config.source import parse_path
+from regform.config.urls import plain_http_remote, userinfo_problem
 from regform.errors import ConfigIssue
 
 ECR_CONNECTION = (
@@ -26,6 +27,7 @@ ECR_CONNECTION = (
     "endpoint_url",
     "sandbox",
     "retries",
+    "allow_http",
 )
 DISTRIBUTION_CONNECTION = ("url", "ca_cert", "insecure", "allow_http", "credentials")
 CONNECTION_KEYS = {"ecr": ECR_CONNECTION, "distribution": DISTRIBUTION_CONNECTION}
@@ -53,6 +55,7 @@ def check_registries(merged: Merged, issues: list[ConfigIssue]) -> None:
             issues.append(
                 item.issue(("external_id",), "external_id is used only with role_arn", key=True)
             )
+        _check_urls(item, provider, issues)
         if provider == "distribution":
             _check_distribution(item, issues)
             if item.get("ownership") == "tag":
@@ -69,7 +72,7 @@ def _check_provider_keys(name: str, item: Item, provider: str, issues: list[Conf
         if other == provider:
             continue
         for key in keys:
-            if key in item.value:
+            if key in item.value and key not in CONNECTION_KEYS[provider]:
                 own = ", ".join(CONNECTION_KEYS[provider])
                 issues.append(
                     item.issue(
@@ -79,6 +82,30 @@ def _check_provider_keys(name: str, item: Item, provider: str, issues: list[Conf
                         key=True,
                     )
                 )
+
+
+def _check_urls(item: Item, provider: Any, issues: list[ConfigIssue]) -> None:
+    """No credentials in a URL; plain http to another host only with ``allow_http: true``."""
+    for key in ("endpoint_url", "url"):
+        url = item.get(key)
+        if not isinstance(url, str):
+            continue
+        problem = userinfo_problem(url, str(provider))
+        if problem is not None:
+            issues.append(item.issue((key,), problem))
+        elif (
+            provider == "ecr"
+            and key == "endpoint_url"
+            and plain_http_remote(url)
+            and item.get("allow_http") is not True
+        ):
+            issues.append(
+                item.issue(
+                    (key,),
+                    "a plain http:// endpoint on another host sends request signatures and the "
+                    "session token unencrypted: use https, or set allow_http: true",
+                )
+            )
 
 
 def _check_distribution(item: Item, issues: list[ConfigIssue]) -> None:

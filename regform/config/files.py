@@ -88,3 +88,15 @@ def read_config_bytes(path: str, display: str) -> tuple[bytes | None, ConfigIssu
         return read_limited(path, MAX_FILE_BYTES, what="config files", hint=_HINT), None
     except FileProblem as exc:
         return None, file_issue(display, str(exc))
+
+
+def password_variables(data: object) -> set[str]:
+    """The variables a document's registries name in ``credentials.password_env``."""
+    registries = data.get("registries") if isinstance(data, dict) else None
+    names: set[str] = set()
+    for reg in registries.values() if isinstance(registries, dict) else ():
+        creds = reg.get("credentials") if isinstance(reg, dict) else None
+        name = creds.get("password_env") if isinstance(creds, dict) else None
+        if isinstance(name, str):
+            names.add(name)
+    return names

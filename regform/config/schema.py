@@ -15,7 +15,7 @@ from jsonschema.exceptions import ValidationError
 from regform.config.fastcheck import Check, Unsupported, compile_check
 from regform.config.source import DataPath, SourceDoc
 from regform.config.suggest import did_you_mean
-from regform.errors import ConfigIssue
+from regform.errors import EXCERPT_CHARS, ConfigIssue, excerpt
 
 _SECRET = re.compile(r"secret|passw|token|access_key|private_key|api_key|session_key", re.I)
 _JSON_TYPES = {
@@ -119,8 +119,11 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return repr(value)
-    return str(value)
+        return excerpt(value)
+    text = str(value)
+    return (
+        text if len(text) <= EXCERPT_CHARS else f"{text[:EXCERPT_CHARS]}... ({len(text):,} digits)"
+    )
 
 
 def _resolve(schema: Mapping[str, Any]) -> Mapping[str, Any]:

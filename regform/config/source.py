@@ -77,6 +77,10 @@ class SourceDoc:
     keys: dict[DataPath, int] = field(default_factory=dict)
     #: values that referenced an unset environment variable (already reported)
     unresolved: set[DataPath] = field(default_factory=set)
+    #: environment variables substituted, name -> value (messages must never show the value)
+    env_values: dict[str, str] = field(default_factory=dict)
+    #: the values a variable was substituted into, as printed in issues (``tags.team``)
+    env_paths: set[str] = field(default_factory=set)
 
     def mark(self, path: DataPath, *, key: bool = False) -> Mark | None:
         """The mark of ``path``; of its nearest ancestor when ``path`` itself has none."""

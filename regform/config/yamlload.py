@@ -9,15 +9,22 @@ dates stay strings, so every value is plain JSON data.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from regform.config.envvars import interpolate
-from regform.config.files import read_config_bytes
-from regform.config.source import DataPath, Mark, SourceDoc, file_issue, pack, unpack
+from regform.config.envvars import interpolate, refused_message
+from regform.config.source import (
+    DataPath,
+    Mark,
+    SourceDoc,
+    file_issue,
+    format_path,
+    pack,
+    unpack,
+)
 from regform.errors import ConfigIssue
 
 #: values produced after alias expansion (a 500-repository config has a few thousand)
@@ -183,8 +190,16 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
 class _Converter:
     """Turns a composed node tree into plain data, recording marks and problems."""
 
-    def __init__(self, doc: SourceDoc, loader: Any, env: Mapping[str, str], shared: bool) -> None:
+    def __init__(
+        self,
+        doc: SourceDoc,
+        loader: Any,
+        env: Mapping[str, str],
+        shared: bool,
+        password_vars: Collection[str] = (),
+    ) -> None:
         self.doc = doc
+        self.password_vars = password_vars
         #: the document has anchors, so a node may be reached more than once
         self.shared = shared
         self.loader = loader
@@ -253,8 +268,8 @@ class _Converter:
             return str(node.value)
         if node.tag != _STR:
             return self.loader.construct_object(node)
-        result = interpolate(str(node.value), self.env)
-        if result.missing:
+        result = interpolate(str(node.value), self.env, self.password_vars)
+        if result.missing or result.refused:
             self.doc.unresolved.add(path)
         for name in result.missing:
             self.issues.append(
@@ -262,8 +277,13 @@ class _Converter:
                     path, f"environment variable {name} is not set (use ${{{name}:-default}})"
                 )
             )
+        for name in result.refused:
+            self.issues.append(self.doc.issue(path, refused_message(name)))
+        if result.used:
+            self.doc.env_values.update(result.used)
+            self.doc.env_paths.add(format_path(path))
         plain = not node.style  # None from PyYAML's parser, "" from libyaml's
-        if not result.changed or not plain or result.missing:
+        if not result.changed or not plain or result.missing or result.refused:
             return result.value
         # A plain scalar: the substituted text is typed like any plain scalar (30 -> int).
         tag = self.loader.resolve(ScalarNode, result.value, (True, False))
@@ -316,20 +336,10 @@ class _Converter:
         return result
 
 
-def read_file(
-    path: str, display: str, env: Mapping[str, str]
-) -> tuple[SourceDoc | None, list[ConfigIssue]]:
-    """Parse one file (``-``: standard input). Returns (document, issues); the document is None
-    when it cannot be read."""
-    raw, problem = read_config_bytes(path, display)
-    if raw is None:
-        return None, [problem] if problem else []
-    return parse_bytes(raw, display, env)
-
-
 def parse_bytes(
-    raw: bytes, display: str, env: Mapping[str, str]
+    raw: bytes, display: str, env: Mapping[str, str], password_vars: Collection[str] = ()
 ) -> tuple[SourceDoc | None, list[ConfigIssue]]:
+    """Parse one file's bytes; ``password_vars`` are more variables ``${...}`` may not read."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -355,7 +365,7 @@ def parse_bytes(
         return None, [file_issue(display, message, 1, 1)]
     doc = SourceDoc(display, None)
     shared = "&" in text  # without an anchor there is no alias
-    conv = _Converter(doc, loader, env, shared)
+    conv = _Converter(doc, loader, env, shared, password_vars)
     try:
         if shared:
             _expanded_size(node, {}, set())

@@ -12,6 +12,7 @@ key written as alias, id or ARN never forces a replace by itself.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from regform import model as m
+from regform.config.urls import HTTP_WARNING, plain_http_remote
 from regform.errors import IdentityError, ProviderError
 from regform.model import RegistryConfig, Repository
 from regform.plan import REPOSITORY, Action, Change
@@ -116,6 +118,8 @@ class EcrProvider:
     ) -> EcrProvider:
         """Build the provider for a declared registry (the sandbox when asked for)."""
         settings = ConnectionSettings.from_mapping(registry.connection, parallelism=parallelism)
+        if settings.endpoint_url and plain_http_remote(settings.endpoint_url):
+            logging.getLogger(__name__).warning(HTTP_WARNING, registry.name, settings.endpoint_url)
         box: Sandbox | None = None
         caller: ApiCaller | None = None
         if sandbox or bool(registry.connection.get("sandbox")):

@@ -48,6 +48,7 @@ from regform.errors import ProviderError
 from regform.providers.ecr_mapping import exclusion_filters, is_key_arn
 from regform.providers.ecr_session import ConnectionSettings, client_config, use_credentials
 from regform.providers.sandbox_snapshot import Snapshot
+from regform.safefiles import write_private
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
@@ -262,10 +263,8 @@ class Sandbox:
             "repositories": [(self._saved or {})[n] for n in sorted(self._saved or {})],
             "settings": self._settings,
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+        write_private(self.path, text, make_parents=True)
 
     def close(self) -> None:
         """Make sure the state is saved; the sandbox is not used afterwards.
