@@ -37,13 +37,13 @@ CONFIRM = "Do you want to apply these changes? Only 'yes' will be accepted"
 
 
 def _load_plan(path: Path) -> Plan:
-    from regform.planfile import read_plan
+    from regform.workflows.planfile import read_plan
 
     return read_plan(str(path))
 
 
 def _progress(change: Change, status: str) -> None:
-    from regform.applier import STARTED
+    from regform.workflows.applier import STARTED
 
     if status == STARTED and not is_tty(sys.stderr):
         return
@@ -93,8 +93,8 @@ def apply(
 
     Exit codes: 0 applied (or nothing to do), 1 error, refusal or failed change.
     """
-    from regform.applier import apply_plan, check_guards
-    from regform.workflow import check_saved_plan, make_plan
+    from regform.workflows.applier import apply_plan, check_guards
+    from regform.workflows.plan_apply import check_saved_plan, make_plan
 
     with cli_errors(verbose):
         if plan_file is not None and (registry or target):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from regform.safefiles import write_private
+from regform.files import write_private
 
 
 def write_output(path: Path, text: str, *, make_parents: bool = False) -> None:

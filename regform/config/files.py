@@ -1,7 +1,7 @@
 """Finding and reading config files without trusting them.
 
 Every read is capped at 5 MiB (a regular file, standard input, whatever a symlink points at);
-devices, FIFOs and sockets are refused (see :mod:`regform.safefiles`). ``-`` stands for standard
+devices, FIFOs and sockets are refused (see :mod:`regform.files`). ``-`` stands for standard
 input. Inside a config directory, every ``*.yaml``/``*.yml`` entry that is not a readable regular
 file (a directory, a broken or looping symlink, a device) is reported, never skipped.
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from regform.config.source import file_issue
 from regform.errors import ConfigIssue
-from regform.safefiles import FileProblem, kind_problem, read_capped, read_limited, stat_problem
+from regform.files import FileProblem, kind_problem, read_capped, read_limited, stat_problem
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 CONFIG_SUFFIXES = (".yaml", ".yml")

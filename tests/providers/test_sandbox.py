@@ -17,7 +17,7 @@ from regform import model as m
 from regform.errors import ProviderError
 from regform.model import Encryption, RegistryConfig, Repository
 from regform.providers import build_provider
-from regform.providers.ecr import EcrProvider
+from regform.providers.ecr.provider import EcrProvider
 
 ALL = frozenset(m.REPOSITORY_FIELDS)
 

@@ -13,7 +13,7 @@ import pytest
 from ecr_helpers import LIFECYCLE, POLICY
 from moto.core.base_backend import BackendDict
 
-from regform.providers.sandbox import Sandbox
+from regform.providers.ecr.sandbox import Sandbox
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -173,7 +173,7 @@ def test_a_plan_on_the_sandbox_after_an_apply_needs_no_emulator(
 ) -> None:
     from regform.config import load_config
     from regform.providers import build_providers
-    from regform.workflow import apply_plan, make_plan
+    from regform.workflows.plan_apply import apply_plan, make_plan
 
     monkeypatch.setenv("REGFORM_SANDBOX_DIR", str(tmp_path / "state"))
     path = tmp_path / "regform.yaml"
