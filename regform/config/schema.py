@@ -126,6 +126,16 @@ def _describe(value: Any) -> str:
     )
 
 
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true or false"
+    return "a string" if isinstance(value, str) else "a number"
+
+
 def _resolve(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
@@ -197,6 +207,8 @@ def _translate(doc: SourceDoc, error: ValidationError) -> Iterator[ConfigIssue]:
 def _message(error: ValidationError, schema: Mapping[str, Any], instance: Any) -> str:
     kind = error.validator
     value: Any = error.validator_value
+    if kind == "type" and not error.absolute_path:  # what the file holds is not shown
+        return f"a config file holds a mapping with 'version: 1'; this one holds {_kind(instance)}"
     if kind == "type":
         if "typeErrorMessage" in schema:
             return f"{schema['typeErrorMessage']} (got {_describe(instance)})"
