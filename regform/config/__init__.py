@@ -29,7 +29,7 @@ from regform.config.schema import check_schema, config_schema, schema_text
 from regform.config.settings import check_settings
 from regform.config.singletons import check_shared_settings
 from regform.config.source import DataPath, SourceDoc
-from regform.config.warnings import credential_warnings, public_warnings
+from regform.config.warnings import action_warnings, credential_warnings, public_warnings
 from regform.config.yamlload import parse_bytes
 from regform.errors import ConfigError, ConfigIssue
 from regform.model import Config
@@ -181,6 +181,7 @@ def _semantic(
     check_shared_settings(merged, issues)
     resolved = check_entries(merged, issues)
     warnings += public_warnings(merged, policies, settings) + credential_warnings(merged, env)
+    warnings += action_warnings(merged, policies, settings)
     if issues or not build:
         return None
     config = build_config(merged, resolved, lifecycles, policies, settings)

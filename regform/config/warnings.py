@@ -3,15 +3,20 @@
 * a policy that grants anyone (``Principal: "*"``, ``allow_pull: ['*']``): the repositories using
   it, or the whole registry, are public;
 * a registry's ``credentials`` naming an environment variable that is not set (CI may set it
-  later; ``validate --strict`` makes it an error).
+  later; ``validate --strict`` makes it an error);
+* an ``ecr:`` action in a policy that names no ECR operation (botocore's service model lists
+  them; it is loaded only when a policy names an ``ecr:`` action).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import fnmatch
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from regform.config.merge import Item, Merged
+from regform.config.suggest import did_you_mean
+from regform.documents.policy import PUSH_ACTIONS
 from regform.errors import ConfigIssue
 
 JsonDict = dict[str, Any]
@@ -104,3 +109,57 @@ def _unset(item: Item, registry: str, key: str, var: str) -> ConfigIssue:
         f"environment variable {var} ({key} of registry '{registry}') is not set: plan, apply "
         "and drift fail unless it is set when they run",
     )
+
+
+#: ECR actions IAM knows that are not API operations (permissions checked by the service itself)
+PERMISSION_ONLY_ACTIONS = frozenset({"ReplicateImage", "BatchImportUpstreamImage"})
+_SHORTHAND = frozenset(PUSH_ACTIONS)
+
+
+def _actions(document: Mapping[str, Any]) -> Iterator[str]:
+    statements = document.get("Statement")
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, Mapping):
+            continue
+        for key in ("Action", "NotAction"):
+            value = statement.get(key)
+            for action in value if isinstance(value, list) else [value]:
+                if isinstance(action, str) and action.lower().startswith("ecr:"):
+                    yield action
+
+
+def _ecr_operations() -> frozenset[str]:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("ecr")
+    return frozenset(model.operation_names) | PERMISSION_ONLY_ACTIONS
+
+
+def action_warnings(
+    merged: Merged, policies: Mapping[str, JsonDict], settings: Mapping[str, JsonDict]
+) -> list[ConfigIssue]:
+    """A warning for each ``ecr:`` action (or pattern) that names no ECR operation."""
+    documents: list[tuple[Item, tuple[str, ...], Mapping[str, Any]]] = [
+        (merged.repository_policies[n], (), d) for n, d in policies.items()
+    ]
+    documents += [
+        (merged.registries[n], ("settings", "registry_policy"), kinds["registry_policy"])
+        for n, kinds in settings.items()
+        if isinstance(kinds.get("registry_policy"), Mapping)
+    ]
+    wanted = {a for _item, _path, doc in documents for a in _actions(doc)}
+    if not wanted - _SHORTHAND:  # the shorthand's own actions need no service model
+        return []
+    operations = _ecr_operations()
+    lowered = {op.lower(): op for op in operations}
+    out: list[ConfigIssue] = []
+    for item, path, doc in documents:
+        for action in dict.fromkeys(_actions(doc)):
+            name = action.split(":", 1)[1]
+            if fnmatch.filter(lowered, name.lower()):
+                continue
+            hint = did_you_mean(name, operations)
+            out.append(
+                item.issue(path, f"'{action}' is not an ECR action (no operation matches){hint}")
+            )
+    return out
