@@ -121,6 +121,24 @@ def _compose(text: str) -> tuple[Node | None, Any]:
 _BOMB = f"the document expands to more than {MAX_NODES:,} values (alias bomb?)"
 
 
+_SURROGATE = "a \\u escape makes an unpaired surrogate (D800-DFFF), which is not text"
+
+
+def _as_text(text: str) -> str | None:
+    """``text`` as valid Unicode: a ``\\ud83d\\ude00`` escape pair (as JSON writes characters
+    past U+FFFF) joined into its character; None when a surrogate stays unpaired."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        return None
+    return joined
+
+
 class _Abort(Exception):
     def __init__(self, message: str, node: Node | None = None) -> None:
         super().__init__(message)
@@ -268,7 +286,11 @@ class _Converter:
             return str(node.value)
         if node.tag != _STR:
             return self.loader.construct_object(node)
-        result = interpolate(str(node.value), self.env, self.password_vars)
+        text = _as_text(node.value) if node.style == '"' else node.value
+        if text is None:
+            self.issues.append(self._issue(node, _SURROGATE))
+            return ""
+        result = interpolate(str(text), self.env, self.password_vars)
         if result.missing or result.refused:
             self.doc.unresolved.add(path)
         for name in result.missing:
@@ -279,6 +301,11 @@ class _Converter:
             )
         for name in result.refused:
             self.issues.append(self.doc.issue(path, refused_message(name)))
+        if result.used and _as_text(result.value) is None:
+            names = ", ".join(name for name, _value in result.used)
+            self.issues.append(self.doc.issue(path, f"{names}: the variable is not UTF-8 text"))
+            self.doc.unresolved.add(path)
+            return ""
         if result.used:
             self.doc.env_values.update(result.used)
             self.doc.env_paths.add(format_path(path))
@@ -305,6 +332,12 @@ class _Converter:
                 self.issues.append(self._issue(key_node, "a mapping key must be a plain value"))
                 continue
             key = str(key_node.value)
+            if key_node.style == '"':
+                text = _as_text(key)
+                if text is None:
+                    self.issues.append(self._issue(key_node, _SURROGATE))
+                    continue
+                key = text
             key_mark = _packed(key_node)
             if key in explicit:
                 first = explicit[key]

@@ -107,3 +107,11 @@ def test_an_unset_password_env_is_a_warning_and_an_error_with_strict(tmp_path: P
     strict = CliRunner().invoke(app, ["validate", "--strict", str(config)])
     assert strict.exit_code == 1
     assert "REGFORM_UNSET_PW (password_env of registry 'hub') is not set" in strict.stdout
+
+
+def test_a_variable_that_is_not_utf8_is_an_issue_not_a_crash(tmp_path: Path) -> None:
+    config = _write(tmp_path, ECR + "repositories:\n  - {name: team/a, tags: {k: '${RAW}'}}\n")
+    issues = check_config([config], env={"RAW": "caf\udce9"}).issues
+    assert [str(i).split(": ", 1)[1] for i in issues] == [
+        "repositories[0].tags.k: RAW: the variable is not UTF-8 text"
+    ]

@@ -108,3 +108,32 @@ def test_fast_check_agrees_with_jsonschema_on_any_json(value: Any) -> None:
 def test_keywords_it_cannot_decide_do_not_compile(schema: dict[str, Any]) -> None:
     with pytest.raises(Unsupported):
         compile_check(schema)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_no_broken_document_crashes_the_semantic_checks(doc: Any) -> None:
+    # the semantic checks are total: whatever the schema rejected, they report, never raise
+    # (check_config would fall back to the schema's issues; this test sees through that)
+    import json
+    import tempfile
+
+    import regform.config as config
+
+    crashes: list[BaseException] = []
+    semantic = config._semantic
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return semantic(*args, **kwargs)
+        except Exception as exc:
+            crashes.append(exc)
+            raise
+
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(config, "_semantic", watched)
+        path = Path(tmp) / "c.yaml"
+        path.write_text(json.dumps(doc))
+        outcome = config.check_config([path], env={})
+    assert crashes == []
+    assert outcome.config is not None or outcome.issues
