@@ -16,6 +16,8 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
+    # plain help: rendering it with rich would cost more than the rest of `regform --help`
+    rich_markup_mode=None,
 )
 
 # Each module registers its commands on ``app`` when imported.

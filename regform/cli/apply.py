@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -30,8 +30,9 @@ from regform.cli.plan import (
     read_progress,
 )
 from regform.errors import RegformError
-from regform.plan import Change, Plan
-from regform.render import render
+
+if TYPE_CHECKING:
+    from regform.plan import Change, Plan
 
 CONFIRM = "Do you want to apply these changes? Only 'yes' will be accepted"
 
@@ -93,6 +94,7 @@ def apply(
 
     Exit codes: 0 applied (or nothing to do), 1 error, refusal or failed change.
     """
+    from regform.render import render
     from regform.workflows.applier import apply_plan, check_guards
     from regform.workflows.plan_apply import check_saved_plan, make_plan
 

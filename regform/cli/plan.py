@@ -21,7 +21,6 @@ import typer
 from regform.cli import app
 from regform.cli.common import write_output
 from regform.errors import ConfigError, RegformError
-from regform.render import render
 
 if TYPE_CHECKING:
     from regform.model import Config
@@ -133,9 +132,7 @@ def open_providers(
         yield providers
     finally:
         for provider in providers.values():
-            close = getattr(provider, "close", None)
-            if callable(close):
-                close()
+            provider.close()
 
 
 def is_tty(stream: object) -> bool:
@@ -206,6 +203,7 @@ def plan(
 
     Exit codes: 0 success, 1 error, 2 changes present (with --detailed-exitcode).
     """
+    from regform.render import render
     from regform.workflows.plan_apply import make_plan
 
     with cli_errors(verbose):

@@ -1,8 +1,8 @@
 """Reading a saved plan (``regform plan --out``) without trusting it.
 
 The file is read like any untrusted input (capped, regular files only), parsed as JSON, and checked
-against the plan schema (``schemas/plan.schema.json``) before anything is built from it, so that a
-malformed file gets one plain message naming the file and where in it the problem is.
+against the plan schema (``plan.schema.json`` next to this module) before anything is built from
+it, so that a malformed file gets one plain message naming the file and where the problem is.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ class PlanFileError(RegformError):
 def _validator() -> Any:
     from jsonschema import Draft202012Validator
 
-    text = resources.files("regform").joinpath("schemas/plan.schema.json").read_text("utf-8")
-    return Draft202012Validator(json.loads(text))
+    text = resources.files(__package__ or "regform.workflows").joinpath("plan.schema.json")
+    return Draft202012Validator(json.loads(text.read_text("utf-8")))
 
 
 def _where(path: Any) -> str:
