@@ -20,7 +20,6 @@ from regform.cli import app
 from regform.cli.common import write_output
 from regform.cli.plan import ParallelismOption, SandboxOption, VerboseOption, cli_errors, load
 from regform.errors import RegformError
-from regform.providers.urls import userinfo_problem
 from regform.version import __version__
 
 if TYPE_CHECKING:
@@ -117,6 +116,8 @@ def import_(
             "account_id": account_id,
             "endpoint_url": endpoint_url,
         }
+        from regform.providers.urls import userinfo_problem
+
         problem = userinfo_problem(endpoint_url, "ecr") if endpoint_url else None
         if problem is not None:
             raise RegformError(f"--endpoint-url: {problem}")
