@@ -16,10 +16,11 @@ by a model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from fnmatch import fnmatchcase
 from typing import Any
 
 JsonDict = dict[str, Any]
@@ -43,7 +44,19 @@ REPOSITORY_FIELDS: tuple[str, ...] = (
     REPOSITORY_POLICY,
 )
 
-MUTABILITY_MODES = ("MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION")
+#: what a repository gets when nothing says otherwise (ECR's default too).
+DEFAULT_MUTABILITY = "MUTABLE"
+MUTABILITY_MODES = (
+    DEFAULT_MUTABILITY,
+    "IMMUTABLE",
+    "MUTABLE_WITH_EXCLUSION",
+    "IMMUTABLE_WITH_EXCLUSION",
+)
+
+
+def matches_any(name: str, globs: Iterable[str]) -> bool:
+    """Whether ``name`` matches one of the globs (scope, targets; ``*`` matches across ``/``)."""
+    return any(fnmatchcase(name, glob) for glob in globs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +80,7 @@ class Repository:
     """One repository: what the config wants, or what a registry has."""
 
     name: str
-    image_tag_mutability: str = "MUTABLE"
+    image_tag_mutability: str = DEFAULT_MUTABILITY
     image_tag_mutability_exclusions: tuple[str, ...] = ()
     scan_on_push: bool = False
     encryption: Encryption = field(default_factory=Encryption)
@@ -131,7 +144,7 @@ class Repository:
         enc = data.get(ENCRYPTION)
         return cls(
             name=str(data["name"]),
-            image_tag_mutability=str(data.get(MUTABILITY, "MUTABLE")),
+            image_tag_mutability=str(data.get(MUTABILITY, DEFAULT_MUTABILITY)),
             image_tag_mutability_exclusions=tuple(data.get(MUTABILITY_EXCLUSIONS, ())),
             scan_on_push=bool(data.get(SCAN_ON_PUSH, False)),
             encryption=Encryption.from_dict(enc) if enc else Encryption(),
@@ -210,7 +223,7 @@ class RegistryConfig:
     """One declared registry (one provider endpoint) with everything desired of it."""
 
     name: str
-    provider: str  # "ecr" | "distribution"
+    provider: str  # "ecr" | "distribution" | "dockerhub"
     #: connection options: region, account_id, profile, role_arn, external_id, endpoint_url,
     #: sandbox (ECR); url, ca_cert, insecure, allow_http, credentials (distribution). No secrets.
     connection: Mapping[str, Any]
@@ -247,6 +260,14 @@ class Config:
     checksum: str = ""
     #: what the config check warned about (``file:line: path: message``); plans repeat them.
     warnings: tuple[str, ...] = ()
+    #: registries declared only for their credentials (``provider: dockerhub``): logins and
+    #: pull secrets use them; plans, drift and apply never see them.
+    credentials_only: Mapping[str, RegistryConfig] = field(default_factory=dict)
+
+    def all_registries(self) -> dict[str, RegistryConfig]:
+        """Every declared registry by name, credentials-only ones included."""
+        merged = {**self.registries, **self.credentials_only}
+        return {name: merged[name] for name in sorted(merged)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +299,9 @@ class Capabilities:
     native_lifecycle: bool = True
     #: fields the registry's vendor deprecated -> the warning a plan shows when it sets them.
     deprecated: Mapping[str, str] = field(default_factory=dict)
+    #: the registry is declared only for its credentials (``regform login``, pull secrets):
+    #: no repositories, settings or plans.
+    credentials_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,18 @@ app = typer.Typer(
 )
 
 # Each module registers its commands on ``app`` when imported.
-_COMMAND_MODULES = ("validate", "plan", "apply", "drift", "importer", "ensure", "lifecycle")
+_COMMAND_MODULES = (
+    "validate",
+    "plan",
+    "apply",
+    "drift",
+    "importer",
+    "ensure",
+    "lifecycle",
+    "login",
+    "pullsecret",
+    "registries",
+)
 
 for _name in _COMMAND_MODULES:
     try:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from regform import model as m
 from regform.config.merge import Item, Merged
 from regform.config.repositories import NONE, OWNERSHIP_TAG, SETTING_FIELDS, Resolved, effective
+from regform.documents.normalize import streamed_checksum
+from regform.model import JsonDict
 from regform.providers import KINDS
-
-JsonDict = dict[str, Any]
 
 
 def _location(item: Item) -> m.Location:
@@ -49,7 +47,7 @@ def _repository(
     enc = settings.get("encryption")
     return m.Repository(
         name=name,
-        image_tag_mutability=settings.get("image_tag_mutability", "MUTABLE"),
+        image_tag_mutability=settings.get("image_tag_mutability", m.DEFAULT_MUTABILITY),
         image_tag_mutability_exclusions=tuple(settings.get("image_tag_mutability_exclusions", ())),
         scan_on_push=bool(settings.get("scan_on_push", False)),
         encryption=m.Encryption.from_dict(enc) if enc else m.Encryption(),
@@ -100,10 +98,14 @@ def build_config(
             )
             locations[entry.registry][name] = _location(entry.item)
     registries: dict[str, m.RegistryConfig] = {}
+    credentials_only: dict[str, m.RegistryConfig] = {}
     for name in sorted(merged.registries):
         reg = merged.registries[name].value
         provider = reg["provider"]
         connection = KINDS[provider].connection(reg)
+        if KINDS[provider].capabilities.credentials_only:
+            credentials_only[name] = m.RegistryConfig(name, provider, connection)
+            continue
         safety = reg.get("safety", {})
         registries[name] = m.RegistryConfig(
             name=name,
@@ -127,7 +129,12 @@ def build_config(
             cache_suffix=reg.get("cache_suffix", "/cache"),
             force_delete=bool(reg.get("force_delete", False)),
         )
-    return m.Config(registries=registries, files=tuple(merged.files), checksum=checksum(registries))
+    return m.Config(
+        registries=registries,
+        files=tuple(merged.files),
+        checksum=desired_checksum(registries),
+        credentials_only=credentials_only,
+    )
 
 
 def canonical(registries: Mapping[str, m.RegistryConfig]) -> JsonDict:
@@ -154,11 +161,6 @@ def canonical(registries: Mapping[str, m.RegistryConfig]) -> JsonDict:
     }
 
 
-def checksum(registries: Mapping[str, m.RegistryConfig]) -> str:
-    """sha256 of the canonical JSON of the desired model, hashed as it is written (the text of a
-    large config would be tens of megabytes)."""
-    encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    digest = hashlib.sha256()
-    for chunk in encoder.iterencode(canonical(registries)):
-        digest.update(chunk.encode("utf-8"))
-    return digest.hexdigest()
+def desired_checksum(registries: Mapping[str, m.RegistryConfig]) -> str:
+    """sha256 of the desired model (what a saved plan is checked against)."""
+    return streamed_checksum(canonical(registries))

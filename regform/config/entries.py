@@ -11,7 +11,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from regform.config.merge import Item, Merged
-from regform.config.names import BraceError, expand_braces, glob_problem, in_scope
+from regform.config.names import BraceError, expand_braces, glob_problem
 from regform.config.repositories import (
     MAX_TAGS,
     OWNERSHIP_TAG,
@@ -24,9 +24,9 @@ from regform.config.repositories import (
 )
 from regform.config.source import DataPath
 from regform.errors import ConfigIssue
+from regform.model import MUTABILITY, matches_any
 from regform.providers import CAPABILITIES
 
-MUTABILITY = "image_tag_mutability"
 EXCLUSIONS = "image_tag_mutability_exclusions"
 
 
@@ -75,6 +75,11 @@ def check_entries(merged: Merged, issues: list[ConfigIssue]) -> list[Resolved]:
         provider = reg_item.get("provider") if reg_item else None
         if reg_item is None or not isinstance(provider, str) or provider not in CAPABILITIES:
             continue
+        if CAPABILITIES[provider].credentials_only:
+            issue = _credentials_only_issue(item, merged, registry, provider)
+            if issue not in issues:
+                issues.append(issue)
+            continue
         entry = _check_entry(item, registry, reg_item, provider, merged, issues)
         if entry.pattern is not None:
             first = seen.get((registry, "pattern:" + entry.pattern))
@@ -102,6 +107,21 @@ def check_entries(merged: Merged, issues: list[ConfigIssue]) -> list[Resolved]:
             )
         resolved.append(entry)
     return resolved
+
+
+def _credentials_only_issue(
+    item: Item, merged: Merged, registry: str, provider: str
+) -> ConfigIssue:
+    message = (
+        f"registry '{registry}' is provider {provider}, which holds credentials only: "
+        "repositories cannot be declared on it"
+    )
+    if "registry" in item.value:
+        return item.issue(("registry",), message)
+    defaults = merged.defaults
+    if defaults is not None and defaults.get("registry") == registry:
+        return defaults.issue(("registry",), message)
+    return item.issue((), message)
 
 
 def _check_entry(
@@ -198,7 +218,7 @@ def _check_scope(entry: Resolved, reg_item: Item, issues: list[ConfigIssue]) -> 
     scope = reg_item.get("scope") or ["*"]
     outside: dict[DataPath, list[str]] = {}
     for name, sub in entry.names:
-        if not in_scope(name, scope):
+        if not matches_any(name, scope):
             outside.setdefault(sub, []).append(name)
     for sub, names in outside.items():
         more = f" (and {len(names) - 1} more)" if len(names) > 1 else ""
@@ -237,7 +257,7 @@ def _check_pattern(entry: Resolved, reg_item: Item, issues: list[ConfigIssue]) -
         )
         return
     scope = reg_item.get("scope") or ["*"]
-    overlaps = in_scope(_sample(pattern), scope) or any(
+    overlaps = matches_any(_sample(pattern), scope) or any(
         fnmatchcase(_sample(s), pattern) for s in scope
     )
     if not overlaps:

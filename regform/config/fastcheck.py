@@ -19,7 +19,8 @@ Check = Callable[[Any], bool]
 #: keywords that never change whether a value is valid
 _ANNOTATIONS = frozenset(
     {"description", "default", "examples", "title", "$schema", "$id", "$comment", "$defs"}
-    | {"patternErrorMessage", "typeErrorMessage", "deprecated", "markdownDescription"}
+    | {"patternErrorMessage", "typeErrorMessage", "unknownKeyMessage", "deprecated"}
+    | {"markdownDescription"}
 )
 #: keywords through which a subschema can mark properties as evaluated
 _EVALUATING = frozenset(

@@ -180,7 +180,10 @@ def registry_of(item: Item, merged: Merged) -> str | None:
     default = merged.defaults.get("registry") if merged.defaults else None
     if isinstance(default, str):
         return default
-    if len(merged.registries) == 1:
+    holders = [n for n, reg in merged.registries.items() if not _credentials_only(reg)]
+    if len(holders) == 1:
+        return holders[0]
+    if not holders and len(merged.registries) == 1:
         return next(iter(merged.registries))
     return None
 
@@ -190,6 +193,11 @@ def _own_settings(item: Item | None) -> dict[str, Any]:
     if item is None or not isinstance(item.value, dict):
         return {}
     return {k: v for k, v in item.value.items() if k in SETTING_FIELDS and item.ok(k)}
+
+
+def _credentials_only(reg: Item) -> bool:
+    caps = CAPABILITIES.get(str(reg.get("provider")))
+    return caps is not None and caps.credentials_only
 
 
 def effective(item: Item, defaults: Item | None, provider: str) -> dict[str, Any]:

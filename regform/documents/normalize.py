@@ -41,8 +41,7 @@ from typing import Any
 
 from regform import model as m
 from regform.lifecycle.document import normalize_policy
-
-JsonDict = dict[str, Any]
+from regform.model import JsonDict
 
 IAM_DEFAULT_VERSION = "2008-10-17"
 _ROOT_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
@@ -58,6 +57,18 @@ def canonical_json(value: Any) -> str:
 def checksum(value: Any) -> str:
     """sha256 (hex) of the canonical JSON of ``value``."""
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def streamed_checksum(value: Any) -> str:
+    """:func:`checksum`, hashing the JSON as it is written: for a large value (a desired model of
+    50,000 repositories) the whole text is never held in memory. Slower per byte."""
+    encoder = json.JSONEncoder(
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    digest = hashlib.sha256()
+    for chunk in encoder.iterencode(value):
+        digest.update(chunk.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def _as_list(value: Any) -> list[Any]:

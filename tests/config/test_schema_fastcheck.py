@@ -137,3 +137,11 @@ def test_no_broken_document_crashes_the_semantic_checks(doc: Any) -> None:
         outcome = config.check_config([path], env={})
     assert crashes == []
     assert outcome.config is not None or outcome.issues
+
+
+@settings(max_examples=100, deadline=None)
+@given(json_values)
+def test_the_streamed_checksum_is_the_checksum(value: Any) -> None:
+    from regform.documents.normalize import checksum, streamed_checksum
+
+    assert streamed_checksum(value) == checksum(value)
