@@ -6,7 +6,8 @@ as written.
 
 Variables that hold credentials are never read into the config: ``AWS_SECRET_ACCESS_KEY``,
 ``AWS_SESSION_TOKEN``, any name containing PASSWORD, PASSWD, SECRET or TOKEN, and the variables a
-registry names in ``password_env``. A reference to one is refused (its value is not substituted).
+registry names in ``password_env`` or ``token_env``. A reference to one is refused (its value
+is not substituted).
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ CONFIG_SUFFIXES = (".yaml", ".yml")
 STDIN = "-"
 STDIN_DISPLAY = "<stdin>"
 _HINT = " (-c - reads standard input)"
+#: credentials keys that name a variable holding a secret
+SECRET_VARIABLE_KEYS = ("password_env", "token_env")
 
 
 def _entries(directory: str, display: str) -> tuple[list[tuple[str, str]], list[ConfigIssue]]:
@@ -91,12 +93,14 @@ def read_config_bytes(path: str, display: str) -> tuple[bytes | None, ConfigIssu
 
 
 def password_variables(data: object) -> set[str]:
-    """The variables a document's registries name in ``credentials.password_env``."""
+    """The variables a document's registries name in ``credentials.password_env`` (or
+    ``token_env``): they hold secrets, so ``${...}`` may not read them."""
     registries = data.get("registries") if isinstance(data, dict) else None
     names: set[str] = set()
     for reg in registries.values() if isinstance(registries, dict) else ():
         creds = reg.get("credentials") if isinstance(reg, dict) else None
-        name = creds.get("password_env") if isinstance(creds, dict) else None
-        if isinstance(name, str):
-            names.add(name)
+        for key in SECRET_VARIABLE_KEYS:
+            name = creds.get(key) if isinstance(creds, dict) else None
+            if isinstance(name, str):
+                names.add(name)
     return names

@@ -96,7 +96,7 @@ def credential_warnings(merged: Merged, env: Mapping[str, str]) -> list[ConfigIs
         creds = item.get("credentials")
         if not isinstance(creds, dict):
             continue
-        for key in ("username_env", "password_env"):
+        for key in ("username_env", "password_env", "token_env"):
             var = creds.get(key)
             if isinstance(var, str) and var not in env:
                 out.append(_unset(item, name, key, var))

@@ -115,3 +115,16 @@ def test_a_variable_that_is_not_utf8_is_an_issue_not_a_crash(tmp_path: Path) -> 
     assert [str(i).split(": ", 1)[1] for i in issues] == [
         "repositories[0].tags.k: RAW: the variable is not UTF-8 text"
     ]
+
+
+def test_a_token_env_variable_is_refused_too(tmp_path: Path) -> None:
+    config = _write(
+        tmp_path,
+        ECR + "  hub:\n    provider: dockerhub\n"
+        "    credentials: {username_env: HUB_USER, token_env: HUB_KEY}\n"
+        "repositories:\n  - {name: team/app, registry: prod, tags: {k: '${HUB_KEY}'}}\n",
+    )
+    issues = check_config([config], env={"HUB_USER": "me", "HUB_KEY": SENTINEL}).issues
+    assert [i.message.split(";")[0] for i in issues] == [
+        "${HUB_KEY} refers to a variable that holds a credential"
+    ]
