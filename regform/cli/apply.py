@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from regform.cli import app
-from regform.cli.plan import (
+from regform.cli.common import cli_errors, load, open_providers
+from regform.cli.options import (
     ConfigOption,
     ParallelismOption,
     PreviewOption,
@@ -22,17 +23,15 @@ from regform.cli.plan import (
     SandboxOption,
     TargetOption,
     VerboseOption,
-    cli_errors,
-    echo_plan_text,
-    is_tty,
-    load,
-    open_providers,
-    read_progress,
 )
+from regform.cli.plan import echo_plan_text, is_tty, read_progress
 from regform.errors import RegformError
 
 if TYPE_CHECKING:
+    from regform.model import Config
     from regform.plan import Change, Plan
+    from regform.providers.base import Provider
+    from regform.workflows.applier import ApplyResult
 
 CONFIRM = "Do you want to apply these changes? Only 'yes' will be accepted"
 
@@ -63,6 +62,49 @@ def _confirm(auto_approve: bool) -> None:
     if answer.strip() != "yes":
         typer.echo("Apply cancelled.", err=True)
         raise typer.Exit(1)
+
+
+def _plan(
+    saved: Plan | None,
+    cfg: Config,
+    providers: dict[str, Provider],
+    registry: list[str] | None,
+    target: list[str] | None,
+    lifecycle_preview: bool | None,
+) -> Plan:
+    """The saved plan, once checked against the config and the registries; else a new one."""
+    from regform.workflows.plan_apply import check_saved_plan, make_plan
+
+    if saved is not None:
+        check_saved_plan(saved, cfg, providers)
+        return saved
+    return make_plan(
+        cfg,
+        providers,
+        registries=registry,
+        targets=target,
+        lifecycle_preview=lifecycle_preview,
+        on_read=read_progress if is_tty(sys.stderr) else None,
+    )
+
+
+def _report(result: ApplyResult) -> None:
+    """The outcome; exit 1 when a change failed or was skipped."""
+    if result.failed or result.skipped:
+        typer.echo(
+            f"Apply failed: {len(result.succeeded)} succeeded, {len(result.failed)} failed, "
+            f"{len(result.skipped)} skipped.",
+            err=True,
+        )
+        for change, error in result.failed:
+            typer.echo(f"  failed  {change.address}: {error}", err=True)
+        for change in result.skipped:
+            typer.echo(f"  skipped {change.address}: a change before it failed", err=True)
+        typer.echo(
+            "Fix the cause and run apply again; it picks up where this run stopped.", err=True
+        )
+        raise typer.Exit(1)
+    typer.echo(f"Apply complete: {len(result.succeeded)} succeeded.")
 
 
 @app.command()
@@ -96,7 +138,6 @@ def apply(
     """
     from regform.render import render
     from regform.workflows.applier import apply_plan, check_guards
-    from regform.workflows.plan_apply import check_saved_plan, make_plan
 
     with cli_errors(verbose):
         if plan_file is not None and (registry or target):
@@ -105,18 +146,7 @@ def apply(
         cfg = load(config)
         only = sorted(saved.registries) if saved is not None else registry
         with open_providers(cfg, sandbox=sandbox, only=only, parallelism=parallelism) as providers:
-            if saved is not None:
-                check_saved_plan(saved, cfg, providers)
-                plan = saved
-            else:
-                plan = make_plan(
-                    cfg,
-                    providers,
-                    registries=registry,
-                    targets=target,
-                    lifecycle_preview=lifecycle_preview,
-                    on_read=read_progress if is_tty(sys.stderr) else None,
-                )
+            plan = _plan(saved, cfg, providers, registry, target, lifecycle_preview)
             echo_plan_text(render(plan, "text"))
             if not plan.has_changes:
                 typer.echo("Nothing to apply.")
@@ -127,18 +157,4 @@ def apply(
             result = apply_plan(
                 plan, providers, allow_destroy=allow_destroy, force=force, progress=_progress
             )
-    if result.failed or result.skipped:
-        typer.echo(
-            f"Apply failed: {len(result.succeeded)} succeeded, {len(result.failed)} failed, "
-            f"{len(result.skipped)} skipped.",
-            err=True,
-        )
-        for change, error in result.failed:
-            typer.echo(f"  failed  {change.address}: {error}", err=True)
-        for change in result.skipped:
-            typer.echo(f"  skipped {change.address}: a change before it failed", err=True)
-        typer.echo(
-            "Fix the cause and run apply again; it picks up where this run stopped.", err=True
-        )
-        raise typer.Exit(1)
-    typer.echo(f"Apply complete: {len(result.succeeded)} succeeded.")
+    _report(result)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from regform.cli import app
-from regform.cli.plan import ConfigOption, RegistryOption, VerboseOption, cli_errors, load
+from regform.cli.common import cli_errors, load
+from regform.cli.options import ConfigOption, RegistryOption, VerboseOption
 
 if TYPE_CHECKING:
     from regform.credentials.login import LoginResult

@@ -13,7 +13,9 @@ from typing import Annotated
 import typer
 
 from regform.cli import app
-from regform.cli.plan import ConfigOption, VerboseOption, cli_errors, is_tty, load
+from regform.cli.common import cli_errors, load
+from regform.cli.options import ConfigOption, VerboseOption
+from regform.cli.plan import is_tty
 from regform.errors import RegformError
 
 

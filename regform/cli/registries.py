@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from regform.cli import app
-from regform.cli.plan import ConfigOption, VerboseOption, cli_errors, load
+from regform.cli.common import cli_errors, load
+from regform.cli.options import ConfigOption, VerboseOption
 
 
 class RegistriesFormat(StrEnum):

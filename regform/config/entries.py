@@ -165,17 +165,7 @@ def _check_entry(
         entry.pattern = own["pattern"]
         _check_pattern(entry, reg_item, issues)
         return entry
-    failed: set[DataPath] = set()
-    for name, sub in entry.names:
-        problem = name_problem(provider, name) if sub not in failed else None
-        if problem is None:
-            continue
-        failed.add(sub)
-        source = own["name"] if sub == ("name",) else own["names"][sub[1]]
-        origin = "" if source == name else f" (from '{source}')"
-        hint = " (brace patterns go in names:)" if sub == ("name",) and _is_pattern(name) else ""
-        issues.append(item.issue(sub, f"repository name '{name}'{origin} {problem}{hint}"))
-    entry.names = [(n, s) for n, s in entry.names if s not in failed]
+    _check_names(entry, provider, issues)
     if own.get("cache") is True and item.ok("cache"):
         suffix = reg_item.get("cache_suffix") or "/cache"
         for name, _sub in list(entry.names):
@@ -187,6 +177,22 @@ def _check_entry(
                 entry.names.append((companion, ("cache",)))
     _check_scope(entry, reg_item, issues)
     return entry
+
+
+def _check_names(entry: Resolved, provider: str, issues: list[ConfigIssue]) -> None:
+    """Drop from ``entry`` the names the registry would reject, with an issue for each."""
+    item, own = entry.item, entry.item.value
+    failed: set[DataPath] = set()
+    for name, sub in entry.names:
+        problem = name_problem(provider, name) if sub not in failed else None
+        if problem is None:
+            continue
+        failed.add(sub)
+        source = own["name"] if sub == ("name",) else own["names"][sub[1]]
+        origin = "" if source == name else f" (from '{source}')"
+        hint = " (brace patterns go in names:)" if sub == ("name",) and _is_pattern(name) else ""
+        issues.append(item.issue(sub, f"repository name '{name}'{origin} {problem}{hint}"))
+    entry.names = [(n, s) for n, s in entry.names if s not in failed]
 
 
 def _is_pattern(name: str) -> bool:

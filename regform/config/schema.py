@@ -40,7 +40,7 @@ def schema_text() -> str:
 def config_schema() -> dict[str, Any]:
     """The language's schema (``config.schema.json`` next to this module) with each provider's
     registry keys (its ``registry.schema.json``) added to the registry entry."""
-    text = resources.files(__package__ or "regform.config").joinpath("config.schema.json")
+    text = resources.files("regform.config").joinpath("config.schema.json")
     data: dict[str, Any] = json.loads(text.read_text("utf-8"))
     registry = data["$defs"]["registry"]
     names = [kind.name for kind in PROVIDERS]
