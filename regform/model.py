@@ -278,6 +278,8 @@ class Config:
     files: tuple[str, ...] = ()
     #: sha256 of the canonical desired model; a saved plan records it (stale-plan check).
     checksum: str = ""
+    #: what the config check warned about (``file:line: path: message``); plans repeat them.
+    warnings: tuple[str, ...] = ()
     #: registries declared only for their credentials (``provider: dockerhub``): logins and
     #: pull secrets use them; plans, drift and apply never see them.
     credentials_only: Mapping[str, RegistryConfig] = field(default_factory=dict)

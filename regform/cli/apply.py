@@ -7,7 +7,6 @@ applies exactly that plan, after checking it is not stale.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -38,14 +37,9 @@ CONFIRM = "Do you want to apply these changes? Only 'yes' will be accepted"
 
 
 def _load_plan(path: Path) -> Plan:
-    from regform.plan import Plan
+    from regform.workflows.planfile import read_plan
 
-    try:
-        return Plan.from_dict(json.loads(path.read_text()))
-    except OSError as exc:
-        raise RegformError(f"cannot read plan file {path}: {exc.strerror or exc}") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise RegformError(f"{path} is not a regform plan: {exc}") from None
+    return read_plan(str(path))
 
 
 def _progress(change: Change, status: str) -> None:

@@ -124,6 +124,9 @@ def _resolve(
                 continue
             defined = lifecycles if key == "lifecycle" else policies
             names = merged.lifecycle_policies if key == "lifecycle" else merged.repository_policies
+            if not isinstance(ref, str):
+                issues.append(item.issue(where, f"{key}: expected the name of a {label}"))
+                continue
             if ref == NONE:
                 continue
             if ref in defined:

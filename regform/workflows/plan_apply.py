@@ -174,7 +174,11 @@ def make_plan(
         created_at=now.isoformat(timespec="seconds"),
         targets=tuple(targets or ()),
     )
-    return replace(plan, lifecycle_previews=tuple(previews))
+    return replace(
+        plan,
+        lifecycle_previews=tuple(previews),
+        warnings=(*config.warnings, *plan.warnings),
+    )
 
 
 def check_saved_plan(plan: Plan, config: Config, providers: Mapping[str, Provider]) -> None:

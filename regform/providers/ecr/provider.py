@@ -12,6 +12,7 @@ key written as alias, id or ARN never forces a replace by itself.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +38,7 @@ from regform.providers.ecr.mapping import (
 )
 from regform.providers.ecr.session import DEFAULT_PARALLELISM, ConnectionSettings, build_clients
 from regform.providers.ecr.throttle import Throttle
+from regform.providers.urls import HTTP_WARNING, plain_http_remote
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
@@ -111,6 +113,8 @@ class EcrProvider(Provider):
     ) -> EcrProvider:
         """Build the provider for a declared registry (the sandbox when asked for)."""
         settings = ConnectionSettings.from_mapping(registry.connection, parallelism=parallelism)
+        if settings.endpoint_url and plain_http_remote(settings.endpoint_url):
+            logging.getLogger(__name__).warning(HTTP_WARNING, registry.name, settings.endpoint_url)
         endpoint: Endpoint = REAL
         caller: ApiCaller | None = None
         if sandbox or bool(registry.connection.get("sandbox")):
