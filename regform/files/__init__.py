@@ -105,15 +105,22 @@ def read_limited(path: str, limit: int, *, what: str = "files", hint: str = "") 
     return raw
 
 
-def write_private(path: str | os.PathLike[str], text: str, *, make_parents: bool = False) -> None:
-    """Write ``text`` to ``path`` atomically with mode 0600, never through a symlink.
+def write_private(
+    path: str | os.PathLike[str],
+    text: str,
+    *,
+    make_parents: bool = False,
+    parents_mode: int = 0o777,
+) -> None:
+    """Write ``text`` to ``path`` atomically with mode 0600, never through a symlink
+    (``make_parents``: create missing directories, with ``parents_mode`` less the umask).
 
     Raises :class:`FileProblem` naming the path when it cannot be written."""
     target = os.fspath(path)
     directory = os.path.dirname(target) or "."
     try:
         if make_parents:
-            os.makedirs(directory, exist_ok=True)
+            os.makedirs(directory, mode=parents_mode, exist_ok=True)
         if os.path.islink(target):
             raise FileProblem(
                 f"cannot write {target}: it is a symlink (regform does not write through links; "
