@@ -1,7 +1,8 @@
 """Carry out a plan, safely.
 
 Before any write: every guard in the plan must be covered by the flag it names (``--allow-destroy``,
-``--force``), else :class:`~regform.errors.UnsafePlanError`; then every registry about to be
+``--force``), given now or approved when the plan was made (``Plan.approved``), else
+:class:`~regform.errors.UnsafePlanError`; then every registry about to be
 written checks its identity (``check_identity``: the credentials belong to the declared account).
 
 Changes run concurrently (a bounded thread pool) in phases: creates, then in-place updates, then
@@ -45,8 +46,10 @@ class ApplyResult:
 
 
 def unmet_guards(plan: Plan, *, allow_destroy: bool, force: bool) -> list[Guard]:
-    """The guards the given flags do not cover (a destructive change always needs
-    ``--allow-destroy``, even in a plan that lost its guards)."""
+    """The guards neither the given flags nor the plan's approval (``plan.approved``) cover (a
+    destructive change always needs ``--allow-destroy``, even in a plan that lost its guards)."""
+    allow_destroy = allow_destroy or "--allow-destroy" in plan.approved
+    force = force or "--force" in plan.approved
     given = {"--allow-destroy": allow_destroy, "--force": force}
     unmet = [g for g in plan.guards if not given.get(g.flag, False)]
     guarded = {g.message for g in plan.guards if g.flag == "--allow-destroy"}

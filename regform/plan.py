@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-FORMAT_VERSION = "1.1"
+FORMAT_VERSION = "1.2"
 
 
 class Action(StrEnum):
@@ -154,6 +154,9 @@ class Change:
     #: delete even when images are present (from the config at plan time; a saved plan is
     #: refused when the config changed since, so this is the config's value at apply time).
     force_delete: bool = False
+    #: images the repository held when planned (deletes and replaces; None: not counted). A saved
+    #: plan is refused when the repository holds more at apply time.
+    image_count: int | None = None
 
     @property
     def address(self) -> str:
@@ -179,6 +182,7 @@ class Change:
             "notes": list(self.notes),
             "preview": self.preview.to_dict() if self.preview else None,
             "force_delete": self.force_delete,
+            "image_count": self.image_count,
         }
 
     @classmethod
@@ -194,7 +198,16 @@ class Change:
             notes=tuple(d.get("notes", ())),
             preview=LifecyclePreview.from_dict(d["preview"]) if d.get("preview") else None,
             force_delete=bool(d.get("force_delete", False)),
+            image_count=_optional_int(d.get("image_count")),
         )
+
+
+def _optional_int(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"image_count {value!r} is not a number")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +269,18 @@ class Plan:
     #: lifecycle previews of repositories without a change (``plan --lifecycle-preview``);
     #: a changed repository carries its preview in ``Change.preview``.
     lifecycle_previews: tuple[RepositoryPreview, ...] = ()
+    #: registry name -> where the plan read it: ``{"provider", "account", "region",
+    #: "endpoint"}`` (a saved plan is applied only to the same registry).
+    identities: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: the ``-c`` paths the plan was made from, relative to the directory it ran in.
+    config_paths: tuple[str, ...] = ()
+    #: guard flags (``--allow-destroy``, ``--force``) given at plan time: a saved plan's
+    #: guards with these flags are approved; applying it needs them no more.
+    approved: tuple[str, ...] = ()
+
+    def is_approved(self, guard: Guard) -> bool:
+        """Whether ``guard`` was approved when the plan was made."""
+        return guard.flag in self.approved
 
     @property
     def has_changes(self) -> bool:
@@ -288,6 +313,9 @@ class Plan:
             "api_calls": dict(self.api_calls),
             "targets": list(self.targets),
             "lifecycle_previews": [p.to_dict() for p in self.lifecycle_previews],
+            "identities": {k: dict(v) for k, v in self.identities.items()},
+            "config_paths": list(self.config_paths),
+            "approved": list(self.approved),
         }
 
     @classmethod
@@ -313,4 +341,7 @@ class Plan:
             lifecycle_previews=tuple(
                 RepositoryPreview.from_dict(p) for p in d.get("lifecycle_previews", ())
             ),
+            identities={k: dict(v) for k, v in d.get("identities", {}).items()},
+            config_paths=tuple(str(p) for p in d.get("config_paths", ())),
+            approved=tuple(str(f) for f in d.get("approved", ())),
         )

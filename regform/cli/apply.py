@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -33,6 +33,9 @@ from regform.errors import RegformError
 from regform.plan import Change, Plan
 from regform.render import render
 
+if TYPE_CHECKING:
+    from regform.workflow import ReadProgress
+
 CONFIRM = "Do you want to apply these changes? Only 'yes' will be accepted"
 
 
@@ -43,6 +46,25 @@ def _load_plan(path: Path) -> Plan:
         raise RegformError(f"cannot read plan file {path}: {exc.strerror or exc}") from None
     except (ValueError, KeyError, TypeError) as exc:
         raise RegformError(f"{path} is not a regform plan: {exc}") from None
+
+
+def _recorded_paths(saved: Plan | None) -> list[Path] | None:
+    """The config paths a saved plan was made from (relative to where plan ran)."""
+    if saved is None or not saved.config_paths:
+        return None
+    paths = [Path(p) for p in saved.config_paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise RegformError(
+            f"the plan was made from {', '.join(saved.config_paths)} (relative to the directory "
+            f"plan ran in), but {', '.join(missing)} does not exist here: run apply from that "
+            "directory or name the configuration with -c"
+        )
+    return paths
+
+
+def _read_progress() -> ReadProgress | None:
+    return read_progress if is_tty(sys.stderr) else None
 
 
 def _progress(change: Change, status: str) -> None:
@@ -102,12 +124,11 @@ def apply(
         if plan_file is not None and (registry or target):
             raise RegformError("--registry and --target cannot be used with a saved plan")
         saved = _load_plan(plan_file) if plan_file is not None else None
-        cfg = load(config)
+        cfg = load(config or _recorded_paths(saved))
         only = sorted(saved.registries) if saved is not None else registry
         with open_providers(cfg, sandbox=sandbox, only=only) as providers:
             if saved is not None:
-                check_saved_plan(saved, cfg, providers)
-                plan = saved
+                plan = check_saved_plan(saved, cfg, providers, on_read=_read_progress())
             else:
                 plan = make_plan(
                     cfg,
@@ -115,7 +136,7 @@ def apply(
                     registries=registry,
                     targets=target,
                     lifecycle_preview=lifecycle_preview,
-                    on_read=read_progress if is_tty(sys.stderr) else None,
+                    on_read=_read_progress(),
                 )
             echo_plan_text(render(plan, "text"))
             if not plan.has_changes:

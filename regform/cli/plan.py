@@ -8,10 +8,12 @@ and colour for terminals.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -180,6 +182,20 @@ def plan(
         bool,
         typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (0 when none)."),
     ] = False,
+    allow_destroy: Annotated[
+        bool,
+        typer.Option(
+            "--allow-destroy",
+            help="Approve deletes and replaces in this plan: `regform apply` of the saved plan "
+            "then needs no flag (the approval is shown with the plan).",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Approve changing more repositories than the safety limit (as above)."
+        ),
+    ] = False,
     sandbox: SandboxOption = False,
     lifecycle_preview: PreviewOption = None,
     verbose: VerboseOption = False,
@@ -188,7 +204,7 @@ def plan(
 
     Exit codes: 0 success, 1 error, 2 changes present (with --detailed-exitcode).
     """
-    from regform.workflow import make_plan
+    from regform.workflow import approve, make_plan
 
     with cli_errors(verbose):
         cfg = load(config)
@@ -201,6 +217,8 @@ def plan(
                 lifecycle_preview=lifecycle_preview,
                 on_read=read_progress if is_tty(sys.stderr) else None,
             )
+        result = approve(result, allow_destroy=allow_destroy, force=force)
+        result = replace(result, config_paths=relative_paths(config))
         if out is not None:
             write_output(out, render(result, "json"))
     if fmt is PlanFormat.text:
@@ -208,6 +226,12 @@ def plan(
     else:
         typer.echo(render(result, fmt.value), nl=False)
     if out is not None:
-        typer.echo(f"Saved the plan to {out}; apply it with: regform apply {out}", err=True)
+        command = f"regform apply {shlex.quote(str(out))}" + (" --sandbox" if sandbox else "")
+        typer.echo(f"Saved the plan to {out}; apply it with: {command}", err=True)
     if detailed_exitcode and result.has_changes:
         raise typer.Exit(2)
+
+
+def relative_paths(paths: Sequence[Path] | None) -> tuple[str, ...]:
+    """The ``-c`` paths as a saved plan records them: relative to the current directory."""
+    return tuple(os.path.relpath(p.absolute()) for p in (paths or [DEFAULT_CONFIG]))

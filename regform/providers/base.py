@@ -8,8 +8,9 @@ regform's model and one registry API:
 * ``read_settings(kinds)`` -- registry-level singletons (registry policy, scanning, ...);
 * ``apply(change)`` -- carry out one :class:`~regform.plan.Change`;
 * ``list_images(name)`` -- images of one repository, for lifecycle previews and enforcement;
-* ``check_identity()`` -- raise :class:`~regform.errors.IdentityError` before any write when the
-  credentials do not belong to the declared account.
+* ``check_identity()`` -- raise :class:`~regform.errors.IdentityError` before any read or write
+  when the credentials do not belong to the declared account;
+* ``identity()`` -- provider, account, region and endpoint, recorded in plans.
 
 Capabilities declare which fields a provider supports (declaring an unsupported one is a validation
 error naming the field) and which fields force a replace when they change.
@@ -84,6 +85,11 @@ class Provider(Protocol):
     def list_images(self, repository: str) -> list[Image]: ...
 
     def check_identity(self) -> None: ...
+
+    def identity(self) -> dict[str, str]:
+        """Where the provider reads and writes: ``{"provider", "account", "region",
+        "endpoint"}`` (empty strings where it does not apply). Saved plans record it."""
+        ...
 
     def api_calls(self) -> dict[str, int]:
         """Calls made so far, by operation name."""

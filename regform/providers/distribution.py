@@ -123,6 +123,15 @@ class DistributionProvider:
         """The registry answers ``/v2/`` with these credentials (no account to compare)."""
         self.client.request("GET", "", op="Ping")
 
+    def identity(self) -> dict[str, str]:
+        """Where this provider reads and writes (recorded in plans)."""
+        return {
+            "provider": "distribution",
+            "account": "",
+            "region": "",
+            "endpoint": self.client.url,
+        }
+
     def api_calls(self) -> dict[str, int]:
         return self.client.calls()
 

@@ -181,6 +181,20 @@ class EcrProvider:
     def sandbox(self) -> Sandbox | None:
         return self._sandbox
 
+    def identity(self) -> dict[str, str]:
+        """Where this provider reads and writes (recorded in plans): provider, declared account,
+        region and endpoint (the sandbox's state file for the sandbox)."""
+        meta = self._ecr.meta
+        endpoint = (
+            f"sandbox {self._sandbox.path}" if self._sandbox is not None else meta.endpoint_url
+        )
+        return {
+            "provider": "ecr",
+            "account": self.account_id or "",
+            "region": meta.region_name,
+            "endpoint": str(endpoint),
+        }
+
     # Reading -----------------------------------------------------------------------------
 
     def check_identity(self) -> None:

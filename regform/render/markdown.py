@@ -13,6 +13,7 @@ from regform.plan import ACTION_ORDER, REPOSITORY, Action, Change, LifecyclePrev
 from regform.render.text import (
     PHRASES,
     SYMBOLS,
+    approval_line,
     change_body,
     change_title,
     preview_names,
@@ -151,8 +152,16 @@ def render(plan: Plan) -> str:
         out.extend([f"**{summary_line(plan)}**", ""])
     out.extend(_previews(plan))
     for guard in plan.guards:
-        out.append(f"- :no_entry: apply needs `{guard.flag}`: {guard.message}")
-    if plan.guards:
+        if plan.is_approved(guard):
+            out.append(
+                f"- :white_check_mark: approved at plan time with `{guard.flag}`: {guard.message}"
+            )
+        else:
+            out.append(f"- :no_entry: apply needs `{guard.flag}`: {guard.message}")
+    approval = approval_line(plan)
+    if approval:
+        out.append(f"- :white_check_mark: **{approval}**")
+    if plan.guards or approval:
         out.append("")
     for warning in plan.warnings:
         out.append(f"- :warning: {warning}")

@@ -153,8 +153,20 @@ def summary_line(plan: Plan) -> str:
     )
 
 
-def guard_line(flag: str, message: str) -> str:
+def guard_line(flag: str, message: str, *, approved: bool = False) -> str:
+    if approved:
+        return f"approved at plan time with {flag}: {message}"
     return f"apply needs {flag}: {message}"
+
+
+def approval_line(plan: Plan) -> str | None:
+    """``Approved at plan time: --allow-destroy`` (None when nothing was approved)."""
+    if not plan.approved:
+        return None
+    return (
+        f"Approved at plan time: {' '.join(plan.approved)} "
+        "(applying this saved plan needs no flag for it)"
+    )
 
 
 def _registry_block(name: str, provider: str, changes: Sequence[Change]) -> list[str]:
@@ -211,8 +223,11 @@ def render(plan: Plan) -> str:
     if plan.warnings:
         out.append("")
     for guard in plan.guards:
-        out.append(guard_line(guard.flag, guard.message))
-    if plan.guards:
+        out.append(guard_line(guard.flag, guard.message, approved=plan.is_approved(guard)))
+    approval = approval_line(plan)
+    if approval:
+        out.append(approval)
+    if plan.guards or approval:
         out.append("")
     out.append(summary_line(plan))
     calls = sum(plan.api_calls.values())

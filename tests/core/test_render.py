@@ -185,7 +185,7 @@ def test_text_summary_lines() -> None:
 def test_json_is_the_plan_format_and_reads_back() -> None:
     plan = every_action()
     data = json.loads(render(plan, "json"))
-    assert data["format_version"] == "1.1"
+    assert data["format_version"] == "1.2"
     assert [c["action"] for c in data["changes"]] == [a.value for a in Action]
     assert Plan.from_dict(data) == plan
 
@@ -204,3 +204,16 @@ def test_markdown_puts_the_summary_first_and_highlights_destroys() -> None:
 def test_unknown_format_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown plan format 'yaml'"):
         render(no_changes(), "yaml")
+
+
+def test_an_approval_given_at_plan_time_is_shown_by_every_renderer() -> None:
+    plan = dataclasses.replace(two_registries_with_guards(), approved=("--allow-destroy",))
+    text = render(plan, "text")
+    assert "approved at plan time with --allow-destroy: prod/svc-old will be deleted" in text
+    assert "apply needs --force:" in text  # a flag not approved is still needed
+    assert "Approved at plan time: --allow-destroy" in text
+    markdown = render(plan, "markdown")
+    assert "- :white_check_mark: approved at plan time with `--allow-destroy`" in markdown
+    assert "- :no_entry: apply needs `--force`" in markdown
+    assert json.loads(render(plan, "json"))["approved"] == ["--allow-destroy"]
+    assert "Approved" not in render(two_registries_with_guards(), "text")
