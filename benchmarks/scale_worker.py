@@ -72,8 +72,7 @@ def run_plan(config_dir: Path, concurrency: int | None) -> tuple[dict[str, Any],
     from regform.config import load_config
     from regform.providers import build_providers, ecr_session
 
-    if concurrency:
-        ecr_session.DEFAULT_CONCURRENCY = concurrency
+    parallelism = concurrency or ecr_session.DEFAULT_PARALLELISM
     planner_runs: list[tuple[Any, Any]] = []
     real_plan_registry = workflow.plan_registry
 
@@ -86,7 +85,7 @@ def run_plan(config_dir: Path, concurrency: int | None) -> tuple[dict[str, Any],
     wall0, cpu0 = time.perf_counter(), _cpu()
     config = load_config([config_dir])
     wall1, cpu1 = time.perf_counter(), _cpu()
-    providers = build_providers(config)
+    providers = build_providers(config, parallelism=parallelism)
     plan = workflow.make_plan(config, providers, lifecycle_preview=False)
     wall2, cpu2 = time.perf_counter(), _cpu()
     for p in providers.values():
@@ -112,7 +111,7 @@ def run_plan(config_dir: Path, concurrency: int | None) -> tuple[dict[str, Any],
         "api_calls": dict(plan.api_calls),
         "planner_cpu_s": sum(planner),
         "changes": len(plan.changes),
-        "concurrency": ecr_session.DEFAULT_CONCURRENCY,
+        "concurrency": parallelism,
         "peak_rss_mb": _peak_rss_mb(),
     }
     return figures, comparable_plan(plan.to_dict())

@@ -50,10 +50,15 @@ class Script:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     #: request lines' targets (path or absolute URL) in order
     paths: list[str] = field(default_factory=list)
+    #: requests being answered now, and the most there ever were at once
+    in_flight: int = 0
+    max_in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
     upstream = requests.Session()
+    upstream.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=64))
     upstream.trust_env = False  # never through a proxy the test sets for the client
 
     class Handler(BaseHTTPRequestHandler):
@@ -63,6 +68,16 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_POST(self) -> None:
+            with script.lock:
+                script.in_flight += 1
+                script.max_in_flight = max(script.max_in_flight, script.in_flight)
+            try:
+                self._answer()
+            finally:
+                with script.lock:
+                    script.in_flight -= 1
+
+        def _answer(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             op = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
             script.seen[op] += 1

@@ -17,6 +17,7 @@ import typer
 from regform.cli import app
 from regform.cli.plan import (
     ConfigOption,
+    ParallelismOption,
     PreviewOption,
     RegistryOption,
     SandboxOption,
@@ -110,6 +111,7 @@ def apply(
         typer.Option("--force", help="Allow changing more repositories than the safety limit."),
     ] = False,
     sandbox: SandboxOption = False,
+    parallelism: ParallelismOption = None,
     lifecycle_preview: PreviewOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -126,7 +128,7 @@ def apply(
         saved = _load_plan(plan_file) if plan_file is not None else None
         cfg = load(config or _recorded_paths(saved))
         only = sorted(saved.registries) if saved is not None else registry
-        with open_providers(cfg, sandbox=sandbox, only=only) as providers:
+        with open_providers(cfg, sandbox=sandbox, only=only, parallelism=parallelism) as providers:
             if saved is not None:
                 plan = check_saved_plan(saved, cfg, providers, on_read=_read_progress())
             else:

@@ -20,6 +20,7 @@ from regform.cli import app
 from regform.cli.common import write_output
 from regform.cli.plan import (
     ConfigOption,
+    ParallelismOption,
     RegistryOption,
     SandboxOption,
     TargetOption,
@@ -61,6 +62,7 @@ def drift(
         ),
     ] = FailOn.ANY,
     sandbox: SandboxOption = False,
+    parallelism: ParallelismOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Report changes made outside regform and unmanaged repositories. Never modifies a registry.
@@ -72,7 +74,9 @@ def drift(
 
     with cli_errors(verbose):
         cfg = load(config)
-        with open_providers(cfg, sandbox=sandbox, only=registry) as providers:
+        with open_providers(
+            cfg, sandbox=sandbox, only=registry, parallelism=parallelism
+        ) as providers:
             report = make_drift_report(
                 cfg,
                 providers,

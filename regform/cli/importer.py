@@ -19,7 +19,7 @@ import typer
 from regform import __version__
 from regform.cli import app
 from regform.cli.common import write_output
-from regform.cli.plan import SandboxOption, VerboseOption, cli_errors, load
+from regform.cli.plan import ParallelismOption, SandboxOption, VerboseOption, cli_errors, load
 from regform.errors import RegformError
 from regform.importer import IMPORTED_SETTINGS
 
@@ -99,6 +99,7 @@ def import_(
         str | None, typer.Option("--endpoint-url", help="Without -c: a custom endpoint.")
     ] = None,
     sandbox: SandboxOption = False,
+    parallelism: ParallelismOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Write config YAML declaring an existing registry; planning it gives no changes."""
@@ -118,7 +119,7 @@ def import_(
         target = out_dir / OUTPUT_FILE if out_dir is not None else None
         if target is not None and target.exists() and not force:
             raise RegformError(f"{target} exists; pass --force to overwrite it")
-        provider = build_provider(reg, sandbox=sandbox)
+        provider = build_provider(reg, sandbox=sandbox, parallelism=parallelism)
         try:
             provider.check_identity()
             state, warnings = read_for_import(

@@ -64,6 +64,17 @@ PreviewOption = Annotated[
         show_default=False,
     ),
 ]
+ParallelismOption = Annotated[
+    int | None,
+    typer.Option(
+        "--parallelism",
+        min=1,
+        max=256,
+        help="API calls in flight at most, per registry (default: 32 for ECR; fewer while the "
+        "registry throttles).",
+        show_default=False,
+    ),
+]
 VerboseOption = Annotated[
     bool, typer.Option("--verbose", "-v", help="Show a traceback when something fails.")
 ]
@@ -105,7 +116,11 @@ def load(paths: Sequence[Path] | None) -> Config:
 
 @contextmanager
 def open_providers(
-    config: Config, *, sandbox: bool, only: Sequence[str] | None = None
+    config: Config,
+    *,
+    sandbox: bool,
+    only: Sequence[str] | None = None,
+    parallelism: int | None = None,
 ) -> Iterator[dict[str, Provider]]:
     """One provider per registry (or per name in ``only``), closed at the end whatever happens."""
     from regform.providers import build_provider
@@ -114,7 +129,9 @@ def open_providers(
     providers: dict[str, Provider] = {}
     try:
         for name in names:
-            providers[name] = build_provider(config.registries[name], sandbox=sandbox)
+            providers[name] = build_provider(
+                config.registries[name], sandbox=sandbox, parallelism=parallelism
+            )
         yield providers
     finally:
         for provider in providers.values():
@@ -197,6 +214,7 @@ def plan(
         ),
     ] = False,
     sandbox: SandboxOption = False,
+    parallelism: ParallelismOption = None,
     lifecycle_preview: PreviewOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -208,7 +226,9 @@ def plan(
 
     with cli_errors(verbose):
         cfg = load(config)
-        with open_providers(cfg, sandbox=sandbox, only=registry) as providers:
+        with open_providers(
+            cfg, sandbox=sandbox, only=registry, parallelism=parallelism
+        ) as providers:
             result = make_plan(
                 cfg,
                 providers,

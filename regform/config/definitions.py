@@ -25,6 +25,7 @@ ECR_CONNECTION = (
     "external_id",
     "endpoint_url",
     "sandbox",
+    "retries",
 )
 DISTRIBUTION_CONNECTION = ("url", "ca_cert", "insecure", "allow_http", "credentials")
 CONNECTION_KEYS = {"ecr": ECR_CONNECTION, "distribution": DISTRIBUTION_CONNECTION}

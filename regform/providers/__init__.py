@@ -47,7 +47,8 @@ CAPABILITIES: Mapping[str, Capabilities] = {
     ),
 }
 
-#: provider name -> "module:factory"; the factory takes (RegistryConfig, *, sandbox: bool).
+#: provider name -> "module:factory"; the factory takes
+#: (RegistryConfig, *, sandbox: bool, parallelism: int | None).
 _FACTORIES: Mapping[str, str] = {
     "ecr": "regform.providers.ecr:EcrProvider.from_config",
     "distribution": "regform.providers.distribution:DistributionProvider.from_config",
@@ -62,16 +63,24 @@ def _factory(provider: str) -> Callable[..., Provider]:
     return obj  # type: ignore[return-value]
 
 
-def build_provider(registry: RegistryConfig, *, sandbox: bool = False) -> Provider:
-    return _factory(registry.provider)(registry, sandbox=sandbox)
+def build_provider(
+    registry: RegistryConfig, *, sandbox: bool = False, parallelism: int | None = None
+) -> Provider:
+    """The provider for one declared registry; ``parallelism``: API calls in flight at most
+    (None: the provider's default)."""
+    return _factory(registry.provider)(registry, sandbox=sandbox, parallelism=parallelism)
 
 
 def build_providers(
-    config: Config, *, sandbox: bool = False, only: frozenset[str] | None = None
+    config: Config,
+    *,
+    sandbox: bool = False,
+    only: frozenset[str] | None = None,
+    parallelism: int | None = None,
 ) -> dict[str, Provider]:
     """One provider per declared registry (or per name in ``only``)."""
     return {
-        name: build_provider(reg, sandbox=sandbox)
+        name: build_provider(reg, sandbox=sandbox, parallelism=parallelism)
         for name, reg in config.registries.items()
         if only is None or name in only
     }

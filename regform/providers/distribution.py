@@ -81,7 +81,9 @@ class DistributionProvider:
         self._created: dict[str, datetime | None] = {}  # config digest -> created (immutable)
 
     @classmethod
-    def from_config(cls, reg: RegistryConfig, *, sandbox: bool = False) -> DistributionProvider:
+    def from_config(
+        cls, reg: RegistryConfig, *, sandbox: bool = False, parallelism: int | None = None
+    ) -> DistributionProvider:
         conn: Mapping[str, Any] = reg.connection
         where = f"registry {reg.name}"
         if sandbox:
@@ -115,6 +117,8 @@ class DistributionProvider:
             verify=verify,
             allow_http=bool(conn.get("allow_http", False)),
         )
+        if parallelism:
+            return cls(reg.name, client, workers=max(1, parallelism))
         return cls(reg.name, client)
 
     # Provider protocol ----------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 Reading costs one DescribeRepositories page per 1000 repositories, plus only the per-repository
 calls the managed fields need (ListTagsForResource, GetLifecyclePolicy, GetRepositoryPolicy), run
-concurrently through a lean caller (:mod:`regform.providers.ecr_fastread`) that spends a fraction
-of botocore's CPU per call; the sandbox's in-process emulator keeps botocore's path.
+concurrently through botocore (one client, which is thread-safe; ``parallelism`` calls in flight,
+fewer while ECR throttles).
 
 KMS keys are resolved to key ARNs on both sides (see :meth:`EcrProvider.normalize_desired`), so a
 key written as alias, id or ARN never forces a replace by itself.
@@ -27,7 +27,6 @@ from regform.providers import CAPABILITIES
 from regform.providers.base import Capabilities, Image
 from regform.providers.ecr_apply import RepositoryWriter
 from regform.providers.ecr_calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
-from regform.providers.ecr_fastread import FastReader, max_attempts_of
 from regform.providers.ecr_indexes import INDEX_MEDIA_TYPES, with_references
 from regform.providers.ecr_kms import KmsKeys
 from regform.providers.ecr_mapping import (
@@ -36,7 +35,8 @@ from regform.providers.ecr_mapping import (
     shared_document,
     tags_from_api,
 )
-from regform.providers.ecr_session import DEFAULT_CONCURRENCY, ConnectionSettings, build_clients
+from regform.providers.ecr_session import DEFAULT_PARALLELISM, ConnectionSettings, build_clients
+from regform.providers.ecr_throttle import Throttle
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
@@ -50,12 +50,6 @@ DETAIL_FIELDS = frozenset({m.TAGS, m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
 #: DescribeRepositories takes at most this many names.
 NAMES_PER_DESCRIBE = 100
 PAGE_SIZE = 1000
-#: the botocore method of each per-repository read (used until the lean caller is ready).
-_BOTOCORE_READS = {
-    "ListTagsForResource": "list_tags_for_resource",
-    "GetLifecyclePolicy": "get_lifecycle_policy",
-    "GetRepositoryPolicy": "get_repository_policy",
-}
 
 
 def _uncounted(op: str) -> None:
@@ -63,10 +57,7 @@ def _uncounted(op: str) -> None:
 
 
 class EcrProvider:
-    """Adapter between regform's model and one ECR registry (one account and region).
-
-    ``fast_reads=False`` keeps the per-repository reads on botocore (the sandbox always does).
-    """
+    """Adapter between regform's model and one ECR registry (one account and region)."""
 
     capabilities: Capabilities = CAPABILITIES["ecr"]
 
@@ -78,33 +69,23 @@ class EcrProvider:
         sts: STSClient,
         kms: KMSClient,
         account_id: str | None = None,
-        concurrency: int = DEFAULT_CONCURRENCY,
+        parallelism: int = DEFAULT_PARALLELISM,
         caller: ApiCaller | None = None,
         sandbox: Sandbox | None = None,
         declared_settings: Mapping[str, Any] | None = None,
         after_create: Backoff = AFTER_CREATE,
         iam_propagation: Backoff = IAM_PROPAGATION,
-        fast_reads: bool = True,
     ) -> None:
         self.registry = registry
         self.account_id = account_id
         self._ecr = ecr
         self._sts = sts
         self._kms = kms
-        self._concurrency = max(1, concurrency)
-        self._caller = caller or ApiCaller(registry)
+        self._parallelism = max(1, parallelism)
+        self._caller = caller or ApiCaller(registry, throttle=Throttle(self._parallelism))
         for client in (ecr, sts, kms):
             self._caller.watch(client)
         self._sandbox = sandbox
-        #: the lean caller for per-repository reads (not for the sandbox's in-process emulator).
-        self._fast: FastReader | None = None
-        if fast_reads and sandbox is None:
-            self._fast = FastReader(
-                ecr,
-                max_attempts=max_attempts_of(ecr),
-                count=self._caller.count_op,
-                concurrency=self._concurrency,
-            )
         self._declared_settings = dict(declared_settings or {})
         self._lock = threading.Lock()
         #: listing results: name -> repository with the listing fields (and its ARN in info).
@@ -130,9 +111,11 @@ class EcrProvider:
         )
 
     @classmethod
-    def from_config(cls, registry: RegistryConfig, *, sandbox: bool = False) -> EcrProvider:
+    def from_config(
+        cls, registry: RegistryConfig, *, sandbox: bool = False, parallelism: int | None = None
+    ) -> EcrProvider:
         """Build the provider for a declared registry (the sandbox when asked for)."""
-        settings = ConnectionSettings.from_mapping(registry.connection)
+        settings = ConnectionSettings.from_mapping(registry.connection, parallelism=parallelism)
         box: Sandbox | None = None
         caller: ApiCaller | None = None
         if sandbox or bool(registry.connection.get("sandbox")):
@@ -143,7 +126,7 @@ class EcrProvider:
             )
             clients = build_clients(box.connection_settings(settings), session=box.session)
         else:
-            caller = ApiCaller(registry.name)
+            caller = ApiCaller(registry.name, throttle=Throttle(settings.parallelism))
             clients = build_clients(settings, on_client=caller.watch)
         return cls(
             registry.name,
@@ -151,7 +134,7 @@ class EcrProvider:
             sts=clients.sts,
             kms=clients.kms,
             account_id=settings.account_id,
-            concurrency=settings.concurrency,
+            parallelism=settings.parallelism,
             caller=caller,
             sandbox=box,
             declared_settings=registry.settings,
@@ -161,8 +144,6 @@ class EcrProvider:
 
     def close(self) -> None:
         """Release what the provider holds (the sandbox saves its state here)."""
-        if self._fast is not None:
-            self._fast.close()
         if self._sandbox is not None:
             self._sandbox.close()
 
@@ -240,7 +221,7 @@ class EcrProvider:
         todo = [n for n, fields in jobs.items() if fields]
         out = dict(listing)
         if todo:
-            workers = min(self._concurrency, len(todo))
+            workers = min(self._parallelism, len(todo))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regform-ecr") as pool:
                 for repo in pool.map(lambda n: self._details(listing[n], jobs[n]), todo):
                     out[repo.name] = repo
@@ -286,36 +267,37 @@ class EcrProvider:
                 self._listing.pop(name, None)
             self._listing.update(found)
 
-    def _reader(self, op: str) -> Callable[..., Any]:
-        """The function making one per-repository read: the lean caller once it is ready."""
-        fast = self._fast
-        if fast is not None and fast.ready:
-            return lambda **params: fast.call(op, params)
-        return getattr(self._ecr, _BOTOCORE_READS[op])  # type: ignore[no-any-return]
-
     def _details(self, repo: Repository, fields: frozenset[str]) -> Repository:
         changes: dict[str, Any] = {}
         name = repo.name
         if m.TAGS in fields:
             arn = str(repo.info["arn"])
-            op = "ListTagsForResource"
-            resp = self._caller.call(op, name, self._reader(op), resourceArn=arn)
+            resp = self._caller.call(
+                "ListTagsForResource", name, self._ecr.list_tags_for_resource, resourceArn=arn
+            )
             changes[m.TAGS] = tags_from_api(resp.get("tags", []))
         if m.LIFECYCLE_POLICY in fields:
             changes[m.LIFECYCLE_POLICY] = self._document(
                 "GetLifecyclePolicy",
                 name,
+                self._ecr.get_lifecycle_policy,
                 "LifecyclePolicyNotFoundException",
                 "lifecyclePolicyText",
             )
         if m.REPOSITORY_POLICY in fields:
             changes[m.REPOSITORY_POLICY] = self._document(
-                "GetRepositoryPolicy", name, "RepositoryPolicyNotFoundException", "policyText"
+                "GetRepositoryPolicy",
+                name,
+                self._ecr.get_repository_policy,
+                "RepositoryPolicyNotFoundException",
+                "policyText",
             )
         return dataclasses.replace(repo, loaded=repo.loaded | fields, **changes)
 
-    def _document(self, op: str, name: str, absent: str, key: str) -> m.JsonDict | None:
-        resp = self._caller.call_or_none(op, name, self._reader(op), absent, repositoryName=name)
+    def _document(
+        self, op: str, name: str, read: Callable[..., Any], absent: str, key: str
+    ) -> m.JsonDict | None:
+        resp = self._caller.call_or_none(op, name, read, absent, repositoryName=name)
         try:
             text = resp.get(key) if resp else None
             return shared_document(text) if text else None

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from regform.errors import ProviderError
+from regform.providers.ecr_session import DEFAULT_PARALLELISM
+from regform.providers.ecr_throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -58,24 +60,34 @@ def is_principal_not_ready(exc: ClientError) -> bool:
 
 
 class ApiCaller:
-    """Wraps every AWS call of one registry: counts them and translates errors.
+    """Wraps every AWS call of one registry: counts them, keeps at most ``throttle.parallelism``
+    of each operation in flight (fewer while AWS throttles), and translates errors.
 
     ``count`` is registered as a ``before-parameter-build`` handler on each client, so every
     operation botocore is asked to make (each page of a paginator, each retry regform makes) is
     counted once; a ``before-parameter-build`` handler runs even when a stub answers the call.
+    Retries of throttled and transient errors are botocore's (its ``retries`` option).
     """
 
-    def __init__(self, registry: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        registry: str,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        throttle: Throttle | None = None,
+    ) -> None:
         self.registry = registry
         self._sleep = sleep
+        self.throttle = throttle or Throttle(DEFAULT_PARALLELISM)
         self._lock = threading.Lock()
         self._counts: dict[str, int] = {}
 
     def watch(self, client: Any) -> None:
-        """Count the calls ``client`` makes."""
+        """Count the calls ``client`` makes and learn when AWS throttles them."""
         client.meta.events.register(
             "before-parameter-build", self.count, unique_id=f"regform-count-{id(self)}"
         )
+        self.throttle.watch(client)
 
     def count(self, model: Any = None, **_: Any) -> None:
         name = getattr(model, "name", None)
@@ -107,7 +119,8 @@ class ApiCaller:
         attempt = 0
         while True:
             try:
-                return fn(**kwargs)
+                with self.throttle.slot(op):
+                    return fn(**kwargs)
             except ClientError as exc:
                 if retry_if is not None and attempt < len(delays) and retry_if(exc):
                     log.debug(
@@ -125,7 +138,8 @@ class ApiCaller:
     ) -> T | None:
         """Like :meth:`call`, but an error with code ``absent`` means "nothing there": None."""
         try:
-            return fn(**kwargs)
+            with self.throttle.slot(op):
+                return fn(**kwargs)
         except ClientError as exc:
             if error_code(exc) == absent:
                 return None

@@ -6,12 +6,17 @@ are used to assume that role through STS with the session name ``regform``; the 
 credentials refresh themselves before they expire. ``endpoint_url`` points the ECR, STS and KMS
 clients at an emulator. No secret is logged.
 
-Retries use botocore's adaptive mode by default, so throttling slows regform down instead of
-failing the run; the connection pool is sized for the read concurrency.
+Retries are botocore's: ``standard`` mode unless the registry's ``retries`` option, the
+``AWS_RETRY_MODE`` / ``AWS_MAX_ATTEMPTS`` environment variables or the profile's ``retry_mode`` /
+``max_attempts`` say otherwise. (``adaptive`` mode is available but not the default: one throttling
+error drops its client-side rate limiter to a trickle for the rest of a run.) Throttling also
+lowers how many requests regform keeps in flight (:mod:`regform.providers.ecr_throttle`). The
+connection pool is sized for the parallelism.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -33,11 +38,14 @@ if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_sts import STSClient
 
-#: reads run this many calls at once unless the registry says otherwise (each read costs little
-#: CPU: the network round trip bounds a plan; throttling lowers it, see ecr_throttle).
-DEFAULT_CONCURRENCY = 64
-DEFAULT_RETRY_MODE = "adaptive"
+#: calls in flight at once unless ``--parallelism`` says otherwise: the network round trip bounds a
+#: plan, and throttling lowers it on its own (see ecr_throttle).
+DEFAULT_PARALLELISM = 32
+DEFAULT_RETRY_MODE = "standard"
+#: botocore's standard mode tries 3 times; a plan that meets throttling waits a little longer
+#: rather than failing.
 DEFAULT_MAX_ATTEMPTS = 10
+RETRY_MODES = ("standard", "adaptive", "legacy")
 ROLE_SESSION_NAME = "regform"
 USER_AGENT_EXTRA = "regform"
 
@@ -61,37 +69,65 @@ class ConnectionSettings:
     external_id: str | None = None
     endpoint_url: str | None = None
     account_id: str | None = None
-    concurrency: int = DEFAULT_CONCURRENCY
-    retry_mode: str = DEFAULT_RETRY_MODE
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    parallelism: int = DEFAULT_PARALLELISM
+    #: the registry's ``retries`` option; None: the environment, the profile, then the default.
+    retry_mode: str | None = None
+    max_attempts: int | None = None
 
     @classmethod
-    def from_mapping(cls, connection: Mapping[str, Any]) -> ConnectionSettings:
+    def from_mapping(
+        cls, connection: Mapping[str, Any], *, parallelism: int | None = None
+    ) -> ConnectionSettings:
         def opt(key: str) -> str | None:
             value = connection.get(key)
             return None if value is None or value == "" else str(value)
 
-        account = opt("account_id")
+        retries = connection.get("retries")
+        retries = retries if isinstance(retries, Mapping) else {}
+        mode = retries.get("mode")
+        attempts = retries.get("max_attempts")
         return cls(
             region=opt("region"),
             profile=opt("profile"),
             role_arn=opt("role_arn"),
             external_id=opt("external_id"),
             endpoint_url=opt("endpoint_url"),
-            account_id=account,
-            concurrency=int(connection.get("concurrency") or DEFAULT_CONCURRENCY),
-            retry_mode=str(connection.get("retry_mode") or DEFAULT_RETRY_MODE),
-            max_attempts=int(connection.get("max_attempts") or DEFAULT_MAX_ATTEMPTS),
+            account_id=opt("account_id"),
+            parallelism=max(1, int(parallelism or DEFAULT_PARALLELISM)),
+            retry_mode=str(mode) if mode else None,
+            max_attempts=int(attempts) if attempts else None,
         )
 
 
-def client_config(settings: ConnectionSettings) -> Config:
-    """botocore client options: throttling-aware retries and a pool as large as the concurrency."""
+def retry_options(
+    settings: ConnectionSettings, session: botocore.session.Session
+) -> dict[str, Any]:
+    """botocore's ``retries`` option: the registry's setting, else the environment's
+    (``AWS_RETRY_MODE``, ``AWS_MAX_ATTEMPTS``), else the profile's, else regform's defaults."""
+
+    def configured(name: str, env: str) -> str | None:
+        value = os.environ.get(env) or session.get_scoped_config().get(name)
+        return str(value) if value else None
+
+    mode = settings.retry_mode or configured("retry_mode", "AWS_RETRY_MODE") or DEFAULT_RETRY_MODE
+    attempts = settings.max_attempts
+    if attempts is None:
+        text = configured("max_attempts", "AWS_MAX_ATTEMPTS")
+        try:
+            attempts = int(text) if text else DEFAULT_MAX_ATTEMPTS
+        except ValueError:
+            raise ProviderError("AWS_MAX_ATTEMPTS is not a whole number") from None
+    if mode not in RETRY_MODES:
+        raise ProviderError(f"unknown AWS retry mode; use one of {', '.join(RETRY_MODES)}")
+    return {"mode": mode, "total_max_attempts": max(1, attempts)}
+
+
+def client_config(settings: ConnectionSettings, session: botocore.session.Session) -> Config:
+    """botocore client options: retries (see :func:`retry_options`), a pool as large as the
+    parallelism, and timeouts that fail an unreachable endpoint quickly."""
     return Config(
-        retries=cast(
-            "Any", {"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts}
-        ),
-        max_pool_connections=max(10, settings.concurrency + 2),
+        retries=cast("Any", retry_options(settings, session)),
+        max_pool_connections=max(10, settings.parallelism + 2),
         user_agent_extra=USER_AGENT_EXTRA,
         connect_timeout=10,
         read_timeout=60,
@@ -158,7 +194,7 @@ def build_clients(
     """
     try:
         base = session if session is not None else _base_session(settings)
-        config = client_config(settings)
+        config = client_config(settings, base)
         region = settings.region or base.get_config_variable("region")
         if not region:
             raise ProviderError(

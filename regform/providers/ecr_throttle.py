@@ -1,17 +1,42 @@
-"""Backpressure for concurrent reads: fewer requests in flight while ECR throttles.
+"""Backpressure: fewer requests in flight while ECR throttles, back to full speed when it stops.
 
 ECR publishes no request rates for its control-plane APIs, and each API has its own throttle. A
 plan reads with many requests in flight; when ECR answers one of them with a throttling error,
-retrying each request after a random wait alone keeps the same pressure on the API. The
-:class:`ThrottleGate` also halves how many requests may be in flight, then lets the number grow
-back by one after as many successes as the current limit (additive increase, multiplicative
-decrease). Throttling errors answering requests sent before the last cut do not cut again: one
-burst of throttled requests halves the limit once.
+botocore retries it after a random wait, but retrying alone keeps the same pressure on the API.
+So regform also halves how many requests of that operation may be in flight, then lets the
+number grow back by one after as many successes as the current limit (additive increase,
+multiplicative decrease). Throttling errors answering requests sent before the last cut do not
+cut again: one burst of throttled requests halves the limit once. Recovery takes one round trip
+per step, so a plan is back to full speed within seconds of the throttling ending (botocore's
+``adaptive`` retry mode, by contrast, can keep a client at about one request a second for the
+rest of a run after a single throttling error).
+
+:class:`Throttle` keeps one :class:`ThrottleGate` per operation and learns of throttling from
+botocore's public ``needs-retry`` event, which fires for every attempt botocore makes.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+#: error codes that mean "slow down" (botocore's standard retry mode treats them so).
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "SlowDown",
+    }
+)
+THROTTLING_STATUS = 429
 
 
 class ThrottleGate:
@@ -39,20 +64,93 @@ class ThrottleGate:
             self._inflight += 1
             return self._epoch
 
+    def cut(self, ticket: int) -> None:
+        """A request holding ``ticket`` was throttled: halve the limit, once per burst."""
+        with self._cond:
+            if ticket == self._epoch:
+                self._limit = max(1, self._limit // 2)
+                self._epoch += 1
+                self._successes = 0
+
     def leave(self, ticket: int, *, throttled: bool) -> None:
         """Free the slot of a request that ended (``throttled``: ECR said to slow down)."""
+        if throttled:
+            self.cut(ticket)
         with self._cond:
             self._inflight -= 1
             grew = False
-            if throttled:
-                if ticket == self._epoch:
-                    self._limit = max(1, self._limit // 2)
-                    self._epoch += 1
-                    self._successes = 0
-            elif self._limit < self._max:
+            if not throttled and self._limit < self._max:
                 self._successes += 1
                 if self._successes >= self._limit:
                     self._limit += 1
                     self._successes = 0
                     grew = True
             self._cond.notify(2 if grew else 1)
+
+
+@dataclass
+class _Slot:
+    gate: ThrottleGate
+    ticket: int
+    throttled: bool = False
+
+
+def is_throttling(response: Any) -> bool:
+    """Whether a botocore ``(http_response, parsed)`` pair is a throttling answer."""
+    if not isinstance(response, tuple) or len(response) != 2:
+        return False
+    http, parsed = response
+    if getattr(http, "status_code", None) == THROTTLING_STATUS:
+        return True
+    error = parsed.get("Error") if isinstance(parsed, Mapping) else None
+    return isinstance(error, Mapping) and error.get("Code") in THROTTLING_CODES
+
+
+class Throttle:
+    """One gate per operation, each allowing ``parallelism`` requests in flight at most."""
+
+    def __init__(self, parallelism: int) -> None:
+        self.parallelism = max(1, parallelism)
+        self._gates: dict[str, ThrottleGate] = {}
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def gate(self, op: str) -> ThrottleGate:
+        with self._lock:
+            gate = self._gates.get(op)
+            if gate is None:
+                gate = self._gates[op] = ThrottleGate(self.parallelism)
+            return gate
+
+    def limits(self) -> dict[str, int]:
+        """Operation -> requests allowed in flight now."""
+        with self._lock:
+            return {op: gate.limit for op, gate in sorted(self._gates.items())}
+
+    @contextmanager
+    def slot(self, op: str) -> Iterator[None]:
+        """Hold one of ``op``'s slots while the calls inside run on this thread (a call made
+        inside another runs in the outer call's slot: waiting for a second one could deadlock)."""
+        if getattr(self._local, "slot", None) is not None:
+            yield
+            return
+        gate = self.gate(op)
+        slot = _Slot(gate, gate.enter())
+        self._local.slot = slot
+        try:
+            yield
+        finally:
+            self._local.slot = None
+            gate.leave(slot.ticket, throttled=slot.throttled)
+
+    def watch(self, client: Any) -> None:
+        """Learn of throttled attempts of ``client``'s calls (botocore's ``needs-retry``)."""
+        client.meta.events.register(
+            "needs-retry", self._on_attempt, unique_id=f"regform-throttle-{id(self)}"
+        )
+
+    def _on_attempt(self, response: Any = None, **_: Any) -> None:
+        slot: _Slot | None = getattr(self._local, "slot", None)
+        if slot is not None and is_throttling(response):
+            slot.throttled = True
+            slot.gate.cut(slot.ticket)

@@ -131,7 +131,7 @@ class Sandbox:
         self._ecr = cast(
             "ECRClient",
             self.session.create_client(
-                "ecr", region_name=region, config=client_config(ConnectionSettings())
+                "ecr", region_name=region, config=client_config(ConnectionSettings(), self.session)
             ),
         )
 
@@ -152,7 +152,7 @@ class Sandbox:
             path=state_path(registry, state_dir),
         )
         try:
-            box._restore()
+            box.restore()
         except ProfileNotFound as exc:  # the emulator itself reads AWS_PROFILE once
             raise ProviderError(
                 f"the sandbox cannot start: {exc}; unset AWS_PROFILE or name an existing profile"
@@ -300,7 +300,7 @@ class Sandbox:
         )
         self._settings = dict(saved)
 
-    def _restore(self) -> None:
+    def restore(self) -> None:
         """Start from exactly the saved state: clear the emulated account, then replay."""
         saved, settings = self._load()
         self._replay_settings(settings)

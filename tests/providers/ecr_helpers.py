@@ -97,9 +97,8 @@ def harness(
     *,
     registry: str = "main",
     account_id: str | None = None,
-    fast_reads: bool = True,
 ) -> Harness:
-    """A provider on ``endpoint``; ``fast_reads=False`` keeps every read on botocore."""
+    """A provider on ``endpoint``."""
     clients = build_clients(ConnectionSettings(region=REGION, endpoint_url=endpoint))
     provider = EcrProvider(
         registry,
@@ -109,7 +108,6 @@ def harness(
         account_id=account_id,
         after_create=NO_WAIT,
         iam_propagation=NO_WAIT,
-        fast_reads=fast_reads,
     )
     h = Harness(provider, clients)
 
