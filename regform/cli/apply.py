@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -35,7 +36,14 @@ from regform.plan import Change, Plan
 from regform.render import render
 
 if TYPE_CHECKING:
+    from regform.applier import ApplyResult
     from regform.workflow import ReadProgress
+
+
+class ResultFormat(StrEnum):
+    text = "text"
+    json = "json"
+
 
 CONFIRM = "Do you want to apply these changes? Only 'yes' will be accepted"
 
@@ -110,6 +118,15 @@ def apply(
         bool,
         typer.Option("--force", help="Allow changing more repositories than the safety limit."),
     ] = False,
+    fmt: Annotated[
+        ResultFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="How to report the result: text, or json (a document on stdout; the plan "
+            "then goes to stderr).",
+        ),
+    ] = ResultFormat.text,
     sandbox: SandboxOption = False,
     parallelism: ParallelismOption = None,
     lifecycle_preview: PreviewOption = None,
@@ -119,7 +136,7 @@ def apply(
 
     Exit codes: 0 applied (or nothing to do), 1 error, refusal or failed change.
     """
-    from regform.applier import apply_plan, check_guards
+    from regform.applier import ApplyResult, apply_plan, check_guards
     from regform.workflow import check_saved_plan, make_plan
 
     with cli_errors(verbose):
@@ -140,9 +157,12 @@ def apply(
                     lifecycle_preview=lifecycle_preview,
                     on_read=_read_progress(),
                 )
-            echo_plan_text(render(plan, "text"))
+            if fmt is ResultFormat.json:
+                typer.echo(render(plan, "text"), err=True, nl=False)
+            else:
+                echo_plan_text(render(plan, "text"))
             if not plan.has_changes:
-                typer.echo("Nothing to apply.")
+                _report_result(ApplyResult(), fmt)
                 return
             check_guards(plan, allow_destroy=allow_destroy, force=force)
             if saved is None:
@@ -150,18 +170,33 @@ def apply(
             result = apply_plan(
                 plan, providers, allow_destroy=allow_destroy, force=force, progress=_progress
             )
-    if result.failed or result.skipped:
-        typer.echo(
-            f"Apply failed: {len(result.succeeded)} succeeded, {len(result.failed)} failed, "
-            f"{len(result.skipped)} skipped.",
-            err=True,
-        )
-        for change, error in result.failed:
-            typer.echo(f"  failed  {change.address}: {error}", err=True)
-        for change in result.skipped:
-            typer.echo(f"  skipped {change.address}: a change before it failed", err=True)
-        typer.echo(
-            "Fix the cause and run apply again; it picks up where this run stopped.", err=True
-        )
-        raise typer.Exit(1)
-    typer.echo(f"Apply complete: {len(result.succeeded)} succeeded.")
+    _report_result(result, fmt)
+
+
+def _report_result(result: ApplyResult, fmt: ResultFormat) -> None:
+    """What apply did, per change and in steps; exit 1 unless every change is complete."""
+    if fmt is ResultFormat.json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+        if not result.ok:
+            raise typer.Exit(1)
+        return
+    t = result.totals()
+    steps = f"{t['steps_done']} step{'s' if t['steps_done'] != 1 else ''} done"
+    if not result.reports:
+        typer.echo("Nothing to apply.")
+        return
+    if result.ok:
+        typer.echo(f"Apply complete: {t['complete']} succeeded. {steps}.")
+        return
+    typer.echo(
+        f"Apply failed: {t['complete']} complete, {t['partial']} partly done, {t['failed']} "
+        f"failed, {t['skipped']} skipped ({steps}, {t['steps_failed']} failed).",
+        err=True,
+    )
+    for report in result.reports:
+        if report.status != "complete":
+            typer.echo(
+                f"  {report.status:<8} {report.change.address}: {report.describe()}", err=True
+            )
+    typer.echo("Fix the cause and run apply again; it picks up where this run stopped.", err=True)
+    raise typer.Exit(1)

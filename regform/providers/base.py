@@ -18,7 +18,7 @@ error naming the field) and which fields force a replace when they change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -80,7 +80,10 @@ class Provider(Protocol):
 
     def read_settings(self, kinds: frozenset[str]) -> dict[str, Any]: ...
 
-    def apply(self, change: Change) -> None: ...
+    def apply(self, change: Change) -> Sequence[str] | None:
+        """Carry out ``change``. May return the steps done ("created", "policy set"); a change
+        that fails part way may raise :class:`~regform.errors.PartialApplyError`."""
+        ...
 
     def list_images(self, repository: str) -> list[Image]: ...
 

@@ -370,17 +370,20 @@ class EcrProvider:
 
     # Writing -----------------------------------------------------------------------------
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change) -> tuple[str, ...] | None:
+        """Carry out one change; the steps done ("created", "policy set", ...) for a
+        repository (a failure part way raises :class:`PartialApplyError` naming them)."""
         if change.kind != REPOSITORY:
             self._apply_setting(change)
-            return
+            return None
         try:
-            created = self._writer.apply(change)
+            applied = self._writer.apply(change)
         except BaseException:
             with self._lock:
                 self._stale.add(change.name)  # a partial write: read it again when needed
             self._save_sandbox(change.name)
             raise
+        created = applied.created
         repo = repository_from_listing(created, self._kms_keys.resolve_actual) if created else None
         with self._lock:
             if repo is not None:
@@ -392,6 +395,7 @@ class EcrProvider:
                 self._listing.pop(change.name, None)
                 self._stale.discard(change.name)
         self._save_sandbox(change.name)
+        return applied.steps
 
     def _apply_setting(self, change: Change) -> None:
         from regform.providers.ecr_settings import apply_setting_change
