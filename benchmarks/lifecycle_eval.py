@@ -18,7 +18,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from regform.lifecycle import Evaluation, compile_rules, evaluate, validate_policy
-from regform.providers.base import Image
+from regform.model import Image
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

@@ -4,10 +4,10 @@ are its own). Writes its figures as JSON to ``--out``.
     python scale_worker.py plan --config DIR --out FILE [--plan-out FILE] [--concurrency C]
     python scale_worker.py baseline --endpoint URL --n N --out FILE
 
-``plan`` is what ``regform plan --no-lifecycle-preview`` does: load the config, build the
-providers, read and compare (:func:`regform.workflow.make_plan`); the lifecycle preview's image
-listings are left out, as the baseline has nothing like them. The planner's own CPU is the
-thread CPU spent inside :func:`regform.planner.plan_registry` (the pure diff), best of a few
+``plan`` is what ``regform plan --no-lifecycle-preview`` does: load the config, build the providers,
+read and compare (:func:`regform.workflows.plan_apply.make_plan`); the lifecycle preview's image
+listings are left out, as the baseline has nothing like them. The planner's own CPU is the thread
+CPU spent inside :func:`regform.planning.planner.plan_registry` (the pure diff), best of a few
 repeats on the same inputs.
 
 ``baseline`` reads like Terraform's refresh of ``aws_ecr_repository``,
@@ -67,10 +67,11 @@ def comparable_plan(plan: dict[str, Any]) -> dict[str, Any]:
 
 def run_plan(config_dir: Path, concurrency: int | None) -> tuple[dict[str, Any], dict[str, Any]]:
     # imported before timing, as boto3 is for the baseline
-    import regform.providers.ecr  # noqa: F401
-    from regform import workflow
+    import regform.providers.ecr.provider  # noqa: F401
     from regform.config import load_config
-    from regform.providers import build_providers, ecr_session
+    from regform.providers import build_providers
+    from regform.providers.ecr import session as ecr_session
+    from regform.workflows import plan_apply as workflow
 
     parallelism = concurrency or ecr_session.DEFAULT_PARALLELISM
     planner_runs: list[tuple[Any, Any]] = []

@@ -11,7 +11,7 @@ Everything the command line does is a function here::
     print(render(plan, "markdown"))                # "text" | "markdown" | "json"
     result = apply_plan(plan, providers, allow_destroy=False)
 
-``make_drift_report`` (drift), ``regform.ensure.ensure`` (on-demand repositories),
+``make_drift_report`` (drift), ``regform.workflows.ensure.ensure`` (on-demand repositories),
 ``read_for_import`` and ``import_config`` (adoption) complete the set. Names are imported on
 first use, so ``import regform`` stays cheap.
 """
@@ -21,18 +21,18 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from regform.version import __version__
 
 _EXPORTS = {
     "load_config": "regform.config",
     "validate_paths": "regform.config",
     "build_providers": "regform.providers",
-    "make_plan": "regform.workflow",
-    "apply_plan": "regform.workflow",
-    "check_saved_plan": "regform.workflow",
-    "make_drift_report": "regform.drift",
-    "read_for_import": "regform.importer_read",
-    "import_config": "regform.importer",
+    "make_plan": "regform.workflows.plan_apply",
+    "apply_plan": "regform.workflows.plan_apply",
+    "check_saved_plan": "regform.workflows.plan_apply",
+    "make_drift_report": "regform.workflows.drift",
+    "read_for_import": "regform.workflows.importer_read",
+    "import_config": "regform.workflows.importer",
     "Plan": "regform.plan",
     "Config": "regform.model",
     "RegformError": "regform.errors",
@@ -58,14 +58,14 @@ __all__ = [
 
 if TYPE_CHECKING:
     from regform.config import load_config, validate_paths
-    from regform.drift import make_drift_report
     from regform.errors import ConfigError, RegformError
-    from regform.importer import import_config
-    from regform.importer_read import read_for_import
     from regform.model import Config
     from regform.plan import Plan
     from regform.providers import build_providers
-    from regform.workflow import apply_plan, check_saved_plan, make_plan
+    from regform.workflows.drift import make_drift_report
+    from regform.workflows.importer import import_config
+    from regform.workflows.importer_read import read_for_import
+    from regform.workflows.plan_apply import apply_plan, check_saved_plan, make_plan
 
 
 def __getattr__(name: str) -> Any:

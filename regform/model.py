@@ -10,13 +10,15 @@ repository must have no lifecycle policy" (``lifecycle: none`` in YAML).
 
 Documents (lifecycle policy, repository policy) are plain JSON-compatible dicts, stored in the form
 the config produced or the provider read. The planner normalizes them before comparing
-(:mod:`regform.normalize`). Instances are treated as immutable: never mutate a dict held by a model.
+(:mod:`regform.documents.normalize`). Instances are treated as immutable: never mutate a dict held
+by a model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 JsonDict = dict[str, Any]
@@ -250,3 +252,45 @@ class RegistryState:
 
     repositories: Mapping[str, Repository] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: push time of an image whose creation time is unknown; such images are never deleted by a rule.
+UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    #: repository fields this provider manages (``regform.model`` field names).
+    fields: frozenset[str]
+    #: changing one of these forces a replace (delete + create).
+    replace_on: frozenset[str] = frozenset()
+    #: fields returned by ``list_repositories`` itself (no extra call needed).
+    listing_fields: frozenset[str] = frozenset()
+    #: registry-level setting kinds this provider manages.
+    settings: frozenset[str] = frozenset()
+    can_create: bool = True
+    can_delete: bool = True
+    #: the registry evaluates lifecycle policies itself (ECR); otherwise regform enforces them
+    #: by deleting what its lifecycle engine selects.
+    native_lifecycle: bool = True
+    #: fields the registry's vendor deprecated -> the warning a plan shows when it sets them.
+    deprecated: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """One image (manifest) in a repository, as the lifecycle engine sees it."""
+
+    digest: str
+    tags: tuple[str, ...]
+    pushed_at: datetime
+    last_pulled_at: datetime | None = None
+    storage_class: str = "standard"  # "standard" | "archive"
+    archived_at: datetime | None = None
+    last_activated_at: datetime | None = None
+    #: digests of manifest lists / indexes that reference this image (it may not be expired).
+    referenced_by: tuple[str, ...] = ()
+    #: digests this image references (for a manifest list / index).
+    references: tuple[str, ...] = ()
+    size_bytes: int | None = None
+    media_type: str | None = None

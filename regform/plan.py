@@ -31,6 +31,8 @@ ACTION_ORDER: tuple[Action, ...] = (Action.CREATE, Action.UPDATE, Action.REPLACE
 
 # Change kinds. Repositories are "repository"; registry-level singletons use their own kind.
 REPOSITORY = "repository"
+#: change kind of an image-deletion change (retention enforced by regform).
+IMAGES = "images"
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,3 +347,31 @@ class Plan:
             config_paths=tuple(str(p) for p in d.get("config_paths", ())),
             approved=tuple(str(f) for f in d.get("approved", ())),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedDeletion:
+    digest: str
+    tags: frozenset[str]
+    references: tuple[str, ...] = ()
+
+
+def planned_deletions(change: Change) -> list[PlannedDeletion]:
+    """The manifests an image-deletion change deletes, in the order to delete them."""
+    if change.kind != IMAGES or change.action is not Action.DELETE:
+        raise ValueError(f"{change.address} is not an image-deletion change")
+    images = (change.before or {}).get("images")
+    if not isinstance(images, list):
+        raise ValueError(f"{change.address}: the change lists no images")
+    out: list[PlannedDeletion] = []
+    for entry in images:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("digest"), str):
+            raise ValueError(f"{change.address}: malformed image entry {entry!r}")
+        out.append(
+            PlannedDeletion(
+                entry["digest"],
+                frozenset(str(t) for t in entry.get("tags") or ()),
+                tuple(str(r) for r in entry.get("references") or ()),
+            )
+        )
+    return out

@@ -36,8 +36,8 @@ from regform.plan import Change, Plan
 from regform.render import render
 
 if TYPE_CHECKING:
-    from regform.applier import ApplyResult
-    from regform.workflow import ReadProgress
+    from regform.workflows.applier import ApplyResult
+    from regform.workflows.plan_apply import ReadProgress
 
 
 class ResultFormat(StrEnum):
@@ -77,7 +77,7 @@ def _read_progress() -> ReadProgress | None:
 
 
 def _progress(change: Change, status: str) -> None:
-    from regform.applier import STARTED
+    from regform.workflows.applier import STARTED
 
     if status == STARTED and not is_tty(sys.stderr):
         return
@@ -136,8 +136,8 @@ def apply(
 
     Exit codes: 0 applied (or nothing to do), 1 error, refusal or failed change.
     """
-    from regform.applier import ApplyResult, apply_plan, check_guards
-    from regform.workflow import check_saved_plan, make_plan
+    from regform.workflows.applier import ApplyResult, apply_plan, check_guards
+    from regform.workflows.plan_apply import check_saved_plan, make_plan
 
     with cli_errors(verbose):
         if plan_file is not None and (registry or target):

@@ -31,7 +31,7 @@ from regform.cli.plan import (
     open_providers,
     read_progress,
 )
-from regform.drift import FailOn
+from regform.workflows.drift import FailOn
 
 
 class DriftFormat(StrEnum):
@@ -69,8 +69,8 @@ def drift(
 
     Exit codes: 0 no drift, 2 drift (as --fail-on counts it), 1 error.
     """
-    from regform.drift import make_drift_report
     from regform.render.drift import render_drift
+    from regform.workflows.drift import make_drift_report
 
     with cli_errors(verbose):
         cfg = load(config)

@@ -24,8 +24,8 @@ from regform.cli.plan import (
     load,
     open_providers,
 )
-from regform.ensure import EnsureResult, Outcome, Status
 from regform.render.text import change_body
+from regform.workflows.ensure import EnsureResult, Outcome, Status
 
 
 class EnsureFormat(StrEnum):
@@ -84,8 +84,8 @@ def ensure(
     updated or already matching), 1 error, 2 a difference only a replace can fix (nothing
     changed).
     """
-    from regform.ensure import ensure as ensure_repositories
-    from regform.ensure import resolve
+    from regform.workflows.ensure import ensure as ensure_repositories
+    from regform.workflows.ensure import resolve
 
     with cli_errors(verbose):
         cfg = load(config)

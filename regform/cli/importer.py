@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from regform import __version__
 from regform.cli import app
 from regform.cli.common import write_output
 from regform.cli.plan import ParallelismOption, SandboxOption, VerboseOption, cli_errors, load
 from regform.errors import RegformError
-from regform.importer import IMPORTED_SETTINGS
+from regform.version import __version__
+from regform.workflows.importer import IMPORTED_SETTINGS
 
 if TYPE_CHECKING:
     from regform.model import RegistryConfig
@@ -103,9 +103,9 @@ def import_(
     verbose: VerboseOption = False,
 ) -> None:
     """Write config YAML declaring an existing registry; planning it gives no changes."""
-    from regform.importer import ImportSource, import_config, to_yaml
-    from regform.importer_read import read_for_import
     from regform.providers import build_provider
+    from regform.workflows.importer import ImportSource, import_config, to_yaml
+    from regform.workflows.importer_read import read_for_import
 
     with cli_errors(verbose):
         kinds = _kinds(settings)

@@ -91,8 +91,8 @@ def preview(
 
     Exit codes: 0 success, 1 error.
     """
-    from regform.preview import PolicySource, preview_repository, registry_for
     from regform.render.lifecycle import RENDERERS
+    from regform.workflows.preview import PolicySource, preview_repository, registry_for
 
     with cli_errors(verbose):
         now = parse_time(at) if at is not None else datetime.now(UTC)

@@ -222,7 +222,7 @@ def plan(
 
     Exit codes: 0 success, 1 error, 2 changes present (with --detailed-exitcode).
     """
-    from regform.workflow import approve, make_plan
+    from regform.workflows.plan_apply import approve, make_plan
 
     with cli_errors(verbose):
         cfg = load(config)

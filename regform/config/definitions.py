@@ -1,8 +1,8 @@
 """Semantic checks of named definitions: registries, lifecycle policies, repository policies.
 
 Lifecycle rules are compiled and checked by :mod:`regform.lifecycle` (the one definition of ECR's
-rules); repository policies by :mod:`regform.policy`. Both report paths inside the compiled
-document, mapped back here to the place in the YAML.
+rules); repository policies by :mod:`regform.documents.policy`. Both report paths inside the
+compiled document, mapped back here to the place in the YAML.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from regform import lifecycle, policy
+from regform import lifecycle
 from regform.config.merge import Item, Merged
 from regform.config.names import glob_problem
 from regform.config.source import parse_path
+from regform.documents import policy
 from regform.errors import ConfigIssue
 
 ECR_CONNECTION = (

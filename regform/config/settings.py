@@ -1,7 +1,7 @@
 """Registry-level settings declared under ``registries.<name>.settings``.
 
 Kinds: registry_policy, scanning, replication, pull_through_cache_rules, creation_templates,
-account_settings (shapes in :mod:`regform.settings`, which also validates them). Two config
+account_settings (shapes in :mod:`regform.registry_settings`, which also validates them). Two config
 conveniences: ``registry_policy: none`` declares "no registry policy", and a creation template
 may name definitions (``lifecycle: <name>``, ``policy: <name>``) instead of carrying documents.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from regform import settings as st
+from regform import registry_settings as st
 from regform.config.merge import Item, Merged
 from regform.config.source import parse_path
 from regform.config.suggest import did_you_mean

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from regform.lifecycle.engine import Ranking, apply_rules, collector_paused
+from regform.lifecycle.engine import apply_rules, collector_paused
+from regform.lifecycle.ranking import Ranking
 from regform.lifecycle.references import protect_referenced
 from regform.lifecycle.validate import validate_policy
-from regform.providers.base import Image
+from regform.model import Image
 
 EXPIRE = "expire"
 TRANSITION = "transition"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from regform.lifecycle.document import ARCHIVE, EXPIRE, TRANSITION
 
 if TYPE_CHECKING:
-    from regform.lifecycle.engine import Ranking
+    from regform.lifecycle.ranking import Ranking
 
 _DIGEST = attrgetter("digest")
 _REFERENCED_BY = attrgetter("referenced_by")
@@ -31,7 +31,7 @@ Actions = dict[int, tuple[str, int]]
 def protect_referenced(ranking: Ranking, actions: Actions) -> None:
     """Drop from ``actions`` every action on an image a surviving index still references.
 
-    ``actions`` maps positions (see :class:`~regform.lifecycle.engine.Ranking`) to actions.
+    ``actions`` maps positions (see :class:`~regform.lifecycle.ranking.Ranking`) to actions.
     """
     images, image = ranking.images, ranking.image
     linked = ranking.positions_where(map(_REFERENCED_BY, images))

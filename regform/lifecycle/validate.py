@@ -45,13 +45,7 @@ from regform.lifecycle.document import (
     policy_text,
 )
 from regform.lifecycle.issue import LifecycleIssue
-from regform.lifecycle.wording import (
-    choices,
-    did_you_mean,
-    enum_message,
-    show,
-    unknown_message,
-)
+from regform.lifecycle.wording import choices, did_you_mean, enum_message, show, unknown_message
 
 __all__ = ["LifecycleIssue", "validate_policy"]
 

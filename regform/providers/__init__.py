@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from regform import model as m
-from regform.providers.base import Capabilities
+from regform.model import Capabilities
 
 if TYPE_CHECKING:
     from regform.model import Config, RegistryConfig
@@ -50,8 +50,8 @@ CAPABILITIES: Mapping[str, Capabilities] = {
 #: provider name -> "module:factory"; the factory takes
 #: (RegistryConfig, *, sandbox: bool, parallelism: int | None).
 _FACTORIES: Mapping[str, str] = {
-    "ecr": "regform.providers.ecr:EcrProvider.from_config",
-    "distribution": "regform.providers.distribution:DistributionProvider.from_config",
+    "ecr": "regform.providers.ecr.provider:EcrProvider.from_config",
+    "distribution": "regform.providers.distribution.provider:DistributionProvider.from_config",
 }
 
 

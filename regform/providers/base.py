@@ -20,49 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Protocol
 
-from regform.model import Repository
+from regform.model import Capabilities, Image, Repository
 from regform.plan import Change
-
-
-@dataclass(frozen=True, slots=True)
-class Capabilities:
-    #: repository fields this provider manages (``regform.model`` field names).
-    fields: frozenset[str]
-    #: changing one of these forces a replace (delete + create).
-    replace_on: frozenset[str] = frozenset()
-    #: fields returned by ``list_repositories`` itself (no extra call needed).
-    listing_fields: frozenset[str] = frozenset()
-    #: registry-level setting kinds this provider manages.
-    settings: frozenset[str] = frozenset()
-    can_create: bool = True
-    can_delete: bool = True
-    #: the registry evaluates lifecycle policies itself (ECR); otherwise regform enforces them
-    #: by deleting what its lifecycle engine selects.
-    native_lifecycle: bool = True
-    #: fields the registry's vendor deprecated -> the warning a plan shows when it sets them.
-    deprecated: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Image:
-    """One image (manifest) in a repository, as the lifecycle engine sees it."""
-
-    digest: str
-    tags: tuple[str, ...]
-    pushed_at: datetime
-    last_pulled_at: datetime | None = None
-    storage_class: str = "standard"  # "standard" | "archive"
-    archived_at: datetime | None = None
-    last_activated_at: datetime | None = None
-    #: digests of manifest lists / indexes that reference this image (it may not be expired).
-    referenced_by: tuple[str, ...] = ()
-    #: digests this image references (for a manifest list / index).
-    references: tuple[str, ...] = ()
-    size_bytes: int | None = None
-    media_type: str | None = None
 
 
 class Provider(Protocol):

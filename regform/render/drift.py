@@ -1,4 +1,4 @@
-"""Drift report renderers: a :class:`~regform.drift.DriftReport` in, a string out.
+"""Drift report renderers: a :class:`~regform.workflows.drift.DriftReport` in, a string out.
 
 * ``text``: for a terminal or a job log;
 * ``markdown``: for an issue or a chat message (summary first, details collapsible);
@@ -14,10 +14,10 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from regform.drift import DriftField, DriftItem, DriftReport, DriftStatus
 from regform.plan import REPOSITORY, Unmanaged
+from regform.registry_settings import SINGLETON_NAME
 from regform.render.text import fmt_field_value
-from regform.settings import SINGLETON_NAME
+from regform.workflows.drift import DriftField, DriftItem, DriftReport, DriftStatus
 
 SYMBOLS: Mapping[DriftStatus, str] = {
     DriftStatus.CHANGED: "~",

@@ -9,7 +9,7 @@ Text (newest image first; ``archive`` is ECR's ``transition`` action)::
     sha256:5b0d1c2e3f4a  pr-12   2026-02-28 09:14:03  -                    keep     1: PR builds
     ...
 
-JSON: :meth:`regform.preview.RepositoryReport.to_dict`.
+JSON: :meth:`regform.workflows.preview.RepositoryReport.to_dict`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 from datetime import UTC, datetime
 
 from regform.lifecycle import Decision
-from regform.preview import PolicySource, RepositoryReport
+from regform.workflows.preview import PolicySource, RepositoryReport
 
 #: text verdicts (the readable rule form calls ECR's ``transition`` action ``archive``).
 VERDICTS = {"expire": "expire", "transition": "archive", "keep": "keep"}

@@ -8,8 +8,7 @@ that GitHub colours) and one for the unmanaged repositories.
 
 from __future__ import annotations
 
-from regform.enforce import IMAGES
-from regform.plan import ACTION_ORDER, REPOSITORY, Action, Change, LifecyclePreview, Plan
+from regform.plan import ACTION_ORDER, IMAGES, REPOSITORY, Action, Change, LifecyclePreview, Plan
 from regform.render.text import (
     PHRASES,
     SYMBOLS,

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from regform.docdiff import fmt_value
-from regform.enforce import IMAGES
+from regform.documents.docdiff import fmt_value
 from regform.plan import (
+    IMAGES,
     REPOSITORY,
     Action,
     Change,
@@ -31,7 +31,7 @@ from regform.plan import (
     Plan,
     RepositoryPreview,
 )
-from regform.settings import SINGLETON_NAME
+from regform.registry_settings import SINGLETON_NAME
 
 SYMBOLS: Mapping[Action, str] = {
     Action.CREATE: "+",

@@ -9,8 +9,8 @@ import pytest
 
 from regform import model as m
 from regform.config import load_config
+from regform.documents.policy import PULL_ACTIONS, PUSH_ACTIONS
 from regform.errors import ConfigError
-from regform.policy import PULL_ACTIONS, PUSH_ACTIONS
 
 
 def _write(path: Path, text: str) -> Path:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from regform.config.names import BraceError, ecr_name_problem, expand_braces, glob_problem, in_scope
-from regform.policy import compile_policy, validate_policy_document
+from regform.documents.policy import compile_policy, validate_policy_document
 
 
 @pytest.mark.parametrize(

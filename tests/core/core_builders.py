@@ -6,10 +6,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from regform import model as m
-from regform.model import Config, RegistryConfig, RegistryState, Repository, SafetySettings
-from regform.planner import RegistryPlan, plan_registry
+from regform.model import (
+    Capabilities,
+    Config,
+    RegistryConfig,
+    RegistryState,
+    Repository,
+    SafetySettings,
+)
+from regform.planning.planner import RegistryPlan, plan_registry
 from regform.providers import CAPABILITIES
-from regform.providers.base import Capabilities
 
 ECR = CAPABILITIES["ecr"]
 DISTRIBUTION = CAPABILITIES["distribution"]

@@ -16,9 +16,9 @@ from botocore.exceptions import ClientError
 from regform.config import load_config
 from regform.model import Config
 from regform.providers.base import Provider
-from regform.providers.ecr import EcrProvider
-from regform.providers.ecr_calls import Backoff
-from regform.providers.ecr_session import ConnectionSettings, EcrClients, build_clients
+from regform.providers.ecr.calls import Backoff
+from regform.providers.ecr.provider import EcrProvider
+from regform.providers.ecr.session import ConnectionSettings, EcrClients, build_clients
 
 REGION = "us-east-1"
 NO_WAIT = Backoff(attempts=2, base=0.0, cap=0.0)

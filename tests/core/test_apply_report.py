@@ -12,11 +12,11 @@ from emulator_config import write_config
 from fault_server import FaultServer
 from typer.testing import CliRunner
 
-from regform.applier import apply_plan
 from regform.cli import app
 from regform.config import load_config
 from regform.plan import Plan
 from regform.providers import build_providers
+from regform.workflows.applier import apply_plan
 
 pytestmark = pytest.mark.server
 

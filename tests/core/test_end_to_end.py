@@ -7,20 +7,13 @@ from typing import Any
 
 import boto3
 import pytest
-from e2e import (
-    aws_cli,
-    config_for,
-    ecr_providers,
-    fail_for,
-    record_write_targets,
-    record_writes,
-)
+from e2e import aws_cli, config_for, ecr_providers, fail_for, record_write_targets, record_writes
 from ecr_images import push_image
 
 from regform.config import load_config
 from regform.errors import IdentityError, StalePlanError, UnsafePlanError
 from regform.plan import REPOSITORY, Action, Change, Plan
-from regform.workflow import apply_plan, check_saved_plan, make_plan
+from regform.workflows.plan_apply import apply_plan, check_saved_plan, make_plan
 
 pytestmark = pytest.mark.server
 

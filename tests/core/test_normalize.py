@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from regform import model as m
-from regform.docdiff import diff_documents
+from regform.documents.docdiff import diff_documents
+from regform.documents.normalize import display_form, field_equal
 from regform.model import Encryption
-from regform.normalize import display_form, field_equal
 
 ROLE_A = "arn:aws:iam::111111111111:role/ci"
 ROLE_B = "arn:aws:iam::222222222222:role/deploy"

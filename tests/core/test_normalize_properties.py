@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regform import model as m
-from regform.normalize import field_equal
+from regform.documents.normalize import field_equal
 
 ACCOUNTS = ["111111111111", "222222222222", "333333333333"]
 ROLES = [f"arn:aws:iam::{a}:role/r{i}" for i, a in enumerate(ACCOUNTS)]

@@ -20,11 +20,10 @@ from core_builders import (
 )
 
 from regform import model as m
-from regform.model import Encryption, SafetySettings
+from regform.model import Encryption, Image, SafetySettings
 from regform.plan import Action, Change, Plan
-from regform.planner import REPLACE_NOTE, combine, plan_registry, state_checksum
-from regform.providers.base import Image
-from regform.scope import enforced_repositories
+from regform.planning.planner import REPLACE_NOTE, combine, plan_registry, state_checksum
+from regform.planning.scope import enforced_repositories
 
 KEY_A = "arn:aws:kms:us-east-1:111111111111:key/aaaa"
 KEY_B = "arn:aws:kms:us-east-1:111111111111:key/bbbb"

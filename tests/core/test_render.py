@@ -16,7 +16,7 @@ from core_builders import POLICY, ROLE, UNTAGGED, have, plan_one, registry, want
 
 from regform.model import Encryption, SafetySettings
 from regform.plan import Action, LifecyclePreview, Plan
-from regform.planner import combine
+from regform.planning.planner import combine
 from regform.render import FORMATS, render
 
 GOLDEN = Path(__file__).parent / "golden"

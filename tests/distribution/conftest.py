@@ -10,7 +10,7 @@ import pytest
 from dist_images import Pusher
 from dist_server import RegistryServer, provider_for, run_registry
 
-from regform.providers.distribution import DistributionProvider
+from regform.providers.distribution.provider import DistributionProvider
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ import requests
 import yaml
 
 from regform.model import RegistryConfig
-from regform.providers.distribution import DistributionProvider
+from regform.providers.distribution.provider import DistributionProvider
 
 #: Debian packages the tests need (``apt-get install -y docker-registry skopeo``).
 REGISTRY_PACKAGE = "docker-registry"

@@ -10,11 +10,11 @@ import pytest
 from dist_images import Pushed, Pusher
 from dist_server import RegistryServer, provider_for, run_registry
 
-from regform.enforce import enforcement_change, images_checksum
 from regform.errors import ProviderError, StalePlanError
 from regform.lifecycle import compile_rules
 from regform.plan import Action, Change
-from regform.providers.distribution import DistributionProvider
+from regform.planning.retention import enforcement_change, images_checksum
+from regform.providers.distribution.provider import DistributionProvider
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 POLICY = compile_rules(

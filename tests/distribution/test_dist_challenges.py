@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from regform.providers.distribution_auth import parse_challenges, token_from_response
-from regform.providers.distribution_manifests import parse_time
+from regform.providers.distribution.auth import parse_challenges, token_from_response
+from regform.providers.distribution.manifests import parse_time
 
 
 def test_a_bearer_challenge_keeps_commas_inside_quoted_values() -> None:

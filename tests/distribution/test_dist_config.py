@@ -12,15 +12,15 @@ from dist_images import Pusher
 from dist_server import RegistryServer
 
 from regform.config import load_config
-from regform.drift import FailOn, make_drift_report
-from regform.enforce import IMAGES
 from regform.errors import StalePlanError, UnsafePlanError
 from regform.model import Config
+from regform.plan import IMAGES
 from regform.providers import build_providers
 from regform.providers.base import Provider
 from regform.render import render
 from regform.render.drift import render_drift
-from regform.workflow import apply_plan, check_saved_plan, make_plan
+from regform.workflows.drift import FailOn, make_drift_report
+from regform.workflows.plan_apply import apply_plan, check_saved_plan, make_plan
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -8,18 +8,15 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from regform.enforce import (
-    IMAGES,
-    UNDATED,
+from regform.lifecycle import compile_rules
+from regform.model import UNDATED, Image
+from regform.plan import IMAGES, Action, Plan, planned_deletions
+from regform.planning.retention import (
     enforcement_change,
     images_checksum,
-    planned_deletions,
     select_deletions,
     unsupported_rules,
 )
-from regform.lifecycle import compile_rules
-from regform.plan import Action, Plan
-from regform.providers.base import Image
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 RETENTION = compile_rules(

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from dist_images import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, Pusher
 
-from regform.enforce import UNDATED
 from regform.errors import ProviderError
-from regform.providers.distribution import DistributionProvider
+from regform.model import UNDATED
+from regform.providers.distribution.provider import DistributionProvider
 
 
 def at(text: str) -> datetime:

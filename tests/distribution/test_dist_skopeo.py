@@ -10,9 +10,9 @@ from pathlib import Path
 from dist_images import write_oci_layout
 from dist_server import SKOPEO_PACKAGE, RegistryServer, require_binary
 
-from regform.enforce import enforcement_change
 from regform.lifecycle import compile_rules
-from regform.providers.distribution import DistributionProvider
+from regform.planning.retention import enforcement_change
+from regform.providers.distribution.provider import DistributionProvider
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -13,10 +13,10 @@ from dist_auth import ALL, TokenServer
 from dist_images import Pusher
 from dist_server import RegistryServer, provider_for, run_registry
 
-from regform.enforce import enforcement_change
 from regform.errors import IdentityError, ProviderError
 from regform.lifecycle import compile_rules
-from regform.providers.distribution import DistributionProvider
+from regform.planning.retention import enforcement_change
+from regform.providers.distribution.provider import DistributionProvider
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 POLICY = compile_rules([{"tag_prefixes": ["0.0.0-"], "older_than_days": 14}])

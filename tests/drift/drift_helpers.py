@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from regform.config import load_config
-from regform.drift import DriftReport, make_drift_report
 from regform.providers import build_providers
+from regform.workflows.drift import DriftReport, make_drift_report
 
 PROD_REGISTRY = """
 scope: ["app-*"]

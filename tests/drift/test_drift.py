@@ -14,7 +14,7 @@ from emulator_config import write_config
 from typer.testing import CliRunner
 
 from regform.cli import app
-from regform.drift import DriftReport, DriftStatus
+from regform.workflows.drift import DriftReport, DriftStatus
 
 pytestmark = pytest.mark.server
 

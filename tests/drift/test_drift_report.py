@@ -4,10 +4,10 @@ JSON and read back."""
 from __future__ import annotations
 
 from regform import model as m
-from regform.drift import DriftReport, DriftStatus, FailOn, detect_drift
 from regform.model import RegistryConfig, RegistryState, Repository, RepositoryPattern
 from regform.providers import CAPABILITIES
 from regform.render.drift import render_drift
+from regform.workflows.drift import DriftReport, DriftStatus, FailOn, detect_drift
 
 ECR = CAPABILITIES["ecr"]
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from regform.model import Config
-from regform.providers.ecr import EcrProvider
-from regform.providers.ecr_calls import Backoff
-from regform.providers.ecr_session import ConnectionSettings, build_clients
+from regform.providers.ecr.calls import Backoff
+from regform.providers.ecr.provider import EcrProvider
+from regform.providers.ecr.session import ConnectionSettings, build_clients
 
 NO_WAIT = Backoff(attempts=2, base=0.0, cap=0.0)
 

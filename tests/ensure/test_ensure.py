@@ -18,8 +18,8 @@ from ensure_helpers import recorded_provider
 from typer.testing import CliRunner
 
 from regform.cli import app
-from regform.ensure import Status, ensure
 from regform.errors import RegformError
+from regform.workflows.ensure import Status, ensure
 
 pytestmark = pytest.mark.server
 

@@ -14,7 +14,7 @@ from regform.cli import app
 from regform.config import load_config, validate_paths
 from regform.plan import Action
 from regform.providers import build_providers
-from regform.workflow import make_plan
+from regform.workflows.plan_apply import make_plan
 
 BODY = """
 repositories:

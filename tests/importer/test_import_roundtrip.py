@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from regform.cli import app
 from regform.config import load_config
 from regform.providers import build_providers
-from regform.workflow import make_plan
+from regform.workflows.plan_apply import make_plan
 
 pytestmark = pytest.mark.server
 

@@ -11,17 +11,17 @@ import yaml
 
 from regform import model as m
 from regform.config import load_config
-from regform.importer import (
+from regform.documents.policy import compile_policy
+from regform.model import Encryption, RegistryState, Repository
+from regform.planning.planner import plan_registry
+from regform.providers import CAPABILITIES
+from regform.workflows.importer import (
     ImportSource,
     definition_name,
     import_config,
     policy_definition,
     to_yaml,
 )
-from regform.model import Encryption, RegistryState, Repository
-from regform.planner import plan_registry
-from regform.policy import compile_policy
-from regform.providers import CAPABILITIES
 
 ALL = frozenset(m.REPOSITORY_FIELDS)
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from regform.lifecycle import Evaluation
-from regform.providers.base import Image
+from regform.model import Image
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from lifecycle_images import NOW
 
 from regform.lifecycle import compile_rules, decompile, evaluate, validate_policy
-from regform.providers.base import Image
+from regform.model import Image
 
 settings.register_profile(
     "lifecycle", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=150

@@ -13,8 +13,8 @@ from botocore.exceptions import ClientError
 
 from regform.model import Config
 from regform.providers.base import Provider
-from regform.providers.ecr import EcrProvider
-from regform.providers.ecr_session import ConnectionSettings, EcrClients, build_clients
+from regform.providers.ecr.provider import EcrProvider
+from regform.providers.ecr.session import ConnectionSettings, EcrClients, build_clients
 
 #: two rules whose outcome never depends on which image moto pushed first within a second:
 #: every ``pr-`` image older than 30 days goes; release tags stay (at most 10 of them exist).

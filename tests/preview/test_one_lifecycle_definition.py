@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regform import model as m
+from regform.documents.normalize import display_form, field_equal, normalize_field
 from regform.lifecycle import normalize_policy, same_policy
-from regform.normalize import display_form, field_equal, normalize_field
 
 
 @st.composite

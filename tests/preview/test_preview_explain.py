@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from regform.lifecycle import compile_rules, evaluate, explain, validate_policy
-from regform.providers.base import Image
+from regform.model import Image
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 TAGS = ["v1", "v2", "pr-1", "pr-2", "pr-10", "latest", "nightly-1", "rc-v1"]

@@ -14,9 +14,9 @@ from emulator_config import config_for
 from preview_env import watched_providers
 
 from regform.lifecycle import evaluate
-from regform.providers.ecr import EcrProvider
-from regform.providers.ecr_session import ConnectionSettings, build_clients
-from regform.workflow import make_plan
+from regform.providers.ecr.provider import EcrProvider
+from regform.providers.ecr.session import ConnectionSettings, build_clients
+from regform.workflows.plan_apply import make_plan
 
 pytestmark = pytest.mark.server
 

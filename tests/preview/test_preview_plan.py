@@ -24,7 +24,7 @@ from preview_env import (
 from regform.model import Config
 from regform.plan import Action, Plan
 from regform.render import render
-from regform.workflow import make_plan
+from regform.workflows.plan_apply import make_plan
 
 pytestmark = pytest.mark.server
 

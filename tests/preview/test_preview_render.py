@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from regform.lifecycle import compile_rules, explain
+from regform.model import Image
 from regform.plan import Action, Change, FieldChange, Plan, RepositoryPreview
-from regform.preview import PolicySource, RepositoryReport, preview_images
-from regform.providers.base import Image
 from regform.render import FORMATS, render
 from regform.render.lifecycle import render_json, render_text
+from regform.workflows.preview import PolicySource, RepositoryReport, preview_images
 
 GOLDEN = Path(__file__).parent / "golden"
 EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json"}

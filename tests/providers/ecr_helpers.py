@@ -9,9 +9,9 @@ from botocore.awsrequest import AWSResponse
 
 from regform.model import Repository
 from regform.plan import REPOSITORY, Action, Change, FieldChange
-from regform.providers.ecr import EcrProvider
-from regform.providers.ecr_calls import Backoff
-from regform.providers.ecr_session import ConnectionSettings, EcrClients, build_clients
+from regform.providers.ecr.calls import Backoff
+from regform.providers.ecr.provider import EcrProvider
+from regform.providers.ecr.session import ConnectionSettings, EcrClients, build_clients
 
 REGION = "us-east-1"
 NO_WAIT = Backoff(attempts=4, base=0.0, cap=0.0)

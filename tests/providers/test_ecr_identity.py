@@ -10,7 +10,7 @@ from ecr_helpers import create, harness
 from regform.errors import IdentityError, ProviderError
 from regform.model import Repository
 from regform.providers import build_provider
-from regform.providers.ecr import EcrProvider
+from regform.providers.ecr.provider import EcrProvider
 
 pytestmark = pytest.mark.server
 

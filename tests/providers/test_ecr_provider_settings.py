@@ -13,8 +13,8 @@ from moto.core.base_backend import BackendDict
 from regform.errors import ProviderError
 from regform.model import RegistryConfig
 from regform.plan import Action, Change
-from regform.providers.ecr import EcrProvider
-from regform.settings import (
+from regform.providers.ecr.provider import EcrProvider
+from regform.registry_settings import (
     CREATION_TEMPLATES,
     REGISTRY_POLICY,
     REPLICATION,

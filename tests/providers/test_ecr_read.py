@@ -14,7 +14,7 @@ from ecr_helpers import LIFECYCLE, POLICY, REGION, fail_first, harness
 from regform import model as m
 from regform.errors import ProviderError
 from regform.model import Encryption, Repository
-from regform.providers.ecr import EcrProvider
+from regform.providers.ecr.provider import EcrProvider
 
 pytestmark = pytest.mark.server
 

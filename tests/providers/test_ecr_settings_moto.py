@@ -16,8 +16,8 @@ from ecr_helpers import Calls
 
 from regform.errors import ProviderError
 from regform.plan import Action, Change
-from regform.providers.ecr_settings import apply_setting_change, read_settings
-from regform.settings import (
+from regform.providers.ecr.settings import apply_setting_change, read_settings
+from regform.registry_settings import (
     REGISTRY_POLICY,
     REPLICATION,
     SCANNING,

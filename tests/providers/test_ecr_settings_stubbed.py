@@ -21,8 +21,8 @@ from ecr_helpers import Calls
 
 from regform.errors import ProviderError
 from regform.plan import Action, Change
-from regform.providers.ecr_settings import PAGE_SIZE, apply_setting_change, read_settings
-from regform.settings import (
+from regform.providers.ecr.settings import PAGE_SIZE, apply_setting_change, read_settings
+from regform.registry_settings import (
     ACCOUNT_SETTINGS,
     CREATION_TEMPLATES,
     PULL_THROUGH_CACHE_RULES,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from regform.settings import (
+from regform.registry_settings import (
     ACCOUNT_SETTINGS,
     CREATION_TEMPLATES,
     PULL_THROUGH_CACHE_RULES,

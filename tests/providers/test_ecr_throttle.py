@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from regform.providers.ecr_throttle import ThrottleGate
+from regform.providers.ecr.throttle import ThrottleGate
 
 
 def test_a_burst_of_throttled_reads_halves_the_limit_once() -> None:

@@ -19,9 +19,9 @@ from fault_server import THROTTLED, FaultServer
 from regform.config import load_config
 from regform.errors import ProviderError
 from regform.providers import build_providers
-from regform.providers.ecr_session import ConnectionSettings, build_clients, retry_options
-from regform.providers.ecr_throttle import Throttle
-from regform.workflow import make_plan
+from regform.providers.ecr.session import ConnectionSettings, build_clients, retry_options
+from regform.providers.ecr.throttle import Throttle
+from regform.workflows.plan_apply import make_plan
 
 pytestmark = pytest.mark.server
 

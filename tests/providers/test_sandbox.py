@@ -17,7 +17,7 @@ from regform import model as m
 from regform.errors import ProviderError
 from regform.model import Encryption, RegistryConfig, Repository
 from regform.providers import build_provider
-from regform.providers.ecr import EcrProvider
+from regform.providers.ecr.provider import EcrProvider
 
 ALL = frozenset(m.REPOSITORY_FIELDS)
 
@@ -169,6 +169,7 @@ def test_missing_emulator_is_a_clear_error(
     sandbox_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "moto.core.botocore_stubber", None)
+    monkeypatch.setitem(sys.modules, "moto", None)
     with pytest.raises(ProviderError, match=r"regform\[sandbox\]"):
         EcrProvider.from_config(_registry())
 

@@ -21,9 +21,9 @@ from settings_e2e_helpers import ACCOUNT
 from regform.config import load_config
 from regform.model import Config
 from regform.plan import Action
-from regform.providers.ecr import EcrProvider
+from regform.providers.ecr.provider import EcrProvider
 from regform.render import render
-from regform.workflow import apply_plan, make_plan
+from regform.workflows.plan_apply import apply_plan, make_plan
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 SECRET = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:ecr-pullthroughcache/hub-AbCdEf"

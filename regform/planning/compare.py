@@ -1,0 +1,98 @@
+"""Field-by-field comparison of a declared repository with the one found.
+
+Each managed field the provider supports is compared in normalized form
+(:mod:`regform.documents.normalize`); a difference becomes a :class:`~regform.plan.FieldChange`
+carrying the raw values (desired as written, actual as read) and readable ``diff`` lines for
+documents, tags and exclusion lists.
+
+Tags are one field change (``tags``) whose ``before``/``after`` hold only the keys regform manages:
+a key in ``before`` missing from ``after`` is to be removed, every key of ``after`` set. Ignored
+keys never appear. The ownership tag is kept on (and added to) declared repositories under
+``ownership: tag``, and left alone otherwise unless declared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from regform import model as m
+from regform.documents.docdiff import diff_documents, fmt_value
+from regform.documents.normalize import display_form, field_equal
+from regform.model import Capabilities, RegistryConfig, Repository
+from regform.plan import FieldChange
+from regform.planning.scope import managed_fields, tag_ownership
+
+DOCUMENT_FIELDS = frozenset({m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
+
+
+def tag_sides(
+    desired: Repository, actual: Repository, reg: RegistryConfig, caps: Capabilities
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(after, before) tag dicts restricted to the keys regform manages on this repository."""
+    key, value = reg.ownership_tag
+    ignore = set(desired.ignore_tags)
+    actual_tags = dict(actual.tags)
+    if m.TAGS in desired.managed:
+        wanted = {k: v for k, v in desired.tags.items() if k not in ignore}
+        if key not in desired.tags and key not in ignore:
+            if tag_ownership(reg, caps):
+                wanted[key] = value
+            else:
+                ignore.add(key)
+        before = {k: v for k, v in actual_tags.items() if k not in ignore}
+        return wanted, before
+    # Tags not managed: only the ownership tag.
+    before = {key: actual_tags[key]} if key in actual_tags else {}
+    return {key: value}, before
+
+
+def tag_diff(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[str, ...]:
+    lines: list[str] = []
+    for k in sorted(before.keys() | after.keys()):
+        if k not in after:
+            lines.append(f"- {k}: {fmt_value(before[k])}")
+        elif k not in before:
+            lines.append(f"+ {k}: {fmt_value(after[k])}")
+        elif before[k] != after[k]:
+            lines.append(f"~ {k}: {fmt_value(before[k])} -> {fmt_value(after[k])}")
+    return tuple(lines)
+
+
+def field_change(name: str, before: Any, after: Any, caps: Capabilities) -> FieldChange:
+    diff: tuple[str, ...] = ()
+    if name in DOCUMENT_FIELDS:
+        diff = diff_documents(display_form(name, before), display_form(name, after))
+    elif name == m.TAGS:
+        diff = tag_diff(before or {}, after or {})
+    elif name == m.MUTABILITY_EXCLUSIONS:
+        b, a = set(before or ()), set(after or ())
+        diff = tuple(f"- {v}" for v in sorted(b - a)) + tuple(f"+ {v}" for v in sorted(a - b))
+    return FieldChange(
+        path=name, before=before, after=after, forces_replacement=name in caps.replace_on, diff=diff
+    )
+
+
+def compare(
+    desired: Repository,
+    actual: Repository,
+    reg: RegistryConfig,
+    caps: Capabilities,
+    warnings: list[str],
+) -> list[FieldChange]:
+    changes: list[FieldChange] = []
+    for name in m.REPOSITORY_FIELDS:
+        if name not in managed_fields(desired, reg, caps):
+            continue
+        if name not in actual.loaded:
+            warnings.append(f"{reg.name}/{desired.name}: {name} was not read; not compared")
+            continue
+        if name == m.TAGS:
+            after, before = tag_sides(desired, actual, reg, caps)
+            if before != after:
+                changes.append(field_change(name, before, after, caps))
+            continue
+        d, a = desired.value(name), actual.value(name)
+        if not field_equal(name, d, a):
+            changes.append(field_change(name, a, d, caps))
+    return changes

@@ -1,0 +1,437 @@
+"""The AWS ECR provider: reads repositories cheaply and writes changes with the fewest calls.
+
+Reading costs one DescribeRepositories page per 1000 repositories, plus only the per-repository
+calls the managed fields need (ListTagsForResource, GetLifecyclePolicy, GetRepositoryPolicy), run
+concurrently through botocore (one client, which is thread-safe; ``parallelism`` calls in flight,
+fewer while ECR throttles).
+
+KMS keys are resolved to key ARNs on both sides (see :meth:`EcrProvider.normalize_desired`), so a
+key written as alias, id or ARN never forces a replace by itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from regform import model as m
+from regform.errors import IdentityError, ProviderError
+from regform.model import Capabilities, Image, RegistryConfig, Repository
+from regform.plan import REPOSITORY, Action, Change
+from regform.providers import CAPABILITIES
+from regform.providers.ecr.apply import RepositoryWriter
+from regform.providers.ecr.calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
+from regform.providers.ecr.indexes import INDEX_MEDIA_TYPES, with_references
+from regform.providers.ecr.kms import KmsKeys
+from regform.providers.ecr.mapping import (
+    image_from_detail,
+    repository_from_listing,
+    shared_document,
+    tags_from_api,
+)
+from regform.providers.ecr.session import DEFAULT_PARALLELISM, ConnectionSettings, build_clients
+from regform.providers.ecr.throttle import Throttle
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_kms import KMSClient
+    from mypy_boto3_sts import STSClient
+
+    from regform.providers.ecr.sandbox import Sandbox
+
+#: fields that need a call per repository.
+DETAIL_FIELDS = frozenset({m.TAGS, m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
+#: DescribeRepositories takes at most this many names.
+NAMES_PER_DESCRIBE = 100
+PAGE_SIZE = 1000
+
+
+def _uncounted(op: str) -> None:
+    return None
+
+
+class EcrProvider:
+    """Adapter between regform's model and one ECR registry (one account and region)."""
+
+    capabilities: Capabilities = CAPABILITIES["ecr"]
+
+    def __init__(
+        self,
+        registry: str,
+        *,
+        ecr: ECRClient,
+        sts: STSClient,
+        kms: KMSClient,
+        account_id: str | None = None,
+        parallelism: int = DEFAULT_PARALLELISM,
+        caller: ApiCaller | None = None,
+        sandbox: Sandbox | None = None,
+        declared_settings: Mapping[str, Any] | None = None,
+        after_create: Backoff = AFTER_CREATE,
+        iam_propagation: Backoff = IAM_PROPAGATION,
+    ) -> None:
+        self.registry = registry
+        self.account_id = account_id
+        self._ecr = ecr
+        self._sts = sts
+        self._kms = kms
+        self._parallelism = max(1, parallelism)
+        self._caller = caller or ApiCaller(registry, throttle=Throttle(self._parallelism))
+        for client in (ecr, sts, kms):
+            self._caller.watch(client)
+        self._sandbox = sandbox
+        self._declared_settings = dict(declared_settings or {})
+        self._lock = threading.Lock()
+        #: listing results: name -> repository with the listing fields (and its ARN in info).
+        self._listing: dict[str, Repository] = {}
+        self._listed = False
+        #: repositories changed since listed: their listing fields are read again when needed.
+        self._stale: set[str] = set()
+        self._kms_keys = KmsKeys(
+            registry,
+            kms,
+            self._caller,
+            resolver=sandbox.resolve_kms_key if sandbox is not None else None,
+            explicit_default=sandbox is not None,
+        )
+        self._identity_checked = False
+        self._writer = RepositoryWriter(
+            ecr,
+            self._caller,
+            arn_for=self._arn_for,
+            send_kms_key=self._kms_keys.send_key,
+            after_create=after_create,
+            iam_propagation=iam_propagation,
+        )
+
+    @classmethod
+    def from_config(
+        cls, registry: RegistryConfig, *, sandbox: bool = False, parallelism: int | None = None
+    ) -> EcrProvider:
+        """Build the provider for a declared registry (the sandbox when asked for)."""
+        settings = ConnectionSettings.from_mapping(registry.connection, parallelism=parallelism)
+        box: Sandbox | None = None
+        caller: ApiCaller | None = None
+        if sandbox or bool(registry.connection.get("sandbox")):
+            from regform.providers.ecr.sandbox import Sandbox
+
+            box = Sandbox.open(
+                registry.name, region=settings.region, account_id=settings.account_id
+            )
+            clients = build_clients(box.connection_settings(settings), session=box.session)
+        else:
+            caller = ApiCaller(registry.name, throttle=Throttle(settings.parallelism))
+            clients = build_clients(settings, on_client=caller.watch)
+        return cls(
+            registry.name,
+            ecr=clients.ecr,
+            sts=clients.sts,
+            kms=clients.kms,
+            account_id=settings.account_id,
+            parallelism=settings.parallelism,
+            caller=caller,
+            sandbox=box,
+            declared_settings=registry.settings,
+        )
+
+    # Lifetime ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release what the provider holds (the sandbox saves its state here)."""
+        if self._sandbox is not None:
+            self._sandbox.close()
+
+    def __enter__(self) -> EcrProvider:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def sandbox(self) -> Sandbox | None:
+        return self._sandbox
+
+    def identity(self) -> dict[str, str]:
+        """Where this provider reads and writes (recorded in plans): provider, declared account,
+        region and endpoint (the sandbox's state file for the sandbox)."""
+        meta = self._ecr.meta
+        endpoint = (
+            f"sandbox {self._sandbox.path}" if self._sandbox is not None else meta.endpoint_url
+        )
+        return {
+            "provider": "ecr",
+            "account": self.account_id or "",
+            "region": meta.region_name,
+            "endpoint": str(endpoint),
+        }
+
+    # Reading -----------------------------------------------------------------------------
+
+    def check_identity(self) -> None:
+        """Raise :class:`IdentityError` when the credentials belong to another account."""
+        if not self.account_id or self._identity_checked:
+            return
+        identity = self._caller.call(
+            "GetCallerIdentity", "the credentials", self._sts.get_caller_identity
+        )
+        actual = identity["Account"]
+        if actual != self.account_id:
+            raise IdentityError(
+                f"registry {self.registry!r} declares account_id {self.account_id} but the "
+                f"credentials ({identity.get('Arn', 'unknown caller')}) belong to account "
+                f"{actual}; refusing to touch it"
+            )
+        self._identity_checked = True
+
+    def list_repositories(self) -> dict[str, Repository]:
+        paginator = self._ecr.get_paginator("describe_repositories")
+        pages = paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZE})
+        found: dict[str, Repository] = {}
+        self._caller.call(
+            "DescribeRepositories", "all repositories", self._collect, pages=pages, into=found
+        )
+        with self._lock:
+            self._listing = dict(found)
+            self._listed = True
+            self._stale.clear()
+        return found
+
+    def _collect(self, pages: Iterable[Mapping[str, Any]], into: dict[str, Repository]) -> None:
+        for page in pages:
+            for item in page.get("repositories", ()):
+                repo = repository_from_listing(item, self._kms_keys.resolve_actual)
+                into[repo.name] = repo
+
+    def read_details(self, wanted: Mapping[str, frozenset[str]]) -> dict[str, Repository]:
+        self._refresh_listing(set(wanted))
+        with self._lock:
+            listing = {n: self._listing[n] for n in wanted if n in self._listing}
+        jobs = {n: frozenset(wanted[n]) & DETAIL_FIELDS for n in listing}
+        todo = [n for n, fields in jobs.items() if fields]
+        out = dict(listing)
+        if todo:
+            workers = min(self._parallelism, len(todo))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regform-ecr") as pool:
+                for repo in pool.map(lambda n: self._details(listing[n], jobs[n]), todo):
+                    out[repo.name] = repo
+        return out
+
+    def read_named(self, wanted: Mapping[str, frozenset[str]]) -> dict[str, Repository]:
+        """Only the named repositories, each described by name (no listing), with the detail
+        fields asked for: for commands that touch a few repositories (``regform ensure``).
+        Names that do not exist are left out."""
+        names = sorted(wanted)
+        self._describe_some(names)
+        with self._lock:
+            found = {n: self._listing[n] for n in names if n in self._listing}
+        return {n: self._details(r, frozenset(wanted[n]) & DETAIL_FIELDS) for n, r in found.items()}
+
+    def _refresh_listing(self, names: set[str]) -> None:
+        with self._lock:
+            listed = self._listed
+            stale = sorted(n for n in names if n in self._stale)
+            missing = names - self._listing.keys()
+        if not listed and missing:
+            self.list_repositories()
+            return
+        for start in range(0, len(stale), NAMES_PER_DESCRIBE):
+            self._describe_some(stale[start : start + NAMES_PER_DESCRIBE])
+
+    def _describe_some(self, names: list[str]) -> None:
+        found: dict[str, Repository] = {}
+        for name in names:  # one name per call: a missing name fails a whole batch
+            resp = self._caller.call_or_none(
+                "DescribeRepositories",
+                name,
+                self._ecr.describe_repositories,
+                "RepositoryNotFoundException",
+                repositoryNames=[name],
+            )
+            for item in resp["repositories"] if resp else ():
+                repo = repository_from_listing(item, self._kms_keys.resolve_actual)
+                found[repo.name] = repo
+        with self._lock:
+            for name in names:
+                self._stale.discard(name)
+                self._listing.pop(name, None)
+            self._listing.update(found)
+
+    def _details(self, repo: Repository, fields: frozenset[str]) -> Repository:
+        changes: dict[str, Any] = {}
+        name = repo.name
+        if m.TAGS in fields:
+            arn = str(repo.info["arn"])
+            resp = self._caller.call(
+                "ListTagsForResource", name, self._ecr.list_tags_for_resource, resourceArn=arn
+            )
+            changes[m.TAGS] = tags_from_api(resp.get("tags", []))
+        if m.LIFECYCLE_POLICY in fields:
+            changes[m.LIFECYCLE_POLICY] = self._document(
+                "GetLifecyclePolicy",
+                name,
+                self._ecr.get_lifecycle_policy,
+                "LifecyclePolicyNotFoundException",
+                "lifecyclePolicyText",
+            )
+        if m.REPOSITORY_POLICY in fields:
+            changes[m.REPOSITORY_POLICY] = self._document(
+                "GetRepositoryPolicy",
+                name,
+                self._ecr.get_repository_policy,
+                "RepositoryPolicyNotFoundException",
+                "policyText",
+            )
+        return dataclasses.replace(repo, loaded=repo.loaded | fields, **changes)
+
+    def _document(
+        self, op: str, name: str, read: Callable[..., Any], absent: str, key: str
+    ) -> m.JsonDict | None:
+        resp = self._caller.call_or_none(op, name, read, absent, repositoryName=name)
+        try:
+            text = resp.get(key) if resp else None
+            return shared_document(text) if text else None
+        except ValueError as exc:
+            raise ProviderError(
+                f"registry {self.registry!r}: {op} on {name} returned unreadable JSON: {exc}"
+            ) from exc
+
+    def read_settings(self, kinds: frozenset[str]) -> dict[str, Any]:
+        """Registry-level settings of the kinds asked for (account settings: the declared names)."""
+        if not kinds:
+            return {}
+        from regform.providers.ecr.settings import read_settings
+        from regform.registry_settings import ACCOUNT_SETTINGS
+
+        declared = self._declared_settings.get(ACCOUNT_SETTINGS)
+        names = list(declared) if isinstance(declared, Mapping) and declared else None
+        with self._settings_errors(kinds):
+            # calls are counted by the client hook, not by the settings module
+            return read_settings(self._ecr, kinds, _uncounted, account_setting_names=names)
+
+    def list_images(self, repository: str) -> list[Image]:
+        paginator = self._ecr.get_paginator("describe_images")
+        pages = paginator.paginate(
+            repositoryName=repository,
+            filter={"tagStatus": "ANY", "imageStatus": "ANY"},
+            PaginationConfig={"PageSize": PAGE_SIZE},
+        )
+
+        def collect() -> list[Image]:
+            return [image_from_detail(d) for page in pages for d in page.get("imageDetails", ())]
+
+        images = self._caller.call("DescribeImages", repository, collect)
+        return with_references(images, lambda digests: self._get_manifests(repository, digests))
+
+    def _get_manifests(self, repository: str, digests: Sequence[str]) -> list[Mapping[str, Any]]:
+        """BatchGetImage on the manifest lists / indexes named by digest (at most 100)."""
+        resp = self._caller.call(
+            "BatchGetImage",
+            repository,
+            self._ecr.batch_get_image,
+            repositoryName=repository,
+            imageIds=[{"imageDigest": d} for d in digests],
+            acceptedMediaTypes=list(INDEX_MEDIA_TYPES),
+        )
+        return list(resp.get("images", ()))
+
+    def api_calls(self) -> dict[str, int]:
+        return self._caller.counts()
+
+    # KMS ---------------------------------------------------------------------------------
+
+    def resolve_kms_key(self, key: str) -> str:
+        """The key ARN behind a KMS key ARN, key id, alias or alias ARN (cached per key).
+
+        Raises :class:`ProviderError` naming the key when KMS does not know it.
+        """
+        return self._kms_keys.resolve(key)
+
+    def normalize_desired(self, repo: Repository) -> Repository:
+        """The desired repository as ECR would report it: KMS keys resolved to key ARNs,
+        ``KMS`` without a key as the AWS-managed key, an explicit AES256 as the default.
+
+        Raises :class:`ProviderError` for a key KMS does not know.
+        """
+        normalized = self._kms_keys.normalize(repo.encryption)
+        if normalized == repo.encryption:
+            return repo
+        return dataclasses.replace(repo, encryption=normalized)
+
+    # Writing -----------------------------------------------------------------------------
+
+    def apply(self, change: Change) -> tuple[str, ...] | None:
+        """Carry out one change; the steps done ("created", "policy set", ...) for a
+        repository (a failure part way raises :class:`PartialApplyError` naming them)."""
+        if change.kind != REPOSITORY:
+            self._apply_setting(change)
+            return None
+        try:
+            applied = self._writer.apply(change)
+        except BaseException:
+            with self._lock:
+                self._stale.add(change.name)  # a partial write: read it again when needed
+            self._save_sandbox(change.name)
+            raise
+        created = applied.created
+        repo = repository_from_listing(created, self._kms_keys.resolve_actual) if created else None
+        with self._lock:
+            if repo is not None:
+                self._listing[change.name] = repo
+                self._stale.discard(change.name)
+            elif change.action is Action.UPDATE:
+                self._stale.add(change.name)  # its ARN stays valid; listing fields may not
+            else:
+                self._listing.pop(change.name, None)
+                self._stale.discard(change.name)
+        self._save_sandbox(change.name)
+        return applied.steps
+
+    def _apply_setting(self, change: Change) -> None:
+        from regform.providers.ecr.settings import apply_setting_change
+
+        try:
+            with self._settings_errors(frozenset({change.kind})):
+                apply_setting_change(self._ecr, change)
+        finally:
+            if self._sandbox is not None:
+                self._sandbox.save_settings()
+
+    @contextmanager
+    def _settings_errors(self, kinds: frozenset[str]) -> Iterator[None]:
+        """Errors of the settings calls, naming this registry. An emulator (the sandbox, moto)
+        lacks some ECR APIs: say so instead of crashing."""
+        try:
+            yield
+        except NotImplementedError as exc:
+            where = "the sandbox" if self._sandbox is not None else "this ECR endpoint"
+            raise ProviderError(
+                f"registry {self.registry!r}: {where} does not support "
+                f"{', '.join(sorted(kinds))} ({exc})"
+            ) from exc
+        except ProviderError as exc:
+            raise ProviderError(f"registry {self.registry!r}: {exc}") from exc
+
+    def _save_sandbox(self, name: str) -> None:
+        if self._sandbox is not None:
+            self._sandbox.save([name])
+
+    def _arn_for(self, name: str) -> str:
+        with self._lock:
+            repo = self._listing.get(name)
+        if repo is None or "arn" not in repo.info:
+            self._describe_some([name])
+            with self._lock:
+                repo = self._listing.get(name)
+        if repo is None or "arn" not in repo.info:
+            raise ProviderError(f"registry {self.registry!r}: repository {name!r} not found")
+        return str(repo.info["arn"])

@@ -1,0 +1,388 @@
+"""Import: an existing registry's state -> config that plans to zero changes. Pure: no I/O.
+
+:func:`import_config` turns a :class:`~regform.model.RegistryState` (every repository with every
+field read, and the registry settings read) into config data; :func:`to_yaml` writes it. Choices
+that keep the file short and readable:
+
+* every repository field is declared (mutability with its exclusions, scan on push, encryption,
+  tags, lifecycle, policy), so that later hand changes show up as drift;
+* each distinct lifecycle policy and repository policy becomes one named definition that the
+  repositories reference (a document shared by several repositories is written once, named
+  ``lifecycle-1``, ``policy-1``...; one used by a single repository is named after it);
+* lifecycle policies are written as readable rules where the JSON maps to them one to one
+  (:func:`regform.lifecycle.decompile`), as ``ecr_json`` otherwise;
+* repository policies are written as the ``allow_pull``/``allow_push`` shorthand (plus
+  ``statements``) when that compiles to exactly the policy found, as ``document`` otherwise;
+* the most common value of each field goes to ``defaults`` when at least two repositories share
+  it (tags: the key/value pairs every repository carries, possibly none); repositories with the
+  same remaining settings share one entry (``names:``);
+* registry settings are included when they are not the registry's defaults (a registry policy,
+  scanning other than BASIC without rules, replication rules, pull-through cache rules, creation
+  templates). Account settings are not imported: every account has values for them; declare the
+  ones to pin.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from regform import lifecycle
+from regform import model as m
+from regform.documents import policy
+from regform.documents.normalize import (
+    canonical_json,
+    normalize_iam_policy,
+    normalize_lifecycle_policy,
+)
+from regform.model import RegistryState, Repository
+from regform.planning.scope import matches_any
+from regform.registry_settings import (
+    CREATION_TEMPLATES,
+    PULL_THROUGH_CACHE_RULES,
+    REGISTRY_POLICY,
+    REPLICATION,
+    SCANNING,
+    canonical_setting,
+)
+
+JsonDict = dict[str, Any]
+NONE = "none"
+#: the setting kinds an import writes (account settings are left out, see the module doc).
+IMPORTED_SETTINGS: tuple[str, ...] = (
+    REGISTRY_POLICY,
+    SCANNING,
+    REPLICATION,
+    PULL_THROUGH_CACHE_RULES,
+    CREATION_TEMPLATES,
+)
+_FIELDS = ("mutability", "scan_on_push", "encryption", "lifecycle", "policy")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSource:
+    """The registry being imported, as the config will declare it."""
+
+    name: str
+    provider: str = "ecr"
+    #: connection keys written as they are (region, account_id, profile, endpoint_url...)
+    connection: Mapping[str, Any] = field(default_factory=dict)
+    scope: tuple[str, ...] = ("*",)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    data: JsonDict
+    #: repositories imported
+    repositories: tuple[str, ...] = ()
+    #: what the user should look at before using the config
+    warnings: tuple[str, ...] = ()
+
+
+# Definitions --------------------------------------------------------------------------------
+
+_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def definition_name(repository: str) -> str:
+    """A definition name (1-64 of letters, digits, . _ -) made from a repository name."""
+    name = _NAME_CHARS.sub("-", repository).strip("-._")[:64].rstrip("-._")
+    return name or "imported"
+
+
+def _group(
+    repos: Sequence[Repository], get: Callable[[Repository], Any], normal: Callable[[Any], Any]
+) -> dict[str, list[str]]:
+    """Canonical text of each distinct document -> repositories holding it."""
+    groups: dict[str, list[str]] = {}
+    for repo in repos:
+        doc = get(repo)
+        if doc is not None:
+            groups.setdefault(canonical_json(normal(doc)), []).append(repo.name)
+    return groups
+
+
+def _name_definitions(groups: Mapping[str, list[str]], shared: str) -> dict[str, str]:
+    """Canonical text -> definition name (shared ones numbered by how many use them)."""
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))
+    for n, (key, _repos) in enumerate((kv for kv in ordered if len(kv[1]) > 1), start=1):
+        names[key] = f"{shared}-{n}"
+        used.add(names[key])
+    for key, repos in ordered:
+        if key in names:
+            continue
+        base = definition_name(repos[0])
+        name, i = base, 2
+        while name in used:
+            suffix = f"-{i}"
+            name, i = base[: 64 - len(suffix)] + suffix, i + 1
+        names[key] = name
+        used.add(name)
+    return names
+
+
+def lifecycle_definition(doc: JsonDict) -> Any:
+    """Readable rules when the document maps to them, else ``{ecr_json: doc}``."""
+    readable = lifecycle.decompile(doc)
+    return readable if readable is not None else {"ecr_json": doc}
+
+
+_SHORTHAND = {policy.PULL_SID: "allow_pull", policy.PUSH_SID: "allow_push"}
+
+
+def _principals(principal: Any) -> list[str] | None:
+    if principal == "*":
+        return ["*"]
+    if not isinstance(principal, Mapping) or not set(principal) <= {"AWS", "Service"}:
+        return None
+    out: list[str] = []
+    for kind in ("AWS", "Service"):
+        values = principal.get(kind, [])
+        for v in values if isinstance(values, list) else [values]:
+            root = re.match(r"^arn:aws:iam::(\d{12}):root$", str(v))
+            out.append(root.group(1) if root and kind == "AWS" else str(v))
+    return out
+
+
+def policy_definition(doc: JsonDict) -> JsonDict:
+    """The shorthand when it compiles to exactly ``doc`` (statement ids included), else
+    ``{document: doc}``."""
+    statements = doc.get("Statement")
+    if set(doc) != {"Version", "Statement"} or not isinstance(statements, list):
+        return {"document": doc}
+    spec: JsonDict = {}
+    rest = list(statements)
+    while rest and isinstance(rest[0], Mapping) and rest[0].get("Sid") in _SHORTHAND:
+        key = _SHORTHAND[rest[0]["Sid"]]
+        principals = _principals(rest[0].get("Principal"))
+        if key in spec or principals is None or any(map(policy.principal_problem, principals)):
+            break
+        spec[key] = principals
+        rest.pop(0)
+    if not spec:
+        return {"document": doc}
+    if rest:
+        spec["statements"] = rest
+    compiled = policy.compile_policy(spec)
+    same = canonical_json(normalize_iam_policy(compiled, keep_sid=True)) == canonical_json(
+        normalize_iam_policy(doc, keep_sid=True)
+    )
+    return spec if same and compiled["Version"] == doc["Version"] else {"document": doc}
+
+
+# Repository settings ------------------------------------------------------------------------
+
+
+def _encryption(enc: m.Encryption) -> JsonDict:
+    out: JsonDict = {"type": enc.type}
+    if enc.type != "AES256" and enc.kms_key:
+        out["kms_key"] = enc.kms_key
+    return out
+
+
+def _settings(
+    repo: Repository, lifecycles: Mapping[str, str], policies: Mapping[str, str]
+) -> JsonDict:
+    """Every field of a repository as config values (keyed by _FIELDS, plus tags)."""
+    mode = repo.image_tag_mutability
+    mutability: JsonDict = {"image_tag_mutability": mode}
+    if mode.endswith("_WITH_EXCLUSION"):
+        mutability["image_tag_mutability_exclusions"] = list(repo.image_tag_mutability_exclusions)
+    life = repo.lifecycle_policy
+    pol = repo.repository_policy
+    return {
+        "mutability": mutability,
+        "scan_on_push": {"scan_on_push": repo.scan_on_push},
+        "encryption": {"encryption": _encryption(repo.encryption)},
+        "lifecycle": {
+            "lifecycle": NONE
+            if life is None
+            else lifecycles[canonical_json(normalize_lifecycle_policy(life))]
+        },
+        "policy": {
+            "policy": NONE if pol is None else policies[canonical_json(normalize_iam_policy(pol))]
+        },
+        "tags": dict(sorted(repo.tags.items())),
+    }
+
+
+def _defaults(all_settings: Sequence[JsonDict]) -> JsonDict:
+    """The most common value of each field, when at least two repositories share it."""
+    defaults: JsonDict = {}
+    for key in _FIELDS:
+        counts = Counter(canonical_json(s[key]) for s in all_settings)
+        text, n = counts.most_common(1)[0] if counts else ("", 0)
+        if n >= 2:
+            defaults[key] = next(s[key] for s in all_settings if canonical_json(s[key]) == text)
+    if len(all_settings) >= 2:  # tags: {} still manages them (a tag added by hand is drift)
+        common = set(all_settings[0]["tags"].items())
+        for s in all_settings[1:]:
+            common &= set(s["tags"].items())
+        defaults["tags"] = dict(sorted(common))
+    return defaults
+
+
+def _entry_settings(settings: JsonDict, defaults: JsonDict) -> JsonDict:
+    out: JsonDict = {}
+    for key in _FIELDS:
+        if key not in defaults or canonical_json(defaults[key]) != canonical_json(settings[key]):
+            out.update(settings[key])
+    shared = defaults.get("tags", {})
+    own = {k: v for k, v in settings["tags"].items() if shared.get(k) != v}
+    if own or "tags" not in defaults:
+        out["tags"] = own
+    return out
+
+
+def _entries(
+    names: Sequence[str], settings: Sequence[JsonDict], defaults: JsonDict
+) -> list[JsonDict]:
+    groups: dict[str, tuple[list[str], JsonDict]] = {}
+    for name, s in zip(names, settings, strict=True):
+        own = _entry_settings(s, defaults)
+        groups.setdefault(canonical_json(own), ([], own))[0].append(name)
+    entries: list[JsonDict] = []
+    for members, own in sorted(groups.values(), key=lambda g: g[0][0]):
+        head: JsonDict = {"name": members[0]} if len(members) == 1 else {"names": members}
+        entries.append({**head, **own})
+    return entries
+
+
+# Registry settings --------------------------------------------------------------------------
+
+
+def _drop_empty(value: Mapping[str, Any]) -> JsonDict:
+    return {k: v for k, v in value.items() if v not in (None, [], {}, "")}
+
+
+def registry_settings(found: Mapping[str, Any]) -> JsonDict:
+    """The settings worth declaring (not the registry's defaults), in config form."""
+    out: JsonDict = {}
+    if found.get(REGISTRY_POLICY) is not None:
+        out[REGISTRY_POLICY] = found[REGISTRY_POLICY]
+    if SCANNING in found:
+        scanning = canonical_setting(SCANNING, found[SCANNING])
+        if scanning["scan_type"] != "BASIC" or scanning["rules"]:
+            out[SCANNING] = scanning
+    if REPLICATION in found and canonical_setting(REPLICATION, found[REPLICATION])["rules"]:
+        out[REPLICATION] = canonical_setting(REPLICATION, found[REPLICATION])
+    for kind in (PULL_THROUGH_CACHE_RULES, CREATION_TEMPLATES):
+        entries = canonical_setting(kind, found.get(kind))
+        if entries:
+            out[kind] = {prefix: _drop_empty(entry) for prefix, entry in entries.items()}
+            if kind == PULL_THROUGH_CACHE_RULES:
+                for entry in out[kind].values():
+                    if entry.get("upstream_repository_prefix") == "ROOT":
+                        del entry["upstream_repository_prefix"]
+    return out
+
+
+# The whole config ---------------------------------------------------------------------------
+
+
+def _check_documents(
+    lifecycles: Mapping[str, JsonDict], policies: Mapping[str, JsonDict], warnings: list[str]
+) -> None:
+    for name, doc in lifecycles.items():
+        for problem in lifecycle.validate_policy(doc):
+            warnings.append(f"lifecycle policy {name}: {problem.message}; edit it before use")
+    for name, doc in policies.items():
+        for issue in policy.validate_policy_document(doc):
+            where = f" at {issue.path}" if issue.path else ""
+            warnings.append(f"repository policy {name}{where}: {issue.message}; edit it before use")
+
+
+def import_config(
+    source: ImportSource, state: RegistryState, *, prefix: str | None = None
+) -> ImportResult:
+    """Config data declaring ``state`` (repositories under ``prefix`` inside the scope)."""
+    repos = [
+        state.repositories[n]
+        for n in sorted(state.repositories)
+        if matches_any(n, source.scope) and (not prefix or n.startswith(prefix))
+    ]
+    life_groups = _group(repos, lambda r: r.lifecycle_policy, normalize_lifecycle_policy)
+    pol_groups = _group(repos, lambda r: r.repository_policy, normalize_iam_policy)
+    life_names = _name_definitions(life_groups, "lifecycle")
+    pol_names = _name_definitions(pol_groups, "policy")
+    life_docs = {
+        life_names[
+            canonical_json(normalize_lifecycle_policy(r.lifecycle_policy))
+        ]: r.lifecycle_policy
+        for r in reversed(repos)
+        if r.lifecycle_policy is not None
+    }
+    pol_docs = {
+        pol_names[canonical_json(normalize_iam_policy(r.repository_policy))]: r.repository_policy
+        for r in reversed(repos)
+        if r.repository_policy is not None
+    }
+    warnings: list[str] = []
+    _check_documents(life_docs, pol_docs, warnings)
+
+    registry: JsonDict = {"provider": source.provider, **dict(source.connection)}
+    scope = [f"{prefix}*"] if prefix else list(source.scope)
+    if scope != ["*"]:
+        registry["scope"] = scope
+    settings = registry_settings(state.settings)
+    if settings:
+        registry["settings"] = settings
+
+    data: JsonDict = {"version": 1, "registries": {source.name: registry}}
+    if life_docs:
+        data["lifecycle_policies"] = {
+            n: lifecycle_definition(life_docs[n]) for n in sorted(life_docs)
+        }
+    if pol_docs:
+        data["repository_policies"] = {n: policy_definition(pol_docs[n]) for n in sorted(pol_docs)}
+    all_settings = [_settings(r, life_names, pol_names) for r in repos]
+    defaults = _defaults(all_settings)
+    if defaults:
+        data["defaults"] = {
+            k: v for key in _FIELDS if key in defaults for k, v in defaults[key].items()
+        }
+        if "tags" in defaults:
+            data["defaults"]["tags"] = defaults["tags"]
+    if repos:
+        data["repositories"] = _entries([r.name for r in repos], all_settings, defaults)
+    return ImportResult(data, tuple(r.name for r in repos), tuple(warnings))
+
+
+# YAML ---------------------------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, no anchors, short lists of plain values on one line."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)  # list items indented under their key
+
+
+def _list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    flow = all(isinstance(v, str | int | float | bool) for v in data) and (
+        len(canonical_json(data)) <= 60
+    )
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _list)
+
+
+def to_yaml(data: Mapping[str, Any], header: Sequence[str] = ()) -> str:
+    """The config as YAML, sections separated by a blank line, ``header`` as comments."""
+    parts = [
+        yaml.dump({key: value}, Dumper=_Dumper, sort_keys=False, width=100, allow_unicode=True)
+        for key, value in data.items()
+    ]
+    top = "".join(f"# {line}\n" if line else "#\n" for line in header)
+    return top + "\n".join(parts)

@@ -1,0 +1,42 @@
+"""What ``regform import`` reads: every repository (under a prefix, inside the scope) with every
+field, and the registry settings an import writes, each kind on its own so that a kind the
+endpoint does not offer is left out with a warning instead of failing the import."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from regform.errors import ProviderError
+from regform.model import REPOSITORY_FIELDS, RegistryState
+from regform.planning.scope import matches_any
+from regform.providers.base import Provider
+from regform.workflows.importer import IMPORTED_SETTINGS
+
+
+def read_for_import(
+    provider: Provider,
+    *,
+    scope: Sequence[str] = ("*",),
+    prefix: str | None = None,
+    settings: Sequence[str] = IMPORTED_SETTINGS,
+) -> tuple[RegistryState, list[str]]:
+    """The registry's state, and warnings about what could not be read."""
+    caps = provider.capabilities
+    listing = provider.list_repositories()
+    names = [
+        n for n in sorted(listing) if matches_any(n, scope) and (not prefix or n.startswith(prefix))
+    ]
+    fields = frozenset(REPOSITORY_FIELDS) & caps.fields
+    detailed = provider.read_details(dict.fromkeys(names, fields)) if names else {}
+    repos = {n: detailed.get(n, listing[n]) for n in names}
+    found: dict[str, Any] = {}
+    warnings: list[str] = []
+    for kind in settings:
+        if kind not in caps.settings:
+            continue
+        try:
+            found.update(provider.read_settings(frozenset({kind})))
+        except ProviderError as exc:
+            warnings.append(f"{kind} not imported: {exc}")
+    return RegistryState(repositories=repos, settings=found), warnings

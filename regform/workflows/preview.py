@@ -1,0 +1,351 @@
+"""Lifecycle previews: what a lifecycle policy would do to a repository's images right now.
+
+A lifecycle policy deletes images, so the plan says how many images each new or changed policy
+would expire (or archive) now, how many it keeps, and which ones. Reading a repository's images
+costs API calls (DescribeImages, archived images included), so :func:`add_previews` reads them
+only for the repositories a run asks about (:class:`PreviewScope`):
+
+* ``CHANGED`` (the default of ``regform plan``): repositories whose lifecycle policy changes. A
+  repository being created has no images yet: its preview is "0 images", with no call made;
+* ``MANAGED`` (``--lifecycle-preview``): also every existing repository whose lifecycle policy is
+  managed and unchanged (what the registry is about to do on its own). A repository the plan
+  does not otherwise change gets a :class:`~regform.plan.RepositoryPreview` of its own;
+* ``OFF`` (``--no-lifecycle-preview``): none.
+
+Only registries that evaluate lifecycle policies themselves are previewed; on the others regform
+enforces the policy and its image-deletion change lists every image
+(:mod:`regform.planning.retention`). A failure to read a repository's images never fails the plan:
+it becomes a warning.
+
+:func:`preview_repository` is the full list for one repository (``regform lifecycle preview``):
+every image with what the declared policy (or the one in the registry) does to it, and the rule
+that decided it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from regform import model as m
+from regform.errors import RegformError
+from regform.lifecycle import Decision, Evaluation, Verdict, evaluate, explain
+from regform.lifecycle.explain import EXPIRE, KEEP, TRANSITION
+from regform.model import Config, Image, RegistryState, Repository
+from regform.plan import REPOSITORY, Action, Change, LifecyclePreview, RepositoryPreview
+from regform.planning.planner import RegistryPlan
+from regform.planning.scope import declared_repository
+from regform.providers.base import Provider
+
+#: images of each action named in a preview inside a plan (oldest first).
+PREVIEW_SAMPLE = 10
+#: repositories whose images are read at the same time for previews.
+PREVIEW_WORKERS = 8
+#: errors that turn a preview into a warning instead of failing the plan.
+PREVIEW_ERRORS: tuple[type[Exception], ...] = (
+    RegformError,
+    NotImplementedError,
+    OSError,
+    ValueError,
+)
+
+
+class PreviewScope(StrEnum):
+    OFF = "off"
+    CHANGED = "changed"
+    MANAGED = "managed"
+
+    @classmethod
+    def of(cls, flag: bool | None) -> PreviewScope:
+        """The scope of a ``--lifecycle-preview/--no-lifecycle-preview`` flag (None: not given)."""
+        if flag is None:
+            return cls.CHANGED
+        return cls.MANAGED if flag else cls.OFF
+
+
+def image_entry(verdict: Verdict) -> dict[str, Any]:
+    """One affected image as a preview sample names it."""
+    image = verdict.image
+    return {
+        "digest": image.digest,
+        "tags": list(image.tags),
+        "pushed_at": image.pushed_at.isoformat(),
+        "action": verdict.action,
+        "rule_priority": verdict.rule_priority,
+    }
+
+
+def summarize(result: Evaluation, total: int) -> LifecyclePreview:
+    """The counts of an evaluation and its oldest few affected images of each action."""
+    expired, transitioned = result.expired, result.transitioned
+    sample = [*expired[:PREVIEW_SAMPLE], *transitioned[:PREVIEW_SAMPLE]]
+    return LifecyclePreview(
+        total=total,
+        expire=len(expired),
+        transition=len(transitioned),
+        keep=len(result.kept),
+        sample=tuple(map(image_entry, sample)),
+    )
+
+
+def preview_images(
+    policy: Mapping[str, Any], images: Sequence[Image], now: datetime
+) -> LifecyclePreview:
+    """What ``policy`` would do to ``images`` at ``now``."""
+    return summarize(evaluate(policy, images, now), len(images))
+
+
+#: a repository with nothing to read yet (being created).
+EMPTY = LifecyclePreview(total=0, expire=0, transition=0, keep=0)
+
+
+def _policy(repo: Repository | None) -> dict[str, Any] | None:
+    if repo is None or m.LIFECYCLE_POLICY not in repo.managed:
+        return None
+    return repo.lifecycle_policy
+
+
+def _policy_changes(change: Change) -> bool:
+    return any(f.path == m.LIFECYCLE_POLICY for f in change.fields)
+
+
+def _to_read(
+    rp: RegistryPlan,
+    desired: Mapping[str, Repository],
+    state: RegistryState,
+    scope: PreviewScope,
+) -> dict[str, dict[str, Any]]:
+    """Repository name -> policy, for every existing repository whose images a preview needs."""
+    changed = {c.name: c for c in rp.changes if c.kind == REPOSITORY}
+    wanted: dict[str, dict[str, Any]] = {}
+    for name, repo in sorted(desired.items()):
+        policy = _policy(repo)
+        if policy is None or name not in state.repositories:
+            continue
+        change = changed.get(name)
+        if change is not None and change.action is not Action.UPDATE:
+            continue  # replaced: every image goes anyway
+        if scope is PreviewScope.MANAGED or (change is not None and _policy_changes(change)):
+            wanted[name] = policy
+    return wanted
+
+
+def _read_all(provider: Provider, names: Sequence[str]) -> dict[str, list[Image] | Exception]:
+    """The images of each repository, or the error reading them (read concurrently)."""
+
+    def one(name: str) -> list[Image] | Exception:
+        try:
+            return provider.list_images(name)
+        except PREVIEW_ERRORS as exc:
+            return exc
+
+    if len(names) <= 1:
+        return {n: one(n) for n in names}
+    workers = min(PREVIEW_WORKERS, len(names))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regform-preview") as pool:
+        return dict(zip(names, pool.map(one, names), strict=True))
+
+
+def add_previews(
+    registry: str,
+    rp: RegistryPlan,
+    desired: Mapping[str, Repository],
+    state: RegistryState,
+    provider: Provider,
+    now: datetime,
+    scope: PreviewScope = PreviewScope.CHANGED,
+) -> tuple[RegistryPlan, tuple[RepositoryPreview, ...]]:
+    """``rp`` with lifecycle previews on its changes (and warnings for previews that failed),
+    and the previews of repositories it does not change (see the module docstring)."""
+    caps = provider.capabilities
+    if scope is PreviewScope.OFF or not caps.native_lifecycle:
+        return rp, ()
+    if m.LIFECYCLE_POLICY not in caps.fields:
+        return rp, ()
+    wanted = _to_read(rp, desired, state, scope)
+    images = _read_all(provider, list(wanted))
+    warnings = list(rp.warnings)
+    previews: dict[str, LifecyclePreview] = {}
+    for name, policy in wanted.items():
+        found = images[name]
+        try:
+            if isinstance(found, Exception):
+                raise found
+            previews[name] = preview_images(policy, found, now)
+        except PREVIEW_ERRORS as exc:
+            warnings.append(f"{registry}/{name}: lifecycle preview unavailable: {exc}")
+
+    def with_preview(change: Change) -> Change:
+        if change.kind != REPOSITORY:
+            return change
+        if change.action is Action.CREATE and _policy(desired.get(change.name)) is not None:
+            return dataclasses.replace(change, preview=EMPTY)
+        preview = previews.pop(change.name, None)
+        return change if preview is None else dataclasses.replace(change, preview=preview)
+
+    changes = tuple(map(with_preview, rp.changes))
+    unchanged = tuple(
+        RepositoryPreview(registry, name, preview, desired[name].lifecycle_name)
+        for name, preview in sorted(previews.items())
+    )
+    planned = RegistryPlan(changes, rp.unmanaged, rp.guards, tuple(warnings))
+    return planned, unchanged
+
+
+# One repository, in full: ``regform lifecycle preview`` ---------------------------------------
+
+
+class PolicySource(StrEnum):
+    #: the policy the configuration declares (what apply would set)
+    CONFIG = "config"
+    #: the policy currently in the registry (what the registry is about to do)
+    REGISTRY = "registry"
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryReport:
+    """Every image of one repository with what a lifecycle policy does to it, newest first."""
+
+    registry: str
+    repository: str
+    source: PolicySource
+    policy: Mapping[str, Any]
+    evaluated_at: datetime
+    decisions: tuple[Decision, ...]
+    lifecycle_name: str | None = None
+
+    def count(self, action: str) -> int:
+        return sum(1 for d in self.decisions if d.action == action)
+
+    def rule_description(self, priority: int | None) -> str | None:
+        """The description of the rule with this priority, if it has one."""
+        for rule in self.policy.get("rules") or ():
+            if isinstance(rule, Mapping) and rule.get("rulePriority") == priority:
+                description = rule.get("description")
+                return str(description) if description else None
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "registry": self.registry,
+            "repository": self.repository,
+            "policy_source": self.source.value,
+            "lifecycle_name": self.lifecycle_name,
+            "policy": _plain(self.policy),
+            "evaluated_at": self.evaluated_at.isoformat(timespec="seconds"),
+            "total": len(self.decisions),
+            "expire": self.count(EXPIRE),
+            "transition": self.count(TRANSITION),
+            "keep": self.count(KEEP),
+            "images": [self._image(d) for d in self.decisions],
+        }
+
+    def _image(self, decision: Decision) -> dict[str, Any]:
+        image = decision.image
+        return {
+            "digest": image.digest,
+            "tags": list(image.tags),
+            "pushed_at": _iso(image.pushed_at),
+            "last_pulled_at": _iso(image.last_pulled_at),
+            "storage_class": image.storage_class,
+            "verdict": decision.action,
+            "rule_priority": decision.rule_priority,
+            "rule_description": self.rule_description(decision.rule_priority),
+            "protected": decision.protected,
+        }
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when is not None else None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def registry_for(config: Config, repository: str, registry: str | None) -> str:
+    """The registry to preview ``repository`` in: ``registry`` when given, else the one registry
+    that declares it (by name or pattern entry), else the only registry configured."""
+    if registry is not None:
+        if registry not in config.registries:
+            declared = ", ".join(sorted(config.registries)) or "none"
+            raise RegformError(f"unknown registry {registry} (declared: {declared})")
+        return registry
+    found = sorted(
+        name
+        for name, reg in config.registries.items()
+        if declared_repository(repository, reg) is not None
+    )
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise RegformError(
+            f"{repository} is declared in several registries ({', '.join(found)}); "
+            "choose one with --registry"
+        )
+    if len(config.registries) == 1:
+        return next(iter(config.registries))
+    raise RegformError(
+        f"{repository} is not declared in the configuration; name its registry with --registry"
+    )
+
+
+def _declared_policy(config: Config, registry: str, repository: str) -> tuple[Any, str | None]:
+    declared = declared_repository(repository, config.registries[registry])
+    if declared is None:
+        raise RegformError(f"{registry}/{repository} is not declared in the configuration")
+    policy = _policy(declared)
+    if policy is None:
+        raise RegformError(
+            f"{registry}/{repository} declares no lifecycle policy "
+            "(use --policy-from registry to preview the one in the registry)"
+        )
+    return policy, declared.lifecycle_name
+
+
+def _registry_policy(provider: Provider, registry: str, repository: str) -> Any:
+    if not provider.capabilities.native_lifecycle:
+        raise RegformError(
+            f"registry {registry} keeps no lifecycle policy of its own (regform enforces the "
+            "declared one): use --policy-from config"
+        )
+    found = provider.read_details({repository: frozenset({m.LIFECYCLE_POLICY})})
+    repo = found.get(repository)
+    if repo is None:
+        raise RegformError(f"repository {repository} not found in registry {registry}")
+    if repo.lifecycle_policy is None:
+        raise RegformError(f"{registry}/{repository} has no lifecycle policy in the registry")
+    return repo.lifecycle_policy
+
+
+def preview_repository(
+    config: Config,
+    provider: Provider,
+    registry: str,
+    repository: str,
+    *,
+    source: PolicySource = PolicySource.CONFIG,
+    now: datetime,
+) -> RepositoryReport:
+    """What the declared (or the registry's own) lifecycle policy does to every image of
+    ``repository`` at ``now``. Reads the images (and, for the registry's policy, the policy)."""
+    name: str | None = None
+    if source is PolicySource.CONFIG:
+        policy, name = _declared_policy(config, registry, repository)
+    else:
+        policy = _registry_policy(provider, registry, repository)
+    images = provider.list_images(repository)
+    try:
+        decisions = explain(policy, images, now)
+    except ValueError as exc:
+        raise RegformError(f"{registry}/{repository}: {exc}") from exc
+    return RepositoryReport(registry, repository, source, policy, now, decisions, name)
