@@ -48,7 +48,7 @@ class ResultFormat(StrEnum):
 CONFIRM = "Do you want to apply these changes? Only 'yes' will be accepted"
 
 
-def _load_plan(path: Path) -> Plan:
+def load_plan(path: Path) -> Plan:
     try:
         return Plan.from_dict(json.loads(path.read_text()))
     except OSError as exc:
@@ -142,7 +142,7 @@ def apply(
     with cli_errors(verbose):
         if plan_file is not None and (registry or target):
             raise RegformError("--registry and --target cannot be used with a saved plan")
-        saved = _load_plan(plan_file) if plan_file is not None else None
+        saved = load_plan(plan_file) if plan_file is not None else None
         cfg = load(config or _recorded_paths(saved))
         only = sorted(saved.registries) if saved is not None else registry
         with open_providers(cfg, sandbox=sandbox, only=only, parallelism=parallelism) as providers:

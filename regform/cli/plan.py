@@ -23,10 +23,12 @@ import typer
 from regform.cli import app
 from regform.cli.common import write_output
 from regform.errors import ConfigError, RegformError
-from regform.render import render
+from regform.render import RenderOptions, render
+from regform.render.options import MARKDOWN_MAX_CHARS
 
 if TYPE_CHECKING:
     from regform.model import Config
+    from regform.plan import Plan
     from regform.providers.base import Provider
 
 DEFAULT_CONFIG = Path("regform.yaml")
@@ -36,18 +38,22 @@ ConfigOption = Annotated[
     typer.Option(
         "--config",
         "-c",
+        metavar="PATH",
         help="Config file or directory of *.yaml files; repeat to merge (default: regform.yaml).",
         show_default=False,
     ),
 ]
 RegistryOption = Annotated[
     list[str] | None,
-    typer.Option("--registry", help="Only this registry (repeatable).", show_default=False),
+    typer.Option(
+        "--registry", metavar="NAME", help="Only this registry (repeatable).", show_default=False
+    ),
 ]
 TargetOption = Annotated[
     list[str] | None,
     typer.Option(
         "--target",
+        metavar="GLOB",
         help="Only repositories matching this glob (repeatable); others are not read or changed.",
         show_default=False,
     ),
@@ -75,15 +81,35 @@ ParallelismOption = Annotated[
         show_default=False,
     ),
 ]
-VerboseOption = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Show a traceback when something fails.")
-]
 
 
 class PlanFormat(StrEnum):
     text = "text"
     markdown = "markdown"
     json = "json"
+
+
+FormatOption = Annotated[PlanFormat, typer.Option("--format", "-f", help="How to show the plan.")]
+MaxCharsOption = Annotated[
+    int,
+    typer.Option(
+        "--max-chars",
+        min=1000,
+        metavar="N",
+        help="Markdown: at most this many characters (summary and destroys first, then the "
+        "changes that fit).",
+    ),
+]
+ShowUnmanagedOption = Annotated[
+    bool,
+    typer.Option(
+        "--show-unmanaged",
+        help="List the unmanaged repositories outside every scope (default: one count line).",
+    ),
+]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show a traceback when something fails.")
+]
 
 
 @contextmanager
@@ -146,7 +172,9 @@ def is_tty(stream: object) -> bool:
 
 
 def use_colour(stream: object) -> bool:
-    return is_tty(stream) and "NO_COLOR" not in os.environ
+    from regform.cli import Settings
+
+    return is_tty(stream) and "NO_COLOR" not in os.environ and not Settings.no_color
 
 
 _COLOURS: tuple[tuple[str, str, bool], ...] = (
@@ -179,6 +207,14 @@ def echo_plan_text(text: str) -> None:
     typer.echo(colourize(text) if use_colour(sys.stdout) else text, nl=False)
 
 
+def show_plan(plan: Plan, fmt: PlanFormat, options: RenderOptions) -> None:
+    """The plan on stdout (text coloured on a terminal)."""
+    if fmt is PlanFormat.text:
+        echo_plan_text(render(plan, "text", options))
+    else:
+        typer.echo(render(plan, fmt.value, options), nl=False)
+
+
 def read_progress(registry: str, count: int) -> None:
     typer.echo(f"{registry}: {count} repositories found, reading details...", err=True)
 
@@ -188,12 +224,14 @@ def plan(
     config: ConfigOption = None,
     registry: RegistryOption = None,
     target: TargetOption = None,
-    fmt: Annotated[
-        PlanFormat, typer.Option("--format", "-f", help="How to show the plan.")
-    ] = PlanFormat.text,
+    fmt: FormatOption = PlanFormat.text,
+    max_chars: MaxCharsOption = MARKDOWN_MAX_CHARS,
+    show_unmanaged: ShowUnmanagedOption = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Also save the JSON plan here (for `regform apply`)."),
+        typer.Option(
+            "--out", "-o", metavar="FILE", help="Also save the JSON plan (for `regform apply`)."
+        ),
     ] = None,
     detailed_exitcode: Annotated[
         bool,
@@ -241,10 +279,7 @@ def plan(
         result = replace(result, config_paths=relative_paths(config))
         if out is not None:
             write_output(out, render(result, "json"))
-    if fmt is PlanFormat.text:
-        echo_plan_text(render(result, "text"))
-    else:
-        typer.echo(render(result, fmt.value), nl=False)
+    show_plan(result, fmt, RenderOptions(show_unmanaged=show_unmanaged, max_chars=max_chars))
     if out is not None:
         command = f"regform apply {shlex.quote(str(out))}" + (" --sandbox" if sandbox else "")
         typer.echo(f"Saved the plan to {out}; apply it with: {command}", err=True)

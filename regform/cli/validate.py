@@ -24,7 +24,19 @@ def validate(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
+            metavar="PATH",
             help="Config files or directories of *.yaml files, merged (default: regform.yaml).",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--config",
+            "-c",
+            metavar="PATH",
+            help="Config file or directory, as for the other commands (repeatable; the same as "
+            "naming it as an argument).",
             show_default=False,
         ),
     ] = None,
@@ -38,7 +50,7 @@ def validate(
     A directory that holds no *.yaml files itself but has subdirectories that do (like
     examples/) is a collection: each subdirectory is checked as a config of its own.
     """
-    configs = _configs(paths or [Path("regform.yaml")])
+    configs = _configs([*(paths or ()), *(config or ())] or [Path("regform.yaml")])
     outcomes = [(cfg, check_config(cfg)) for cfg in configs]
     issues = [issue for _, outcome in outcomes for issue in outcome.issues]
     if fmt is ValidateFormat.json:

@@ -32,6 +32,7 @@ from regform.plan import (
     RepositoryPreview,
 )
 from regform.registry_settings import SINGLETON_NAME
+from regform.render.options import DEFAULT, RenderOptions
 
 SYMBOLS: Mapping[Action, str] = {
     Action.CREATE: "+",
@@ -52,8 +53,6 @@ PREVIEW_NAMES = 3
 UNCHANGED_PREVIEWS = (
     "Lifecycle preview of unchanged policies (the registry applies them on its own)"
 )
-#: how many unmanaged repositories outside every scope are named (the JSON plan has them all).
-UNMANAGED_OUTSIDE = 10
 
 
 def fmt_field_value(value: Any) -> str:
@@ -195,7 +194,33 @@ def _unchanged_previews(previews: Sequence[RepositoryPreview]) -> list[str]:
     return [*lines, ""]
 
 
-def render(plan: Plan) -> str:
+def outside_count(n: int) -> str:
+    """The line that stands for the unmanaged repositories outside every scope."""
+    return (
+        f"{n} repositor{'ies' if n != 1 else 'y'} outside every scope "
+        "(not managed; --show-unmanaged lists them)"
+    )
+
+
+def unmanaged_lines(plan: Plan, options: RenderOptions) -> list[str]:
+    """Unmanaged repositories inside a scope, one per line; those outside every scope as one
+    count line unless ``options.show_unmanaged``."""
+    if not plan.unmanaged:
+        return []
+    out = ["Unmanaged (exist, not in the configuration; left alone):"]
+    inside = [u for u in plan.unmanaged if u.in_scope]
+    outside = [u for u in plan.unmanaged if not u.in_scope]
+    listed = inside + (outside if options.show_unmanaged else [])
+    width = max((len(f"{u.registry}/{u.name}") for u in listed), default=0)
+    for u in listed:
+        reason = f"in scope{': ' + u.reason if u.reason else ''}" if u.in_scope else u.reason
+        out.append(f"  {f'{u.registry}/{u.name}'.ljust(width)}  {reason or 'out of scope'}")
+    if outside and not options.show_unmanaged:
+        out.append(f"  {outside_count(len(outside))}")
+    return [*out, ""]
+
+
+def render(plan: Plan, options: RenderOptions = DEFAULT) -> str:
     out: list[str] = []
     by_registry: dict[str, list[Change]] = {}
     for c in plan.changes:
@@ -204,20 +229,7 @@ def render(plan: Plan) -> str:
         out.extend(_registry_block(name, plan.registries.get(name, ""), changes))
         out.append("")
     out.extend(_unchanged_previews(plan.lifecycle_previews))
-    if plan.unmanaged:
-        out.append("Unmanaged (exist, not in the configuration; left alone):")
-        width = max(len(f"{u.registry}/{u.name}") for u in plan.unmanaged)
-        inside = [u for u in plan.unmanaged if u.in_scope]
-        outside = [u for u in plan.unmanaged if not u.in_scope]
-        for u in inside:
-            reason = f": {u.reason}" if u.reason else ""
-            out.append(f"  {f'{u.registry}/{u.name}'.ljust(width)}  in scope{reason}")
-        for u in outside[:UNMANAGED_OUTSIDE]:
-            reason = u.reason or "out of scope"
-            out.append(f"  {f'{u.registry}/{u.name}'.ljust(width)}  {reason}")
-        if len(outside) > UNMANAGED_OUTSIDE:
-            out.append(f"  ... and {len(outside) - UNMANAGED_OUTSIDE} more outside scope")
-        out.append("")
+    out.extend(unmanaged_lines(plan, options))
     for warning in plan.warnings:
         out.append(f"Warning: {warning}")
     if plan.warnings:

@@ -1,0 +1,36 @@
+"""``regform show plan.json``: render a saved plan without touching any registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from regform.cli import app
+from regform.cli.apply import load_plan
+from regform.cli.plan import (
+    FormatOption,
+    MaxCharsOption,
+    PlanFormat,
+    ShowUnmanagedOption,
+    VerboseOption,
+    cli_errors,
+    show_plan,
+)
+from regform.render import RenderOptions
+from regform.render.options import MARKDOWN_MAX_CHARS
+
+
+@app.command()
+def show(
+    plan_file: Annotated[Path, typer.Argument(help="A plan saved by `regform plan --out`.")],
+    fmt: FormatOption = PlanFormat.text,
+    max_chars: MaxCharsOption = MARKDOWN_MAX_CHARS,
+    show_unmanaged: ShowUnmanagedOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Show a saved plan (text, markdown or json). Reads no registry and no configuration."""
+    with cli_errors(verbose):
+        plan = load_plan(plan_file)
+    show_plan(plan, fmt, RenderOptions(show_unmanaged=show_unmanaged, max_chars=max_chars))
