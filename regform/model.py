@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 JsonDict = dict[str, Any]
@@ -294,3 +295,11 @@ class Image:
     references: tuple[str, ...] = ()
     size_bytes: int | None = None
     media_type: str | None = None
+
+
+class FailOn(StrEnum):
+    """What makes ``regform drift`` exit 2."""
+
+    DRIFT = "drift"  # declared things changed, missing or unexpected
+    UNMANAGED = "unmanaged"  # undeclared repositories inside a scope
+    ANY = "any"

@@ -18,7 +18,8 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
-    # plain help: flags read as flags (no "<bool>" that invites "--auto-approve true")
+    # plain help: flags read as flags (no "<bool>" that invites "--auto-approve true"), and
+    # rendering it with rich would cost more than the rest of `regform --help`
     rich_markup_mode=None,
 )
 

@@ -32,8 +32,9 @@ from regform.cli.plan import (
     read_progress,
 )
 from regform.errors import RegformError
-from regform.plan import Change, Plan
-from regform.render import render
+
+if TYPE_CHECKING:
+    from regform.plan import Change, Plan
 
 if TYPE_CHECKING:
     from regform.workflows.applier import ApplyResult
@@ -49,6 +50,8 @@ CONFIRM = "Do you want to apply these changes? Only 'yes' will be accepted"
 
 
 def load_plan(path: Path) -> Plan:
+    from regform.plan import Plan
+
     try:
         return Plan.from_dict(json.loads(path.read_text()))
     except OSError as exc:
@@ -136,6 +139,7 @@ def apply(
 
     Exit codes: 0 applied (or nothing to do), 1 error, refusal or failed change.
     """
+    from regform.render import render
     from regform.workflows.applier import ApplyResult, apply_plan, check_guards
     from regform.workflows.plan_apply import check_saved_plan, make_plan
 

@@ -31,7 +31,7 @@ from regform.cli.plan import (
     open_providers,
     read_progress,
 )
-from regform.workflows.drift import FailOn
+from regform.model import FailOn
 
 
 class DriftFormat(StrEnum):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,8 +24,9 @@ from regform.cli.plan import (
     load,
     open_providers,
 )
-from regform.render.text import change_body
-from regform.workflows.ensure import EnsureResult, Outcome, Status
+
+if TYPE_CHECKING:
+    from regform.workflows.ensure import EnsureResult, Outcome, Status
 
 
 class EnsureFormat(StrEnum):
@@ -33,23 +34,29 @@ class EnsureFormat(StrEnum):
     json = "json"
 
 
-_PHRASES = {
-    Status.CREATED: "created",
-    Status.MATCHES: "already matches the configuration",
-    Status.UPDATED: "updated to match the configuration",
-    Status.NEEDS_REPLACE: (
-        "differs in a way only a replace can change (it deletes every image): nothing changed; "
-        "review it with `regform plan`, apply with --allow-destroy"
-    ),
-    Status.ON_PUSH: "nothing to do: this registry creates repositories on first push",
-    Status.FAILED: "failed",
-}
+def _phrase(status: Status) -> str:
+    from regform.workflows.ensure import Status
+
+    return {
+        Status.CREATED: "created",
+        Status.MATCHES: "already matches the configuration",
+        Status.UPDATED: "updated to match the configuration",
+        Status.NEEDS_REPLACE: (
+            "differs in a way only a replace can change (it deletes every image): nothing changed; "
+            "review it with `regform plan`, apply with --allow-destroy"
+        ),
+        Status.ON_PUSH: "nothing to do: this registry creates repositories on first push",
+        Status.FAILED: "failed",
+    }[status]
 
 
 def _line(outcome: Outcome) -> list[str]:
+    from regform.render.text import change_body
+    from regform.workflows.ensure import Status
+
     request = outcome.request
     source = request.declared_by + (", cache companion" if request.companion else "")
-    head = f"{outcome.address}: {_PHRASES[outcome.status]} ({source})"
+    head = f"{outcome.address}: {_phrase(outcome.status)} ({source})"
     if outcome.status is Status.FAILED:
         head += f": {outcome.error}"
     lines = [head]

@@ -21,7 +21,6 @@ from regform.cli.common import write_output
 from regform.cli.plan import ParallelismOption, SandboxOption, VerboseOption, cli_errors, load
 from regform.errors import RegformError
 from regform.version import __version__
-from regform.workflows.importer import IMPORTED_SETTINGS
 
 if TYPE_CHECKING:
     from regform.model import RegistryConfig
@@ -30,6 +29,8 @@ OUTPUT_FILE = "regform.yaml"
 
 
 def _kinds(value: str) -> tuple[str, ...]:
+    from regform.workflows.importer import IMPORTED_SETTINGS
+
     if value == "all":
         return IMPORTED_SETTINGS
     if value == "none":
@@ -126,9 +127,7 @@ def import_(
                 provider, scope=reg.scope, prefix=prefix, settings=kinds
             )
         finally:
-            close = getattr(provider, "close", None)
-            if callable(close):
-                close()
+            provider.close()
         source = ImportSource(reg.name, reg.provider, _connection(reg), reg.scope)
         result = import_config(source, state, prefix=prefix)
         warnings = [*warnings, *result.warnings]

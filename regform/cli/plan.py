@@ -23,8 +23,6 @@ import typer
 from regform.cli import app
 from regform.cli.common import write_output
 from regform.errors import ConfigError, RegformError
-from regform.render import RenderOptions, render
-from regform.render.options import MARKDOWN_MAX_CHARS
 
 if TYPE_CHECKING:
     from regform.model import Config
@@ -91,13 +89,14 @@ class PlanFormat(StrEnum):
 
 FormatOption = Annotated[PlanFormat, typer.Option("--format", "-f", help="How to show the plan.")]
 MaxCharsOption = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--max-chars",
         min=1000,
         metavar="N",
-        help="Markdown: at most this many characters (summary and destroys first, then the "
-        "changes that fit).",
+        help="Markdown: at most this many characters (default: 65,000; summary and destroys "
+        "first, then the changes that fit).",
+        show_default=False,
     ),
 ]
 ShowUnmanagedOption = Annotated[
@@ -161,9 +160,7 @@ def open_providers(
         yield providers
     finally:
         for provider in providers.values():
-            close = getattr(provider, "close", None)
-            if callable(close):
-                close()
+            provider.close()
 
 
 def is_tty(stream: object) -> bool:
@@ -207,8 +204,13 @@ def echo_plan_text(text: str) -> None:
     typer.echo(colourize(text) if use_colour(sys.stdout) else text, nl=False)
 
 
-def show_plan(plan: Plan, fmt: PlanFormat, options: RenderOptions) -> None:
+def show_plan(plan: Plan, fmt: PlanFormat, *, show_unmanaged: bool, max_chars: int | None) -> None:
     """The plan on stdout (text coloured on a terminal)."""
+    from regform.render import RenderOptions, render
+
+    options = RenderOptions(show_unmanaged=show_unmanaged)
+    if max_chars is not None:
+        options = RenderOptions(show_unmanaged=show_unmanaged, max_chars=max_chars)
     if fmt is PlanFormat.text:
         echo_plan_text(render(plan, "text", options))
     else:
@@ -225,7 +227,7 @@ def plan(
     registry: RegistryOption = None,
     target: TargetOption = None,
     fmt: FormatOption = PlanFormat.text,
-    max_chars: MaxCharsOption = MARKDOWN_MAX_CHARS,
+    max_chars: MaxCharsOption = None,
     show_unmanaged: ShowUnmanagedOption = False,
     out: Annotated[
         Path | None,
@@ -260,6 +262,7 @@ def plan(
 
     Exit codes: 0 success, 1 error, 2 changes present (with --detailed-exitcode).
     """
+    from regform.render import render
     from regform.workflows.plan_apply import approve, make_plan
 
     with cli_errors(verbose):
@@ -279,7 +282,7 @@ def plan(
         result = replace(result, config_paths=relative_paths(config))
         if out is not None:
             write_output(out, render(result, "json"))
-    show_plan(result, fmt, RenderOptions(show_unmanaged=show_unmanaged, max_chars=max_chars))
+    show_plan(result, fmt, show_unmanaged=show_unmanaged, max_chars=max_chars)
     if out is not None:
         command = f"regform apply {shlex.quote(str(out))}" + (" --sandbox" if sandbox else "")
         typer.echo(f"Saved the plan to {out}; apply it with: {command}", err=True)

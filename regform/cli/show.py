@@ -18,19 +18,17 @@ from regform.cli.plan import (
     cli_errors,
     show_plan,
 )
-from regform.render import RenderOptions
-from regform.render.options import MARKDOWN_MAX_CHARS
 
 
 @app.command()
 def show(
     plan_file: Annotated[Path, typer.Argument(help="A plan saved by `regform plan --out`.")],
     fmt: FormatOption = PlanFormat.text,
-    max_chars: MaxCharsOption = MARKDOWN_MAX_CHARS,
+    max_chars: MaxCharsOption = None,
     show_unmanaged: ShowUnmanagedOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Show a saved plan (text, markdown or json). Reads no registry and no configuration."""
     with cli_errors(verbose):
         plan = load_plan(plan_file)
-    show_plan(plan, fmt, RenderOptions(show_unmanaged=show_unmanaged, max_chars=max_chars))
+    show_plan(plan, fmt, show_unmanaged=show_unmanaged, max_chars=max_chars)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from regform.cli import app
-from regform.config import check_config, schema_text
-from regform.model import Config
+
+if TYPE_CHECKING:
+    from regform.model import Config
 
 
 class ValidateFormat(StrEnum):
@@ -50,6 +51,8 @@ def validate(
     A directory that holds no *.yaml files itself but has subdirectories that do (like
     examples/) is a collection: each subdirectory is checked as a config of its own.
     """
+    from regform.config import check_config
+
     configs = _configs([*(paths or ()), *(config or ())] or [Path("regform.yaml")])
     outcomes = [(cfg, check_config(cfg)) for cfg in configs]
     issues = [issue for _, outcome in outcomes for issue in outcome.issues]
@@ -100,4 +103,6 @@ def _summary(config: Config) -> str:
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the config (for editors: yaml-language-server, VS Code)."""
+    from regform.config import schema_text
+
     typer.echo(schema_text(), nl=False)

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from regform import model as m
-from regform.config.definitions import CONNECTION_KEYS
 from regform.config.merge import Item, Merged
 from regform.config.repositories import NONE, OWNERSHIP_TAG, SETTING_FIELDS, Resolved, effective
+from regform.providers import KINDS
 
 JsonDict = dict[str, Any]
 
@@ -95,9 +95,7 @@ def build_config(
     for name in sorted(merged.registries):
         reg = merged.registries[name].value
         provider = reg["provider"]
-        connection = {k: reg[k] for k in CONNECTION_KEYS[provider] if k in reg}
-        if provider == "ecr":
-            connection["sandbox"] = bool(reg.get("sandbox", False))
+        connection = KINDS[provider].connection(reg)
         safety = reg.get("safety", {})
         registries[name] = m.RegistryConfig(
             name=name,

@@ -12,24 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from regform import lifecycle
+from regform import model as m
 from regform.config.merge import Item, Merged
 from regform.config.names import glob_problem
 from regform.config.source import parse_path
 from regform.documents import policy
 from regform.errors import ConfigIssue
-
-ECR_CONNECTION = (
-    "region",
-    "account_id",
-    "profile",
-    "role_arn",
-    "external_id",
-    "endpoint_url",
-    "sandbox",
-    "retries",
-)
-DISTRIBUTION_CONNECTION = ("url", "ca_cert", "insecure", "allow_http", "credentials")
-CONNECTION_KEYS = {"ecr": ECR_CONNECTION, "distribution": DISTRIBUTION_CONNECTION}
+from regform.providers import KINDS, PROVIDERS
+from regform.providers.base import ProviderKind
 
 JsonDict = dict[str, Any]
 
@@ -38,71 +28,42 @@ def check_registries(merged: Merged, issues: list[ConfigIssue]) -> None:
     for name, item in merged.registries.items():
         if not isinstance(item.value, dict):
             continue
-        provider = item.get("provider")
-        if provider in CONNECTION_KEYS:
-            _check_provider_keys(name, item, provider, issues)
+        kind = KINDS.get(item.get("provider"))
+        if kind is not None:
+            _check_provider_keys(name, item, kind, issues)
+            for path, message, key in kind.check_registry(item):
+                issues.append(item.issue(path, message, key=key))
+            if item.get("ownership") == "tag" and m.TAGS not in kind.capabilities.fields:
+                issues.append(
+                    item.issue(
+                        ("ownership",),
+                        f"ownership: tag needs repository tags, which provider {kind.name} lacks",
+                    )
+                )
         scope = item.get("scope")
         for i, pattern in enumerate(scope or ()):
             problem = glob_problem(pattern)
             if problem:
                 issues.append(item.issue(("scope", i), f"scope pattern '{pattern}' {problem}"))
-        if (
-            provider == "ecr"
-            and item.get("external_id") is not None
-            and "role_arn" not in item.value
-        ):
-            issues.append(
-                item.issue(("external_id",), "external_id is used only with role_arn", key=True)
-            )
-        if provider == "distribution":
-            _check_distribution(item, issues)
-            if item.get("ownership") == "tag":
-                issues.append(
-                    item.issue(
-                        ("ownership",),
-                        "ownership: tag needs repository tags, which provider distribution lacks",
-                    )
-                )
 
 
-def _check_provider_keys(name: str, item: Item, provider: str, issues: list[ConfigIssue]) -> None:
-    for other, keys in CONNECTION_KEYS.items():
-        if other == provider:
+def _check_provider_keys(
+    name: str, item: Item, kind: ProviderKind, issues: list[ConfigIssue]
+) -> None:
+    for other in PROVIDERS:
+        if other is kind:
             continue
-        for key in keys:
-            if key in item.value:
-                own = ", ".join(CONNECTION_KEYS[provider])
+        for key in other.connection_keys:
+            if key in item.value and key not in kind.connection_keys:
+                own = ", ".join(kind.connection_keys)
                 issues.append(
                     item.issue(
                         (key,),
-                        f"'{key}' is a setting of {other} registries; registry '{name}' is "
-                        f"provider {provider} (settings: {own})",
+                        f"'{key}' is a setting of {other.name} registries; registry '{name}' is "
+                        f"provider {kind.name} (settings: {own})",
                         key=True,
                     )
                 )
-
-
-def _check_distribution(item: Item, issues: list[ConfigIssue]) -> None:
-    url = item.get("url")
-    if isinstance(url, str) and url.startswith("http://") and item.get("allow_http") is not True:
-        issues.append(item.issue(("url",), "a plain http:// URL needs allow_http: true"))
-    creds = item.get("credentials")
-    if isinstance(creds, dict):
-        pair = [k for k in ("username_env", "password_env") if k in creds]
-        if "docker_config" in creds and pair:
-            issues.append(
-                item.issue(
-                    ("credentials",),
-                    "use either username_env + password_env or docker_config, not both",
-                )
-            )
-        elif len(pair) == 1:
-            missing = "password_env" if pair == ["username_env"] else "username_env"
-            issues.append(item.issue(("credentials",), f"{pair[0]} needs {missing} too"))
-        elif not creds:
-            issues.append(
-                item.issue(("credentials",), "give username_env + password_env or docker_config")
-            )
 
 
 def check_lifecycle_policies(merged: Merged, issues: list[ConfigIssue]) -> dict[str, JsonDict]:

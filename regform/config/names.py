@@ -1,4 +1,4 @@
-"""Repository names: ECR's naming rules, brace expansion of name patterns, scope globs."""
+"""Repository names: brace expansion of name patterns, scope globs."""
 
 from __future__ import annotations
 
@@ -6,37 +6,8 @@ import re
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
-_COMPONENT = r"[a-z0-9]+(?:(?:\.|_|-+)[a-z0-9]+)*"
-_ECR_NAME = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
 #: one pattern may not expand to more names than this
 MAX_EXPANSION = 10_000
-
-
-def ecr_name_problem(name: str) -> str | None:
-    """Why ECR would reject ``name`` (None when valid).
-
-    The rules are the intersection of the API pattern and the user guide: 2-256 characters,
-    lowercase letters, digits, ``.``, ``_``, ``-`` and ``/`` separators; no ``__``, ``--`` or
-    ``//``; starts and ends with a letter or digit.
-    """
-    if len(name) < 2:
-        return "is shorter than 2 characters"
-    if len(name) > 256:
-        return f"is {len(name)} characters long (at most 256)"
-    if name != name.lower():
-        return "has uppercase letters (names are lowercase)"
-    for double in ("__", "--", "//"):
-        if double in name:
-            return f"contains '{double}'"
-    bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "._-/"))})
-    if bad:
-        return "contains " + ", ".join(repr(c) for c in bad) + " (allowed: a-z 0-9 . _ - /)"
-    if not _ECR_NAME.match(name):
-        return (
-            "must start and end with a letter or digit, with separators"
-            " ('.', '_', '-', '/') only between letters or digits"
-        )
-    return None
 
 
 class BraceError(ValueError):

@@ -14,11 +14,10 @@ from typing import Any
 
 from regform import model as m
 from regform.config.merge import Item, Merged
-from regform.config.names import ecr_name_problem
 from regform.config.source import DataPath
 from regform.config.suggest import did_you_mean
 from regform.errors import ConfigIssue
-from regform.providers import CAPABILITIES
+from regform.providers import CAPABILITIES, KINDS
 
 #: config key -> model field it sets
 SETTING_FIELDS: dict[str, str] = {
@@ -40,7 +39,6 @@ _KMS_KEY = re.compile(
     r"^(alias/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     r"|mrk-[0-9a-f]{32}|arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]+)$"
 )
-_OCI_NAME = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")
 
 
 @dataclass(slots=True)
@@ -56,13 +54,8 @@ class Resolved:
 
 
 def name_problem(provider: str, name: str) -> str | None:
-    if provider == "ecr":
-        return ecr_name_problem(name)
-    if len(name) > 255:
-        return f"is {len(name)} characters long (at most 255)"
-    if not _OCI_NAME.match(name):
-        return "is not a valid repository name (lowercase letters, digits and . _ - / separators)"
-    return None
+    """Why the registry of ``provider`` would reject repository ``name`` (None when valid)."""
+    return KINDS[provider].name_problem(name)
 
 
 def _defined(names: Iterable[str]) -> str:

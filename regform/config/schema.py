@@ -15,6 +15,7 @@ from jsonschema.exceptions import ValidationError
 from regform.config.source import DataPath, SourceDoc
 from regform.config.suggest import did_you_mean
 from regform.errors import ConfigIssue
+from regform.providers import PROVIDERS
 
 _SECRET = re.compile(r"secret|passw|token|access_key|private_key|api_key|session_key", re.I)
 _JSON_TYPES = {
@@ -29,13 +30,34 @@ _JSON_TYPES = {
 
 
 def schema_text() -> str:
-    """The schema as shipped (``regform schema`` prints it)."""
-    return resources.files("regform").joinpath("schemas/config.schema.json").read_text("utf-8")
+    """The whole schema (``regform schema`` prints it; ``schemas/regform.schema.json`` is it)."""
+    return json.dumps(config_schema(), indent=2) + "\n"
 
 
 @cache
 def config_schema() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(schema_text())
+    """The language's schema (``config.schema.json`` next to this module) with each provider's
+    registry keys (its ``registry.schema.json``) added to the registry entry."""
+    text = resources.files(__package__ or "regform.config").joinpath("config.schema.json")
+    data: dict[str, Any] = json.loads(text.read_text("utf-8"))
+    registry = data["$defs"]["registry"]
+    names = [kind.name for kind in PROVIDERS]
+    described = [f"{kind.name} ({kind.title})" for kind in PROVIDERS]
+    provider = {
+        "description": ", ".join(described[:-1]) + " or " + described[-1] + "."
+        if len(described) > 1
+        else described[0] + ".",
+        "enum": names,
+    }
+    own = {key: value for kind in PROVIDERS for key, value in kind.schema["properties"].items()}
+    registry["properties"] = {"provider": provider, **own, **registry["properties"]}
+    registry["allOf"] = [
+        {
+            "if": {"properties": {"provider": {"const": kind.name}}, "required": ["provider"]},
+            "then": {"required": list(kind.schema["required"])},
+        }
+        for kind in PROVIDERS
+    ]
     return data
 
 

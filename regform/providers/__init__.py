@@ -1,66 +1,30 @@
-"""Provider registry: what each provider can do, and how to build one for a declared registry.
+"""The providers regform knows, and how to build one for a declared registry.
 
-Capabilities are static data so that config validation can check them without importing any
-provider's client library.
+Each provider's package declares itself in its ``kind`` module (capabilities, config keys and
+their schema, config rules, factory); that is plain data, so config validation reads it without
+importing any provider's client library. Adding a provider adds one line to :data:`PROVIDERS`.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from regform import model as m
 from regform.model import Capabilities
+from regform.providers.distribution.kind import KIND as DISTRIBUTION
+from regform.providers.ecr.kind import KIND as ECR
 
 if TYPE_CHECKING:
     from regform.model import Config, RegistryConfig
-    from regform.providers.base import Provider
+    from regform.providers.base import Provider, ProviderKind
 
-CAPABILITIES: Mapping[str, Capabilities] = {
-    "ecr": Capabilities(
-        fields=frozenset(m.REPOSITORY_FIELDS),
-        replace_on=frozenset({m.ENCRYPTION}),
-        listing_fields=frozenset(
-            {m.MUTABILITY, m.MUTABILITY_EXCLUSIONS, m.SCAN_ON_PUSH, m.ENCRYPTION}
-        ),
-        deprecated={
-            m.SCAN_ON_PUSH: "repository-level scan on push is deprecated by AWS in favour of "
-            "registry scanning (settings.scanning); it still works for now"
-        },
-        settings=frozenset(
-            {
-                "registry_policy",
-                "scanning",
-                "replication",
-                "pull_through_cache_rules",
-                "creation_templates",
-                "account_settings",
-            }
-        ),
-    ),
-    "distribution": Capabilities(
-        fields=frozenset({m.LIFECYCLE_POLICY}),
-        can_create=False,
-        can_delete=False,
-        native_lifecycle=False,
-    ),
-}
+PROVIDERS: tuple[ProviderKind, ...] = (
+    ECR,
+    DISTRIBUTION,
+)
 
-#: provider name -> "module:factory"; the factory takes
-#: (RegistryConfig, *, sandbox: bool, parallelism: int | None).
-_FACTORIES: Mapping[str, str] = {
-    "ecr": "regform.providers.ecr.provider:EcrProvider.from_config",
-    "distribution": "regform.providers.distribution.provider:DistributionProvider.from_config",
-}
-
-
-def _factory(provider: str) -> Callable[..., Provider]:
-    module_name, _, attr = _FACTORIES[provider].partition(":")
-    obj: object = importlib.import_module(module_name)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj  # type: ignore[return-value]
+KINDS: Mapping[str, ProviderKind] = {kind.name: kind for kind in PROVIDERS}
+CAPABILITIES: Mapping[str, Capabilities] = {kind.name: kind.capabilities for kind in PROVIDERS}
 
 
 def build_provider(
@@ -68,7 +32,7 @@ def build_provider(
 ) -> Provider:
     """The provider for one declared registry; ``parallelism``: API calls in flight at most
     (None: the provider's default)."""
-    return _factory(registry.provider)(registry, sandbox=sandbox, parallelism=parallelism)
+    return KINDS[registry.provider].build(registry, sandbox=sandbox, parallelism=parallelism)
 
 
 def build_providers(

@@ -1,70 +1,188 @@
-"""The contract every registry provider implements.
+"""The contract every registry provider implements, and what it declares about itself.
 
 The workflow (read, diff, plan, apply, safety) lives in the core. A provider only translates between
-regform's model and one registry API:
+regform's model and one registry API. :class:`Provider` lists every method the core calls:
 
 * ``list_repositories()`` -- every repository with the fields one listing call gives cheaply;
 * ``read_details(wanted)`` -- the extra per-repository fields the core asks for, and only those;
+* ``read_named(wanted)`` -- the same for a few named repositories, without a full listing where the
+  API can (default: ``read_details``);
 * ``read_settings(kinds)`` -- registry-level singletons (registry policy, scanning, ...);
 * ``apply(change)`` -- carry out one :class:`~regform.plan.Change`;
-* ``list_images(name)`` -- images of one repository, for lifecycle previews and enforcement;
+* ``list_images(name)`` / ``list_images_many(names)`` -- images of repositories, for lifecycle
+  previews and enforcement (default of the second: one ``list_images`` after another);
+* ``normalize_desired(repo)`` -- a declared repository in the form the registry reports it (default:
+  unchanged);
 * ``check_identity()`` -- raise :class:`~regform.errors.IdentityError` before any read or write
-  when the credentials do not belong to the declared account;
-* ``identity()`` -- provider, account, region and endpoint, recorded in plans.
+  when the credentials do not belong to the declared registry;
+* ``identity()`` -- provider, account, region and endpoint, recorded in plans;
+* ``api_calls()`` -- calls made so far, by operation; ``close()`` -- release what it holds.
 
-Capabilities declare which fields a provider supports (declaring an unsupported one is a validation
-error naming the field) and which fields force a replace when they change.
+:class:`ProviderKind` is what a provider's package declares without loading any client library:
+its capabilities (which fields it supports, which force a replace), the config keys that say how to
+reach it with their JSON Schema, the rules of its config beyond the schema, and its factory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import importlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from functools import cached_property
+from importlib import resources
+from types import TracebackType
+from typing import Any, Protocol, Self
 
-from regform.model import Capabilities, Image, Repository
+from regform.model import Capabilities, Image, RegistryConfig, Repository
 from regform.plan import Change
 
+#: (path inside the registry entry, message, whether the message is about the key itself).
+ConfigProblem = tuple[tuple[str | int, ...], str, bool]
 
-class Provider(Protocol):
+
+class RegistryEntry(Protocol):
+    """A registry entry of the config, as a provider's own checks see it."""
+
+    @property
+    def value(self) -> Any:
+        """The entry as written."""
+
+    def get(self, key: str) -> Any:
+        """The value of ``key`` when it passed the schema (None otherwise)."""
+
+
+class Provider(ABC):
     """Adapter between regform's model and one registry API."""
 
     registry: str
     capabilities: Capabilities
 
+    @abstractmethod
     def list_repositories(self) -> dict[str, Repository]: ...
 
+    @abstractmethod
     def read_details(self, wanted: Mapping[str, frozenset[str]]) -> dict[str, Repository]:
         """Return the repositories named in ``wanted`` with the listed fields read
         (``loaded`` includes them). Names that do not exist are left out."""
-        ...
 
+    def read_named(self, wanted: Mapping[str, frozenset[str]]) -> dict[str, Repository]:
+        """:meth:`read_details` for a few named repositories, listing no others where the
+        registry's API allows it."""
+        return self.read_details(wanted)
+
+    @abstractmethod
     def read_settings(self, kinds: frozenset[str]) -> dict[str, Any]: ...
 
+    @abstractmethod
     def apply(self, change: Change) -> Sequence[str] | None:
         """Carry out ``change``. May return the steps done ("created", "policy set"); a change
         that fails part way may raise :class:`~regform.errors.PartialApplyError`."""
-        ...
 
+    @abstractmethod
     def list_images(self, repository: str) -> list[Image]: ...
 
+    def list_images_many(self, repositories: Iterable[str]) -> dict[str, list[Image]]:
+        """The images of several repositories (a provider may read them concurrently)."""
+        return {name: self.list_images(name) for name in repositories}
+
+    def normalize_desired(self, repo: Repository) -> Repository:
+        """A declared repository as the registry would report it (e.g. key aliases resolved)."""
+        return repo
+
+    @abstractmethod
     def check_identity(self) -> None: ...
 
     def identity(self) -> dict[str, str]:
         """Where the provider reads and writes: ``{"provider", "account", "region",
-        "endpoint"}`` (empty strings where it does not apply). Saved plans record it."""
-        ...
+        "endpoint"}`` (empty strings where they do not apply). Saved plans record it."""
+        return {"provider": type(self).__name__, "account": "", "region": "", "endpoint": ""}
 
+    @abstractmethod
     def api_calls(self) -> dict[str, int]:
         """Calls made so far, by operation name."""
-        ...
+
+    def close(self) -> None:  # noqa: B027 -- most providers hold nothing to release
+        """Release what the provider holds (connections, an emulator's state)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
-@dataclass
-class CallCounter:
-    """Counts API calls by operation; shared helper for providers."""
+#: builds a provider for a declared registry: (registry, *, sandbox, parallelism) -> Provider.
+Factory = Callable[..., Provider]
 
-    counts: dict[str, int] = field(default_factory=dict)
 
-    def add(self, op: str, n: int = 1) -> None:
-        self.counts[op] = self.counts.get(op, 0) + n
+def _no_problems(entry: RegistryEntry) -> list[ConfigProblem]:
+    return []
+
+
+def _any_name(name: str) -> str | None:
+    return None
+
+
+def _own_store(entry: RegistryEntry) -> tuple[tuple[str, ...], str] | None:
+    return None
+
+
+@dataclass(frozen=True)
+class ProviderKind:
+    """What one provider declares: config validation reads it without loading the provider."""
+
+    #: the value of ``provider:`` in a registry entry.
+    name: str
+    capabilities: Capabilities
+    #: package holding ``registry.schema.json``: a ``title`` for people, the JSON Schema
+    #: ``properties`` of the registry keys that say how to reach the registry (their names are
+    #: the connection keys, in order) and the ``required`` ones.
+    package: str
+    #: "module:attribute" of the :data:`Factory`, imported only when a provider is built.
+    factory: str
+    #: rules of a registry entry beyond its schema.
+    check_registry: Callable[[RegistryEntry], list[ConfigProblem]] = _no_problems
+    #: why a repository name is invalid in this registry (None: it is valid).
+    name_problem: Callable[[str], str | None] = _any_name
+    #: the registry-level settings store an entry reaches, as (identity, words for people):
+    #: two entries with one identity may not both declare a settings kind (None: its own).
+    settings_store: Callable[[RegistryEntry], tuple[tuple[str, ...], str] | None] = _own_store
+    #: connection values implied when not declared.
+    connection_defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def schema(self) -> dict[str, Any]:
+        text = resources.files(self.package).joinpath("registry.schema.json").read_text("utf-8")
+        data: dict[str, Any] = json.loads(text)
+        return data
+
+    @property
+    def title(self) -> str:
+        return str(self.schema["title"])
+
+    @property
+    def connection_keys(self) -> tuple[str, ...]:
+        return tuple(self.schema["properties"])
+
+    def connection(self, registry: Mapping[str, Any]) -> dict[str, Any]:
+        """The connection values of a registry entry (``RegistryConfig.connection``)."""
+        declared = {k: registry[k] for k in self.connection_keys if k in registry}
+        implied = {k: v for k, v in self.connection_defaults.items() if k not in declared}
+        return {**declared, **implied}
+
+    def build(
+        self, registry: RegistryConfig, *, sandbox: bool = False, parallelism: int | None = None
+    ) -> Provider:
+        module_name, _, attr = self.factory.partition(":")
+        target: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            target = getattr(target, part)
+        factory: Factory = target
+        return factory(registry, sandbox=sandbox, parallelism=parallelism)

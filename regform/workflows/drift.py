@@ -38,7 +38,7 @@ from regform.documents.normalize import (
     normalize_iam_policy,
     normalize_lifecycle_policy,
 )
-from regform.model import Capabilities, RegistryConfig, RegistryState, Repository
+from regform.model import Capabilities, FailOn, RegistryConfig, RegistryState, Repository
 from regform.plan import IMAGES, REPOSITORY, Action, Change, FieldChange, Plan, Unmanaged
 from regform.planning.planner import combine, plan_registry
 from regform.registry_settings import REGISTRY_POLICY
@@ -56,14 +56,6 @@ class DriftStatus(StrEnum):
     CHANGED = "changed"
     MISSING = "missing"
     UNEXPECTED = "unexpected"
-
-
-class FailOn(StrEnum):
-    """What makes ``regform drift`` exit 2."""
-
-    DRIFT = "drift"  # declared things changed, missing or unexpected
-    UNMANAGED = "unmanaged"  # undeclared repositories inside a scope
-    ANY = "any"
 
 
 @dataclass(frozen=True, slots=True)

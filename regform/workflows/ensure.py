@@ -21,7 +21,7 @@ push) there is nothing to do (``on-push``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -187,34 +187,16 @@ def resolve(
 # Ensuring -----------------------------------------------------------------------------------
 
 
-def _normalizer(provider: Provider) -> Callable[[Repository], Repository]:
-    normalize: Callable[[Repository], Repository] | None = getattr(
-        provider, "normalize_desired", None
-    )
-    return normalize if normalize is not None else (lambda repo: repo)
-
-
-def _read(provider: Provider, wanted: Mapping[str, frozenset[str]]) -> dict[str, Repository]:
-    """The named repositories only: by name where the provider can, never a full listing
-    otherwise than through ``read_details``."""
-    read_named: Callable[[Mapping[str, frozenset[str]]], dict[str, Repository]] | None = getattr(
-        provider, "read_named", None
-    )
-    if read_named is not None:
-        return read_named(wanted)
-    return provider.read_details(wanted)
-
-
 def _ensure_registry(
     reg: RegistryConfig, provider: Provider, requests: Sequence[Request]
 ) -> list[Outcome]:
     caps = provider.capabilities
     if not caps.can_create:
         return [Outcome(r, Status.ON_PUSH) for r in requests]
-    normalize = _normalizer(provider)
+    normalize = provider.normalize_desired
     desired = {r.name: normalize(r.desired) for r in requests}
     wanted = {n: managed_fields(d, reg, caps) - caps.listing_fields for n, d in desired.items()}
-    found = _read(provider, wanted)
+    found = provider.read_named(wanted)
     # Only these repositories: no settings, no other declarations, nothing to prune.
     alone = dataclasses.replace(reg, repositories={}, patterns=(), settings={}, prune=False)
     planned = plan_registry(alone, RegistryState(found), caps, desired=desired)

@@ -76,7 +76,7 @@ def desired_repositories(
 ) -> dict[str, Repository]:
     """The repositories declared by name in ``targets``, as the provider compares them (resolved
     names). Repositories matching pattern entries are added once the listing is read."""
-    normalize = _normalizer(provider)
+    normalize = provider.normalize_desired
     return {n: normalize(r) for n, r in reg.repositories.items() if in_targets(n, targets)}
 
 
@@ -93,20 +93,13 @@ class RegistryRead:
         return state_checksum(self.state, reg, targets=targets, images=self.images)
 
 
-def _normalizer(provider: Provider) -> Callable[[Repository], Repository]:
-    normalize: Callable[[Repository], Repository] | None = getattr(
-        provider, "normalize_desired", None
-    )
-    return normalize if normalize is not None else (lambda repo: repo)
-
-
 def _read(reg: RegistryConfig, provider: Provider, targets: Sequence[str] | None) -> RegistryRead:
     provider.check_identity()  # the declared account, before anything is read
     desired = desired_repositories(reg, provider, targets)
     state = read_registry(reg, provider, desired=desired, targets=targets)
     matched = pattern_repositories(reg, state.repositories, desired)
     if matched:
-        normalize = _normalizer(provider)
+        normalize = provider.normalize_desired
         desired.update({n: normalize(r) for n, r in matched.items()})
     enforced = enforced_repositories(desired, state, provider.capabilities)
     return RegistryRead(desired, state, read_images(provider, enforced))

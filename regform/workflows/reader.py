@@ -87,11 +87,8 @@ def read_registry(
 
 
 def read_images(provider: Provider, names: Sequence[str]) -> dict[str, list[Image]]:
-    """The images of each named repository (concurrently when the provider offers it)."""
+    """The images of each named repository (concurrently when the provider can)."""
     if not names:
         return {}
-    many = getattr(provider, "list_images_many", None)
-    if callable(many):
-        found: Mapping[str, list[Image]] = many(names)
-        return {n: list(found.get(n, [])) for n in names}
-    return {n: provider.list_images(n) for n in names}
+    found = provider.list_images_many(names)
+    return {n: list(found.get(n, [])) for n in names}

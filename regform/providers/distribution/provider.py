@@ -31,9 +31,10 @@ import requests
 from regform.errors import ProviderError, StalePlanError
 from regform.model import UNDATED, Capabilities, Image, RegistryConfig, Repository
 from regform.plan import IMAGES, Action, Change, planned_deletions
-from regform.providers import CAPABILITIES
+from regform.providers.base import Provider
 from regform.providers.distribution.auth import resolve_credentials
 from regform.providers.distribution.http import RegistryClient
+from regform.providers.distribution.kind import CAPABILITIES
 from regform.providers.distribution.manifests import (
     IMAGE_CONFIG_TYPES,
     INDEX_TYPES,
@@ -57,10 +58,10 @@ def _pull(name: str) -> str:
     return f"repository:{name}:pull"
 
 
-class DistributionProvider:
+class DistributionProvider(Provider):
     """Reads and deletes images in one distribution registry."""
 
-    capabilities: Capabilities = CAPABILITIES["distribution"]
+    capabilities: Capabilities = CAPABILITIES
 
     def __init__(
         self,

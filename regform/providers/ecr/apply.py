@@ -24,7 +24,6 @@ from regform import model as m
 from regform.errors import PartialApplyError, ProviderError
 from regform.model import Encryption, Repository
 from regform.plan import Action, Change, FieldChange
-from regform.providers import CAPABILITIES
 from regform.providers.ecr.calls import (
     AFTER_CREATE,
     IAM_PROPAGATION,
@@ -34,6 +33,7 @@ from regform.providers.ecr.calls import (
     is_not_found,
     is_principal_not_ready,
 )
+from regform.providers.ecr.kind import CAPABILITIES
 from regform.providers.ecr.mapping import (
     DEFAULT_ENCRYPTION,
     dump_document,
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCAN_ON_PUSH_DEPRECATED = CAPABILITIES["ecr"].deprecated[m.SCAN_ON_PUSH]
+SCAN_ON_PUSH_DEPRECATED = CAPABILITIES.deprecated[m.SCAN_ON_PUSH]
 
 
 def _not_found_or_principal(exc: ClientError) -> bool:

@@ -16,17 +16,17 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from regform import model as m
 from regform.errors import IdentityError, ProviderError
 from regform.model import Capabilities, Image, RegistryConfig, Repository
 from regform.plan import REPOSITORY, Action, Change
-from regform.providers import CAPABILITIES
+from regform.providers.base import Provider
 from regform.providers.ecr.apply import RepositoryWriter
 from regform.providers.ecr.calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
 from regform.providers.ecr.indexes import INDEX_MEDIA_TYPES, with_references
+from regform.providers.ecr.kind import CAPABILITIES
 from regform.providers.ecr.kms import KmsKeys
 from regform.providers.ecr.mapping import (
     image_from_detail,
@@ -55,10 +55,10 @@ def _uncounted(op: str) -> None:
     return None
 
 
-class EcrProvider:
+class EcrProvider(Provider):
     """Adapter between regform's model and one ECR registry (one account and region)."""
 
-    capabilities: Capabilities = CAPABILITIES["ecr"]
+    capabilities: Capabilities = CAPABILITIES
 
     def __init__(
         self,
@@ -145,17 +145,6 @@ class EcrProvider:
         """Release what the provider holds (the sandbox saves its state here)."""
         if self._sandbox is not None:
             self._sandbox.close()
-
-    def __enter__(self) -> EcrProvider:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @property
     def sandbox(self) -> Sandbox | None:
