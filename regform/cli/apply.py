@@ -34,11 +34,13 @@ from regform.cli.plan import (
 from regform.errors import RegformError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from regform.plan import Change, Plan
+    from regform.providers.base import Provider
 
 if TYPE_CHECKING:
     from regform.workflows.applier import ApplyResult
-    from regform.workflows.plan_apply import ReadProgress
 
 
 class ResultFormat(StrEnum):
@@ -73,10 +75,6 @@ def _recorded_paths(saved: Plan | None) -> list[Path] | None:
             "directory or name the configuration with -c"
         )
     return paths
-
-
-def _read_progress() -> ReadProgress | None:
-    return read_progress if is_tty(sys.stderr) else None
 
 
 def _progress(change: Change, status: str) -> None:
@@ -139,8 +137,9 @@ def apply(
 
     Exit codes: 0 applied (or nothing to do), 1 error, refusal or failed change.
     """
+    from regform.cli.progress import reading
     from regform.render import render
-    from regform.workflows.applier import ApplyResult, apply_plan, check_guards
+    from regform.workflows.applier import ApplyResult, check_guards
     from regform.workflows.plan_apply import check_saved_plan, make_plan
 
     with cli_errors(verbose):
@@ -150,17 +149,18 @@ def apply(
         cfg = load(config or _recorded_paths(saved))
         only = sorted(saved.registries) if saved is not None else registry
         with open_providers(cfg, sandbox=sandbox, only=only, parallelism=parallelism) as providers:
-            if saved is not None:
-                plan = check_saved_plan(saved, cfg, providers, on_read=_read_progress())
-            else:
-                plan = make_plan(
-                    cfg,
-                    providers,
-                    registries=registry,
-                    targets=target,
-                    lifecycle_preview=lifecycle_preview,
-                    on_read=_read_progress(),
-                )
+            with reading(providers):
+                if saved is not None:
+                    plan = check_saved_plan(saved, cfg, providers, on_read=read_progress)
+                else:
+                    plan = make_plan(
+                        cfg,
+                        providers,
+                        registries=registry,
+                        targets=target,
+                        lifecycle_preview=lifecycle_preview,
+                        on_read=read_progress,
+                    )
             if fmt is ResultFormat.json:
                 typer.echo(render(plan, "text"), err=True, nl=False)
             else:
@@ -171,10 +171,28 @@ def apply(
             check_guards(plan, allow_destroy=allow_destroy, force=force)
             if saved is None:
                 _confirm(auto_approve)
-            result = apply_plan(
-                plan, providers, allow_destroy=allow_destroy, force=force, progress=_progress
-            )
+            result = _apply(plan, providers, allow_destroy=allow_destroy, force=force)
     _report_result(result, fmt)
+
+
+def _apply(
+    plan: Plan, providers: Mapping[str, Provider], *, allow_destroy: bool, force: bool
+) -> ApplyResult:
+    """Apply with progress on stderr: a line per change, and how far it got every few seconds."""
+    from regform.cli.progress import Applying, heartbeat
+    from regform.workflows.applier import STARTED, apply_plan
+
+    tracker = Applying(len(plan.changes))
+
+    def progress(change: Change, status: str) -> None:
+        _progress(change, status)
+        if status != STARTED:
+            tracker.one_done()
+
+    with heartbeat(tracker.line):
+        return apply_plan(
+            plan, providers, allow_destroy=allow_destroy, force=force, progress=progress
+        )
 
 
 def _report_result(result: ApplyResult, fmt: ResultFormat) -> None:

@@ -262,21 +262,25 @@ def plan(
 
     Exit codes: 0 success, 1 error, 2 changes present (with --detailed-exitcode).
     """
+    from regform.cli.progress import reading
     from regform.render import render
     from regform.workflows.plan_apply import approve, make_plan
 
     with cli_errors(verbose):
         cfg = load(config)
-        with open_providers(
-            cfg, sandbox=sandbox, only=registry, parallelism=parallelism
-        ) as providers:
+        with (
+            open_providers(
+                cfg, sandbox=sandbox, only=registry, parallelism=parallelism
+            ) as providers,
+            reading(providers),
+        ):
             result = make_plan(
                 cfg,
                 providers,
                 registries=registry,
                 targets=target,
                 lifecycle_preview=lifecycle_preview,
-                on_read=read_progress if is_tty(sys.stderr) else None,
+                on_read=read_progress,
             )
         result = approve(result, allow_destroy=allow_destroy, force=force)
         result = replace(result, config_paths=relative_paths(config))

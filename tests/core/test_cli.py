@@ -49,7 +49,9 @@ def test_plan_exit_codes_and_default_config(
     assert "+ app  will be created" in shown.stdout
     assert "Plan: 2 to create, 0 to update, 0 to replace, 0 to delete." in shown.stdout
     assert "\x1b[" not in shown.stdout  # no colour when stdout is not a terminal
-    assert shown.stderr == ""
+    assert shown.stderr == (  # progress, also when stderr is not a terminal
+        f"prod: reading {moto_reset}...\nprod: 0 repositories found, reading details...\n"
+    )
 
     detailed = runner.invoke(app, ["plan", "--detailed-exitcode"])
     assert detailed.exit_code == 2
