@@ -1,23 +1,35 @@
 """``regform plan`` over an ECR registry of N repositories, against a Terraform-style refresh.
 
-Run: python benchmarks/plan_scale.py [--n 1000 --n 10000] [--latency-ms 25] [--quick]
+Run: python benchmarks/plan_scale.py [--n 1000 --n 10000] [--latency-ms 25] [--json] [--quick]
 
 The registry (:mod:`scale_registry`): N repositories, each with a lifecycle policy, a repository
-policy and tags, all declared in the config, four in a hundred drifted. For each N it prints, for
-``regform plan`` and for a baseline that reads like Terraform's refresh (four calls per repository,
-ten at a time, plain boto3): wall time, API calls by operation, calls per repository, client CPU
-per call, peak RSS; for regform also the planner's own CPU (the pure diff).
+policy and tags, all declared in the config, four in a hundred drifted. The baseline reads like
+Terraform's refresh of the same resources: four calls per repository (DescribeRepositories by
+name, ListTagsForResource, GetLifecyclePolicy, GetRepositoryPolicy), plain boto3.
+
+Both tools run against the same server in the same run, at the same parallelism (10, Terraform's
+default, and regform's default) and each at its own default, in three variants: plain HTTP;
+``throttled`` (every operation has a token bucket of ``--rate`` requests per second, past which
+the server answers ThrottlingException as ECR does); ``tls`` (HTTPS with a self-signed
+certificate made at startup, handed to both clients through AWS_CA_BUNDLE). For each it prints
+wall time, requests seen by the server (throttled ones apart), calls per repository, client CPU
+per request, peak RSS, regform's planner CPU (the pure diff), and the targets, PASS or FAIL.
+``--json`` prints one JSON object per N, variant and comparison instead (the text goes to stderr).
+Each run is repeated ``--repeat`` times (default 3), interleaved with the others, and the fastest
+kept: on a shared machine, the other load only ever adds time (all wall times are in the JSON).
 
 How: moto's server is seeded with the registry through boto3, and every read request regform and
 the baseline make is recorded once (the replay server forwarding to moto). The timed runs are then
 answered from that recording by :mod:`replay_server` in a separate process, which adds the
-latency of a network round trip to every request and costs the client nothing; its own CPU per
-call is printed. The plan made against the replay must equal the plan made against moto (printed).
+latency of a network round trip to every request, costs the client nothing, and rejects malformed
+HTTP and SigV4 headers (counted: a client bug cannot pass silently). Every plan made against the
+replay must equal the plan made against moto.
 
-Above ``--moto-max`` repositories (default 2000), seeding moto would take minutes: the recording
-is then templated from a smaller registry recorded from moto (each repository answers like the
-recorded one of the same group and drift kind, under its own name; the listing is cut into pages
-of 1000 as ECR pages it). Each timed run is a fresh process (:mod:`scale_worker`).
+Above ``--moto-max`` repositories (default 2000), seeding moto takes long: the recording is then
+templated from a smaller registry recorded from moto (each repository answers like the recorded
+one of the same group and drift kind, under its own name; the listing is cut into pages of 1000
+as ECR pages it). Raising ``--moto-max`` records that N from moto too. Each timed run is a fresh
+process (:mod:`scale_worker`).
 """
 
 from __future__ import annotations
@@ -36,23 +48,31 @@ from pathlib import Path
 from typing import Any
 
 from replay_server import Recording, ReplayServer, save_recording
-from scale_registry import REGION, expected_changes, template_recording, write_config
-from scale_worker import BASELINE_WORKERS
+from scale_registry import REGION, template_recording, write_config
+from scale_report import Run, Variant, best_of, comparisons, print_variant, server_delta
 
 HERE = Path(__file__).resolve().parent
 QUICK_N = 200
 TEMPLATE_N = 200
-#: targets
-SPEEDUP_MIN = 3.0
-CALLS_PER_REPO_MAX = 3.01
-PLANNER_MS_PER_REPO_MAX = 0.2
-RSS_MB_MAX = 300.0
-SERVER_CPU_MS_MAX = 0.5
+EQUAL_PARALLELISM = 10
+VARIANTS = {
+    "http": Variant("http", throttled=False, tls=False),
+    "throttled": Variant("throttled", throttled=True, tls=False),
+    "tls": Variant("tls", throttled=False, tls=True),
+}
 
 
-def _env() -> dict[str, str]:
+def _env(ca_file: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+    for var in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_SESSION_TOKEN",
+        "AWS_CA_BUNDLE",
+        "AWS_RETRY_MODE",
+        "AWS_MAX_ATTEMPTS",
+    ):
         env.pop(var, None)
     env.update(
         AWS_ACCESS_KEY_ID="testing",
@@ -62,6 +82,8 @@ def _env() -> dict[str, str]:
         AWS_CONFIG_FILE=os.devnull,
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
     )
+    if ca_file is not None:
+        env["AWS_CA_BUNDLE"] = str(ca_file)
     return env
 
 
@@ -71,33 +93,47 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def worker(*args: str, work: Path) -> dict[str, Any]:
+def worker(*args: str, work: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run one measured run in a fresh process; its figures."""
     out = work / f"figures-{time.monotonic_ns()}.json"
     subprocess.run(
         [sys.executable, str(HERE / "scale_worker.py"), *args, "--out", str(out)],
         check=True,
-        env=_env(),
+        env=env or _env(),
         cwd=work,
     )
     figures: dict[str, Any] = json.loads(out.read_text())
     return figures
 
 
+def _parallelism(value: int | None) -> list[str]:
+    return ["--parallelism", str(value)] if value else []
+
+
 def plan_run(
-    endpoint: str, n: int, work: Path, name: str, concurrency: int | None
+    endpoint: str,
+    n: int,
+    work: Path,
+    name: str,
+    parallelism: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], Any]:
     config_dir = write_config(work / f"config-{name}", n, endpoint)
     plan_file = work / f"plan-{name}.json"
-    extra = ["--concurrency", str(concurrency)] if concurrency else []
-    figures = worker(
-        "plan", "--config", str(config_dir), "--plan-out", str(plan_file), *extra, work=work
-    )
+    args = ["plan", "--config", str(config_dir), "--plan-out", str(plan_file)]
+    figures = worker(*args, *_parallelism(parallelism), work=work, env=env)
     return figures, json.loads(plan_file.read_text())
 
 
-def baseline_run(endpoint: str, n: int, work: Path) -> dict[str, Any]:
-    return worker("baseline", "--endpoint", endpoint, "--n", str(n), work=work)
+def baseline_run(
+    endpoint: str,
+    n: int,
+    work: Path,
+    parallelism: int | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    args = ["baseline", "--endpoint", endpoint, "--n", str(n), *_parallelism(parallelism)]
+    return worker(*args, work=work, env=env)
 
 
 # Recording ----------------------------------------------------------------------------------
@@ -161,194 +197,196 @@ def record(moto: Moto, n: int, work: Path) -> Recorded:
     with ReplayServer(recording_file=partial, upstream=moto.url) as proxy:
         baseline_run(proxy.url, n, work)  # only what the plan did not ask for goes to moto
         recording = proxy.recording()
-    print(
+    log(
         f"  moto: seeded {n} repositories in {seeded - t0:.1f} s, recorded {len(recording)} "
         f"responses in {time.perf_counter() - seeded:.1f} s"
     )
     return Recorded(n, recording, moto_plan)
 
 
-# Measuring ----------------------------------------------------------------------------------
+# Measuring ---------------------------------------------------------------------------------
 
 
-def _delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    requests = after["requests"] - before["requests"]
-    cpu = after["cpu_seconds"] - before["cpu_seconds"]
-    return {
-        "requests": requests,
-        "misses": after["misses"] - before["misses"],
-        "cpu_ms_per_request": 1000 * cpu / requests if requests else 0.0,
-    }
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How the replay server answers: latency (s), token bucket per operation, TLS."""
+
+    latency: float = 0.0
+    variant: Variant = VARIANTS["http"]
+    rate: float = 100.0
+    burst: float | None = None
+    parallelisms: tuple[int | None, ...] = (EQUAL_PARALLELISM, None)
+    #: each run is repeated (interleaved with the others) and the fastest kept
+    repeat: int = 1
 
 
 def measure(
     n: int,
     recording: Recording,
-    latency: float,
     work: Path,
-    concurrency: int | None,
+    settings: Settings,
     *,
+    moto_plan: Any = None,
     baseline: bool = True,
-) -> dict[str, Any]:
-    """Time the baseline (unless ``baseline`` is false) and regform against the replay."""
+) -> list[Run]:
+    """Time regform (and the baseline, unless ``baseline`` is false) against one replay server:
+    at each parallelism (None: regform's default, and the baseline at the same)."""
     path = save_recording(recording, work / f"replay-{n}.pickle")
-    result: dict[str, Any] = {}
-    with ReplayServer(recording_file=path, latency=latency) as server:
-        s0 = server.stats()
-        if baseline:
-            result["baseline"] = baseline_run(server.url, n, work)
-        s1 = server.stats()
-        result["regform"], result["plan"] = plan_run(
-            server.url, n, work, f"replay-{n}", concurrency
-        )
-        s2 = server.stats()
-    result["server_baseline"] = _delta(s0, s1)
-    result["server_regform"] = _delta(s1, s2)
-    return result
+    variant = settings.variant
+    runs: list[Run] = []
+    with ReplayServer(
+        recording_file=path,
+        latency=settings.latency,
+        rate=settings.rate if variant.throttled else None,
+        burst=settings.burst,
+        tls=variant.tls,
+    ) as server:
+        env = _env(server.ca_file)
 
-
-# Reporting ----------------------------------------------------------------------------------
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.2f} ms"
-
-
-def report(n: int, latency_ms: float, result: dict[str, Any], equal: bool | None) -> list[str]:
-    """Print the figures for one N; the target lines (PASS/FAIL) it decides."""
-    ours, base = result["regform"], result["baseline"]
-    calls_ours = sum(ours["api_calls"].values())
-    calls_base = sum(base["api_calls"].values())
-    ops = sorted(set(ours["api_calls"]) | set(base["api_calls"]))
-    rows: list[tuple[str, str, str]] = [
-        ("wall time (reads + diff)", f"{ours['wall_s']:.2f} s", f"{base['wall_s']:.2f} s"),
-        ("API calls", str(calls_ours), str(calls_base)),
-    ]
-    rows += [
-        (f"  {op}", str(ours["api_calls"].get(op, 0)), str(base["api_calls"].get(op, 0)))
-        for op in ops
-    ]
-    rows += [
-        ("calls per repository", f"{calls_ours / n:.3f}", f"{calls_base / n:.3f}"),
-        ("client CPU", f"{ours['cpu_s']:.2f} s", f"{base['cpu_s']:.2f} s"),
-        (
-            "client CPU per API call",
-            _ms(ours["cpu_s"] / calls_ours),
-            _ms(base["cpu_s"] / calls_base),
-        ),
-        ("planner CPU (pure diff)", f"{_ms(ours['planner_cpu_s'])} total", "-"),
-        ("planner CPU per repository", _ms(ours["planner_cpu_s"] / n), "-"),
-        ("peak RSS", f"{ours['peak_rss_mb']:.0f} MB", f"{base['peak_rss_mb']:.0f} MB"),
-        (
-            "replay server CPU per call",
-            _ms(result["server_regform"]["cpu_ms_per_request"] / 1000),
-            _ms(result["server_baseline"]["cpu_ms_per_request"] / 1000),
-        ),
-        (
-            "requests seen by the server",
-            str(result["server_regform"]["requests"]),
-            str(result["server_baseline"]["requests"]),
-        ),
-    ]
-    print(
-        f"\nN={n}, latency {latency_ms:g} ms per request; regform reads {ours['concurrency']} at "
-        f"a time, the baseline {BASELINE_WORKERS}"
-    )
-    print(f"  {'':32} {'regform plan':>16} {'baseline':>16}")
-    for label, a, b in rows:
-        print(f"  {label:32} {a:>16} {b:>16}")
-    print(
-        f"  config load: {ours['config_load_s']:.2f} s (not in the wall time); plan: "
-        f"{ours['changes']} changes (expected {expected_changes(n)})"
-    )
-    misses = result["server_regform"]["misses"] + result["server_baseline"]["misses"]
-    if misses:
-        print(f"  WARNING: {misses} requests had no recorded response")
-    if equal is not None:
-        print(f"  plan against the replay equals the plan against moto: {'yes' if equal else 'NO'}")
-    speedup = base["wall_s"] / ours["wall_s"]
-    server_cpu = result["server_regform"]["cpu_ms_per_request"]
-    lines = [
-        _target(
-            server_cpu < SERVER_CPU_MS_MAX,
-            f"N={n}: replay server CPU {server_cpu:.3f} ms per call (< {SERVER_CPU_MS_MAX} ms)",
-        ),
-    ]
-    if equal is not None:
-        lines.append(_target(equal, f"N={n}: plan against the replay equals the plan against moto"))
-    if n == 1000:
-        planner = ours["planner_cpu_s"] * 1000 / n
-        lines += [
-            _target(
-                speedup >= SPEEDUP_MIN,
-                f"N={n}: {speedup:.2f}x faster than the baseline (>= {SPEEDUP_MIN:g}x)",
-            ),
-            _target(
-                calls_ours / n <= CALLS_PER_REPO_MAX,
-                f"N={n}: {calls_ours / n:.3f} calls per repository (<= {CALLS_PER_REPO_MAX})",
-            ),
-            _target(
-                planner <= PLANNER_MS_PER_REPO_MAX,
-                f"N={n}: planner {planner:.3f} ms per repository (<= {PLANNER_MS_PER_REPO_MAX} ms)",
-            ),
-        ]
-    if n == 10000:
-        rss = ours["peak_rss_mb"]
-        lines.append(
-            _target(
-                rss <= RSS_MB_MAX, f"N={n}: completes, peak RSS {rss:.0f} MB (<= {RSS_MB_MAX:g} MB)"
+        def timed(tool: str, parallelism: int | None) -> Run:
+            before = server.stats()
+            plan = None
+            if tool == "regform":
+                name = f"{variant.name}-{n}-{parallelism}"
+                figures, plan = plan_run(server.url, n, work, name, parallelism, env)
+            else:
+                figures = baseline_run(server.url, n, work, parallelism, env)
+            run = Run(
+                tool, figures["parallelism"], figures, server_delta(before, server.stats()), plan
             )
-        )
-    return lines
+            if plan is not None and moto_plan is not None:
+                run.plan_equals_moto = plan == moto_plan
+            runs.append(run)
+            return run
+
+        for _ in range(settings.repeat):
+            start = len(runs)
+            for parallelism in settings.parallelisms:
+                if baseline and parallelism is not None:
+                    timed("baseline", parallelism)
+                ours = timed("regform", parallelism)
+                seen = {r.parallelism for r in runs[start:] if r.tool == "baseline"}
+                if baseline and parallelism is None and ours.parallelism not in seen:
+                    timed("baseline", ours.parallelism)
+    return best_of(runs)
 
 
-def _target(ok: bool, text: str) -> str:
-    return f"{'PASS' if ok else 'FAIL'}  {text}"
+# Running ------------------------------------------------------------------------------------
 
 
-def main() -> int:
+def _recordings(sizes: list[int], moto: Moto, work: Path, args: argparse.Namespace) -> Any:
+    """(n, recording, the plan against moto or None) per N: recorded from moto up to
+    ``--moto-max``, templated from the smallest recorded registry above it. With
+    ``--check-template``, a recorded N's plan is also made against a recording templated from a
+    smaller one, and must equal the plan against moto (a target)."""
+    real = {n: record(moto, n, work) for n in sizes if n <= args.moto_max}
+
+    def source_for(n: int) -> Recorded:
+        smaller = [r for r in real.values() if r.n < n]
+        if not smaller:
+            real[TEMPLATE_N] = record(moto, TEMPLATE_N, work)
+            return real[TEMPLATE_N]
+        return min(smaller, key=lambda r: r.n)
+
+    for n in sizes:
+        if n not in real:
+            source = source_for(n)
+            log(f"  N={n}: recording templated from the {source.n}-repository one")
+            yield n, template_recording(source.recording, source.n, n), None
+            continue
+        if args.check_template and n > TEMPLATE_N:
+            source = source_for(n)
+            templated = template_recording(source.recording, source.n, n)
+            (run,) = measure(
+                n,
+                templated,
+                work,
+                Settings(parallelisms=(None,)),
+                moto_plan=real[n].moto_plan,
+                baseline=False,
+            )
+            TEMPLATE_CHECKS[
+                f"N={n}: the plan against a recording templated from N={source.n} equals "
+                "the plan against moto"
+            ] = bool(run.plan_equals_moto)
+        yield n, real[n].recording, real[n].moto_plan
+
+
+#: target text -> passed, for the templated recordings checked against moto
+TEMPLATE_CHECKS: dict[str, bool] = {}
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr if JSON_OUTPUT else sys.stdout, flush=True)
+
+
+JSON_OUTPUT = False
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, action="append", help="registry size (repeatable)")
     parser.add_argument("--latency-ms", type=float, default=25.0)
     parser.add_argument("--quick", action="store_true", help=f"N={QUICK_N} only (a smoke run)")
     parser.add_argument("--moto-max", type=int, default=2000, help="largest N seeded into moto")
-    parser.add_argument("--concurrency", type=int, help="override regform's read concurrency")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        choices=sorted(VARIANTS),
+        help="http, throttled, tls (repeatable; default all)",
+    )
+    parser.add_argument("--rate", type=float, default=100.0, help="throttled: requests/s per op")
+    parser.add_argument("--burst", type=float, help="throttled: bucket size (default rate/10)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each tool and parallelism; fastest kept"
+    )
+    parser.add_argument(
+        "--check-template",
+        action="store_true",
+        help="also plan each recorded N against a recording templated from a smaller one",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per comparison")
     parser.add_argument("--workdir", type=Path, help="keep configs, plans and recordings here")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    global JSON_OUTPUT
+    args = _arguments()
+    JSON_OUTPUT = args.json
     sizes = [QUICK_N] if args.quick else sorted(set(args.n or [1000, 10000]))
-    latency = args.latency_ms / 1000
+    variants = [VARIANTS[v] for v in (args.variant or ["http", "throttled", "tls"])]
     started = time.perf_counter()
-    targets: list[str] = []
+    targets: dict[str, bool] = {}
     moto = Moto()
     try:
         with tempfile.TemporaryDirectory(prefix="regform-bench-") as tmp:
             work = args.workdir or Path(tmp)
             work.mkdir(parents=True, exist_ok=True)
-            real: dict[int, Recorded] = {}
-            for n in sizes:
-                if n <= args.moto_max:
-                    real[n] = record(moto, n, work)
-            for n in sizes:
-                print(f"\n== N={n}")
-                if n in real:
-                    recording, equal_to = real[n].recording, real[n].moto_plan
-                else:
-                    source = min(real.values(), key=lambda r: r.n, default=None)
-                    if source is None:
-                        source = real[TEMPLATE_N] = record(moto, TEMPLATE_N, work)
-                    recording = template_recording(source.recording, source.n, n)
-                    equal_to = None
-                    print(f"  recording templated from the {source.n}-repository one")
-                result = measure(n, recording, latency, work, args.concurrency)
-                equal = None if equal_to is None else result["plan"] == equal_to
-                targets += report(n, args.latency_ms, result, equal)
+            for n, recording, moto_plan in _recordings(sizes, moto, work, args):
+                for variant in variants:
+                    settings = Settings(
+                        args.latency_ms / 1000, variant, args.rate, args.burst, repeat=args.repeat
+                    )
+                    runs = measure(n, recording, work, settings, moto_plan=moto_plan)
+                    rows = comparisons(n, variant, runs, rate=args.rate, equal=EQUAL_PARALLELISM)
+                    title = f"\n== N={n}, {variant.name}, latency {args.latency_ms:g} ms"
+                    if variant.throttled:
+                        title += f", {args.rate:g} requests/s per operation"
+                    log(title)
+                    print_variant(n, variant, runs, rows, sys.stderr if args.json else sys.stdout)
+                    for row in rows:
+                        targets.update(row["targets"])
+                        if args.json:
+                            print(json.dumps(row), flush=True)
     finally:
         moto.stop()
-    print("\nTargets:")
-    for line in targets:
-        print(f"  {line}")
-    print(f"\ntotal benchmark time {time.perf_counter() - started:.0f} s")
-    return 0 if all(t.startswith("PASS") for t in targets) else 1
+    targets.update(TEMPLATE_CHECKS)
+    log("\nTargets:")
+    for text, ok in targets.items():
+        log(f"  {'PASS' if ok else 'FAIL'}  {text}")
+    log(f"\ntotal benchmark time {time.perf_counter() - started:.0f} s")
+    return 0 if all(targets.values()) else 1
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """One measured run of the plan benchmark, in a fresh process (so that its CPU time and peak RSS
 are its own). Writes its figures as JSON to ``--out``.
 
-    python scale_worker.py plan --config DIR --out FILE [--plan-out FILE] [--concurrency C]
-    python scale_worker.py baseline --endpoint URL --n N --out FILE
+    python scale_worker.py plan --config DIR --out FILE [--plan-out FILE] [--parallelism P]
+    python scale_worker.py baseline --endpoint URL --n N --out FILE [--parallelism P]
 
 ``plan`` is what ``regform plan --no-lifecycle-preview`` does: load the config, build the providers,
 read and compare (:func:`regform.workflows.plan_apply.make_plan`); the lifecycle preview's image
@@ -13,7 +13,9 @@ repeats on the same inputs.
 ``baseline`` reads like Terraform's refresh of ``aws_ecr_repository``,
 ``aws_ecr_lifecycle_policy`` and ``aws_ecr_repository_policy`` resources: four calls per
 repository (DescribeRepositories by name, ListTagsForResource, GetLifecyclePolicy,
-GetRepositoryPolicy), ten repositories at a time, with a plain boto3 client.
+GetRepositoryPolicy), ``--parallelism`` repositories at a time (Terraform's default is 10), with
+a plain boto3 client retrying as Terraform's AWS provider does by default (up to 25 attempts;
+botocore's standard mode: exponential backoff with jitter).
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ from pathlib import Path
 from typing import Any
 
 PLANNER_REPEATS = 3
-BASELINE_WORKERS = 10
+#: Terraform's default -parallelism
+BASELINE_PARALLELISM = 10
+#: Terraform's AWS provider retries a call up to 25 times by default
+BASELINE_MAX_ATTEMPTS = 25
 
 
 def _cpu() -> float:
@@ -65,7 +70,7 @@ def comparable_plan(plan: dict[str, Any]) -> dict[str, Any]:
     return dict(strip(plan))
 
 
-def run_plan(config_dir: Path, concurrency: int | None) -> tuple[dict[str, Any], dict[str, Any]]:
+def run_plan(config_dir: Path, parallelism: int | None) -> tuple[dict[str, Any], dict[str, Any]]:
     # imported before timing, as boto3 is for the baseline
     import regform.providers.ecr.provider  # noqa: F401
     from regform.config import load_config
@@ -73,7 +78,7 @@ def run_plan(config_dir: Path, concurrency: int | None) -> tuple[dict[str, Any],
     from regform.providers.ecr import session as ecr_session
     from regform.workflows import plan_apply as workflow
 
-    parallelism = concurrency or ecr_session.DEFAULT_PARALLELISM
+    parallelism = parallelism or ecr_session.DEFAULT_PARALLELISM
     planner_runs: list[tuple[Any, Any]] = []
     real_plan_registry = workflow.plan_registry
 
@@ -112,13 +117,13 @@ def run_plan(config_dir: Path, concurrency: int | None) -> tuple[dict[str, Any],
         "api_calls": dict(plan.api_calls),
         "planner_cpu_s": sum(planner),
         "changes": len(plan.changes),
-        "concurrency": parallelism,
+        "parallelism": parallelism,
         "peak_rss_mb": _peak_rss_mb(),
     }
     return figures, comparable_plan(plan.to_dict())
 
 
-def run_baseline(endpoint: str, n: int) -> dict[str, Any]:
+def run_baseline(endpoint: str, n: int, parallelism: int) -> dict[str, Any]:
     import boto3
     from botocore.config import Config
     from scale_registry import REGION, repositories
@@ -127,11 +132,12 @@ def run_baseline(endpoint: str, n: int) -> dict[str, Any]:
     counts: Counter[str] = Counter()
     lock = threading.Lock()
     wall0, cpu0 = time.perf_counter(), _cpu()
+    retries: Any = {"mode": "standard", "total_max_attempts": BASELINE_MAX_ATTEMPTS}
     ecr = boto3.client(
         "ecr",
         region_name=REGION,
         endpoint_url=endpoint,
-        config=Config(max_pool_connections=BASELINE_WORKERS),
+        config=Config(max_pool_connections=parallelism, retries=retries),
     )
 
     def count(model: Any = None, **_: Any) -> None:
@@ -156,7 +162,7 @@ def run_baseline(endpoint: str, n: int) -> dict[str, Any]:
         policy = document(ecr.get_repository_policy, "policyText", name)
         return {"repo": repo, "tags": tags, "lifecycle": lifecycle, "policy": policy}
 
-    with ThreadPoolExecutor(max_workers=BASELINE_WORKERS) as pool:
+    with ThreadPoolExecutor(max_workers=parallelism) as pool:
         states = list(pool.map(refresh, names))
     wall1, cpu1 = time.perf_counter(), _cpu()
     return {
@@ -164,6 +170,7 @@ def run_baseline(endpoint: str, n: int) -> dict[str, Any]:
         "wall_s": wall1 - wall0,
         "cpu_s": cpu1 - cpu0,
         "api_calls": dict(sorted(counts.items())),
+        "parallelism": parallelism,
         "peak_rss_mb": _peak_rss_mb(),
     }
 
@@ -174,16 +181,16 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--config", type=Path)
     parser.add_argument("--endpoint")
     parser.add_argument("--n", type=int)
-    parser.add_argument("--concurrency", type=int)
+    parser.add_argument("--parallelism", type=int)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--plan-out", type=Path)
     args = parser.parse_args(argv)
     if args.mode == "plan":
-        figures, plan = run_plan(args.config, args.concurrency)
+        figures, plan = run_plan(args.config, args.parallelism)
         if args.plan_out:
             args.plan_out.write_text(json.dumps(plan, sort_keys=True, default=str))
     else:
-        figures = run_baseline(args.endpoint, args.n)
+        figures = run_baseline(args.endpoint, args.n, args.parallelism or BASELINE_PARALLELISM)
     args.out.write_text(json.dumps(figures))
 
 

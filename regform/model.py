@@ -16,10 +16,11 @@ by a model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from fnmatch import fnmatchcase
 from typing import Any
 
 JsonDict = dict[str, Any]
@@ -43,7 +44,19 @@ REPOSITORY_FIELDS: tuple[str, ...] = (
     REPOSITORY_POLICY,
 )
 
-MUTABILITY_MODES = ("MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION")
+#: what a repository gets when nothing says otherwise (ECR's default too).
+DEFAULT_MUTABILITY = "MUTABLE"
+MUTABILITY_MODES = (
+    DEFAULT_MUTABILITY,
+    "IMMUTABLE",
+    "MUTABLE_WITH_EXCLUSION",
+    "IMMUTABLE_WITH_EXCLUSION",
+)
+
+
+def matches_any(name: str, globs: Iterable[str]) -> bool:
+    """Whether ``name`` matches one of the globs (scope, targets; ``*`` matches across ``/``)."""
+    return any(fnmatchcase(name, glob) for glob in globs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +80,7 @@ class Repository:
     """One repository: what the config wants, or what a registry has."""
 
     name: str
-    image_tag_mutability: str = "MUTABLE"
+    image_tag_mutability: str = DEFAULT_MUTABILITY
     image_tag_mutability_exclusions: tuple[str, ...] = ()
     scan_on_push: bool = False
     encryption: Encryption = field(default_factory=Encryption)
@@ -131,7 +144,7 @@ class Repository:
         enc = data.get(ENCRYPTION)
         return cls(
             name=str(data["name"]),
-            image_tag_mutability=str(data.get(MUTABILITY, "MUTABLE")),
+            image_tag_mutability=str(data.get(MUTABILITY, DEFAULT_MUTABILITY)),
             image_tag_mutability_exclusions=tuple(data.get(MUTABILITY_EXCLUSIONS, ())),
             scan_on_push=bool(data.get(SCAN_ON_PUSH, False)),
             encryption=Encryption.from_dict(enc) if enc else Encryption(),

@@ -22,7 +22,7 @@ from regform.config.definitions import (
 )
 from regform.config.entries import check_entries
 from regform.config.merge import merge
-from regform.config.names import expand_braces, in_scope
+from regform.config.names import expand_braces
 from regform.config.schema import check_schema, config_schema, schema_text
 from regform.config.settings import check_settings
 from regform.config.singletons import check_shared_settings
@@ -36,7 +36,6 @@ __all__ = [
     "check_config",
     "config_schema",
     "expand_braces",
-    "in_scope",
     "load_config",
     "schema_text",
     "validate_paths",

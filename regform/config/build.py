@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from regform import model as m
 from regform.config.merge import Item, Merged
 from regform.config.repositories import NONE, OWNERSHIP_TAG, SETTING_FIELDS, Resolved, effective
+from regform.documents.normalize import checksum
+from regform.model import JsonDict
 from regform.providers import KINDS
-
-JsonDict = dict[str, Any]
 
 
 def _location(item: Item) -> m.Location:
@@ -41,7 +39,7 @@ def _repository(
     enc = settings.get("encryption")
     return m.Repository(
         name=name,
-        image_tag_mutability=settings.get("image_tag_mutability", "MUTABLE"),
+        image_tag_mutability=settings.get("image_tag_mutability", m.DEFAULT_MUTABILITY),
         image_tag_mutability_exclusions=tuple(settings.get("image_tag_mutability_exclusions", ())),
         scan_on_push=bool(settings.get("scan_on_push", False)),
         encryption=m.Encryption.from_dict(enc) if enc else m.Encryption(),
@@ -119,7 +117,9 @@ def build_config(
             cache_suffix=reg.get("cache_suffix", "/cache"),
             force_delete=bool(reg.get("force_delete", False)),
         )
-    return m.Config(registries=registries, files=tuple(merged.files), checksum=checksum(registries))
+    return m.Config(
+        registries=registries, files=tuple(merged.files), checksum=desired_checksum(registries)
+    )
 
 
 def canonical(registries: Mapping[str, m.RegistryConfig]) -> JsonDict:
@@ -146,8 +146,6 @@ def canonical(registries: Mapping[str, m.RegistryConfig]) -> JsonDict:
     }
 
 
-def checksum(registries: Mapping[str, m.RegistryConfig]) -> str:
-    text = json.dumps(
-        canonical(registries), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def desired_checksum(registries: Mapping[str, m.RegistryConfig]) -> str:
+    """sha256 of the desired model (what a saved plan is checked against)."""
+    return checksum(canonical(registries))

@@ -18,10 +18,9 @@ from regform.config.names import glob_problem
 from regform.config.source import parse_path
 from regform.documents import policy
 from regform.errors import ConfigIssue
+from regform.model import JsonDict
 from regform.providers import KINDS, PROVIDERS
 from regform.providers.base import ProviderKind
-
-JsonDict = dict[str, Any]
 
 
 def check_registries(merged: Merged, issues: list[ConfigIssue]) -> None:

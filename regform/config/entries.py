@@ -11,7 +11,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from regform.config.merge import Item, Merged
-from regform.config.names import BraceError, expand_braces, glob_problem, in_scope
+from regform.config.names import BraceError, expand_braces, glob_problem
 from regform.config.repositories import (
     MAX_TAGS,
     OWNERSHIP_TAG,
@@ -24,9 +24,9 @@ from regform.config.repositories import (
 )
 from regform.config.source import DataPath
 from regform.errors import ConfigIssue
+from regform.model import MUTABILITY, matches_any
 from regform.providers import CAPABILITIES
 
-MUTABILITY = "image_tag_mutability"
 EXCLUSIONS = "image_tag_mutability_exclusions"
 
 
@@ -197,7 +197,7 @@ def _check_scope(entry: Resolved, reg_item: Item, issues: list[ConfigIssue]) -> 
     scope = reg_item.get("scope") or ["*"]
     outside: dict[DataPath, list[str]] = {}
     for name, sub in entry.names:
-        if not in_scope(name, scope):
+        if not matches_any(name, scope):
             outside.setdefault(sub, []).append(name)
     for sub, names in outside.items():
         more = f" (and {len(names) - 1} more)" if len(names) > 1 else ""
@@ -236,7 +236,7 @@ def _check_pattern(entry: Resolved, reg_item: Item, issues: list[ConfigIssue]) -
         )
         return
     scope = reg_item.get("scope") or ["*"]
-    overlaps = in_scope(_sample(pattern), scope) or any(
+    overlaps = matches_any(_sample(pattern), scope) or any(
         fnmatchcase(_sample(s), pattern) for s in scope
     )
     if not overlaps:

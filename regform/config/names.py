@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from fnmatch import fnmatchcase
 
 #: one pattern may not expand to more names than this
 MAX_EXPANSION = 10_000
@@ -112,8 +110,3 @@ def glob_problem(pattern: str) -> str | None:
     if depth:
         return "has '[' without a matching ']'"
     return None
-
-
-def in_scope(name: str, scope: Iterable[str]) -> bool:
-    """Whether ``name`` matches one of the scope globs (``*`` matches across ``/``)."""
-    return any(fnmatchcase(name, pattern) for pattern in scope)

@@ -16,9 +16,9 @@ from regform.config.merge import Item, Merged
 from regform.config.source import parse_path
 from regform.config.suggest import did_you_mean
 from regform.errors import ConfigIssue
+from regform.model import JsonDict
 from regform.providers import CAPABILITIES
 
-JsonDict = dict[str, Any]
 NONE = "none"
 _TEMPLATE_REFERENCES = {
     "lifecycle": ("lifecycle_policy", "lifecycle policy"),

@@ -41,8 +41,7 @@ from typing import Any
 
 from regform import model as m
 from regform.lifecycle.document import normalize_policy
-
-JsonDict = dict[str, Any]
+from regform.model import JsonDict
 
 IAM_DEFAULT_VERSION = "2008-10-17"
 _ROOT_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")

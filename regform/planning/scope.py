@@ -15,11 +15,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 
 from regform import model as m
-from regform.model import Capabilities, RegistryConfig, RegistryState, Repository, RepositoryPattern
-
-
-def matches_any(name: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatchcase(name, p) for p in patterns)
+from regform.model import (
+    Capabilities,
+    RegistryConfig,
+    RegistryState,
+    Repository,
+    RepositoryPattern,
+    matches_any,
+)
 
 
 def in_targets(name: str, targets: Sequence[str] | None) -> bool:

@@ -23,11 +23,11 @@ from regform.model import Capabilities, Image, Repository
 from regform.plan import IMAGES, REPOSITORY, Action, Change, FieldChange, planned_deletions
 from regform.providers.base import Provider
 
-#: every repository field; created, replaced and deleted like ECR.
+#: every repository field, all read by the listing; created, replaced and deleted like ECR.
 FULL = Capabilities(
     fields=frozenset(m.REPOSITORY_FIELDS),
     replace_on=frozenset({m.ENCRYPTION}),
-    listing_fields=frozenset({m.MUTABILITY, m.MUTABILITY_EXCLUSIONS, m.SCAN_ON_PUSH, m.ENCRYPTION}),
+    listing_fields=frozenset(m.REPOSITORY_FIELDS),
 )
 
 

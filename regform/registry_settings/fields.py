@@ -24,6 +24,7 @@ from typing import Any
 
 from regform.documents.docdiff import diff_documents
 from regform.documents.normalize import canonical_json, encryption_equal, normalize_iam_policy
+from regform.model import JsonDict
 from regform.plan import Action, FieldChange
 from regform.registry_settings.shapes import (
     ACCOUNT_SETTINGS,
@@ -37,7 +38,6 @@ from regform.registry_settings.shapes import (
     REPLICATION,
     SCANNING,
     TEMPLATE_FIELDS,
-    JsonDict,
     canonical_item,
     canonical_setting,
     normalize_item,

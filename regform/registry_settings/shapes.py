@@ -48,8 +48,7 @@ from regform.documents.normalize import (
     normalize_iam_policy,
     normalize_lifecycle_policy,
 )
-
-JsonDict = dict[str, Any]
+from regform.model import DEFAULT_MUTABILITY, JsonDict
 
 REGISTRY_POLICY = "registry_policy"
 SCANNING = "scanning"
@@ -229,7 +228,7 @@ def _template(item: Any) -> JsonDict:
     return {
         "applied_for": sorted_strings(v.get("applied_for")),
         "description": text_or_none(v.get("description")),
-        "image_tag_mutability": str(v.get("image_tag_mutability") or "MUTABLE"),
+        "image_tag_mutability": str(v.get("image_tag_mutability") or DEFAULT_MUTABILITY),
         "image_tag_mutability_exclusions": sorted_strings(v.get("image_tag_mutability_exclusions")),
         "encryption": _template_encryption(v.get("encryption")),
         "lifecycle_policy": parse_document(v.get("lifecycle_policy")),

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from regform.lifecycle import validate_policy as validate_lifecycle_policy
-from regform.model import MUTABILITY_MODES
+from regform.model import DEFAULT_MUTABILITY, MUTABILITY_MODES
 from regform.registry_settings.shapes import (
     APPLIED_FOR,
     ENCRYPTION_TYPES,
@@ -207,7 +207,7 @@ def _template(prefix: str, item: Any) -> list[Issue]:
     description = optional_text(v, "description", path, issues)
     if description is not None and len(description) > 256:
         issues.append((join(path, "description"), "at most 256 characters"))
-    mutability = v.get("image_tag_mutability", "MUTABLE")
+    mutability = v.get("image_tag_mutability", DEFAULT_MUTABILITY)
     if mutability not in MUTABILITY_MODES:
         issues.append(
             (join(path, "image_tag_mutability"), f"must be one of {choices(MUTABILITY_MODES)}")

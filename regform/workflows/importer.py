@@ -40,8 +40,7 @@ from regform.documents.normalize import (
     normalize_iam_policy,
     normalize_lifecycle_policy,
 )
-from regform.model import RegistryState, Repository
-from regform.planning.scope import matches_any
+from regform.model import JsonDict, RegistryState, Repository, matches_any
 from regform.registry_settings import (
     CREATION_TEMPLATES,
     PULL_THROUGH_CACHE_RULES,
@@ -51,7 +50,6 @@ from regform.registry_settings import (
     canonical_setting,
 )
 
-JsonDict = dict[str, Any]
 NONE = "none"
 #: the setting kinds an import writes (account settings are left out, see the module doc).
 IMPORTED_SETTINGS: tuple[str, ...] = (

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from regform.errors import ProviderError
-from regform.model import REPOSITORY_FIELDS, RegistryState
-from regform.planning.scope import matches_any
+from regform.model import REPOSITORY_FIELDS, RegistryState, matches_any
 from regform.providers.base import Provider
 from regform.workflows.importer import IMPORTED_SETTINGS
 

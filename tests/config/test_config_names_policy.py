@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regform.config.names import BraceError, expand_braces, glob_problem, in_scope
+from regform.config.names import BraceError, expand_braces, glob_problem
 from regform.documents.policy import compile_policy, validate_policy_document
+from regform.model import matches_any as in_scope
 from regform.providers.ecr.kind import ecr_name_problem
 
 

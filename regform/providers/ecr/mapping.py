@@ -10,9 +10,9 @@ from typing import Any
 
 from regform import model as m
 from regform.model import Encryption, Image, JsonDict, Repository
+from regform.providers.ecr.kind import CAPABILITIES
 
 #: what DescribeRepositories returns for every repository (no extra call needed).
-LISTING_FIELDS = frozenset({m.MUTABILITY, m.MUTABILITY_EXCLUSIONS, m.SCAN_ON_PUSH, m.ENCRYPTION})
 #: the AWS-managed key ECR uses for ``KMS`` encryption when no key is named.
 MANAGED_KMS_ALIAS = "alias/aws/ecr"
 DEFAULT_ENCRYPTION = "AES256"
@@ -61,11 +61,11 @@ def repository_from_listing(
         info["created_at"] = created.isoformat()
     return Repository(
         name=str(item["repositoryName"]),
-        image_tag_mutability=str(item.get("imageTagMutability") or "MUTABLE"),
+        image_tag_mutability=str(item.get("imageTagMutability") or m.DEFAULT_MUTABILITY),
         image_tag_mutability_exclusions=tuple(str(f["filter"]) for f in filters),
         scan_on_push=bool((item.get("imageScanningConfiguration") or {}).get("scanOnPush")),
         encryption=encryption_from_api(item.get("encryptionConfiguration"), resolve),
-        loaded=LISTING_FIELDS,
+        loaded=CAPABILITIES.listing_fields,
         info={k: v for k, v in info.items() if v is not None},
     )
 

@@ -45,6 +45,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ProfileNotFound
 
 from regform.errors import ProviderError
+from regform.model import DEFAULT_MUTABILITY
 from regform.providers.ecr.mapping import exclusion_filters, is_key_arn
 from regform.providers.ecr.session import ConnectionSettings, client_config, use_credentials
 from regform.providers.ecr.snapshot import Snapshot
@@ -299,7 +300,7 @@ class Sandbox:
         return {
             "name": name,
             "created_at": created.timestamp() if created is not None else None,
-            "image_tag_mutability": item.get("imageTagMutability", "MUTABLE"),
+            "image_tag_mutability": item.get("imageTagMutability", DEFAULT_MUTABILITY),
             "image_tag_mutability_exclusions": [
                 f["filter"] for f in item.get("imageTagMutabilityExclusionFilters", ())
             ],
@@ -419,7 +420,7 @@ class Sandbox:
         name = str(entry["name"])
         kwargs: dict[str, Any] = {
             "repositoryName": name,
-            "imageTagMutability": entry.get("image_tag_mutability", "MUTABLE"),
+            "imageTagMutability": entry.get("image_tag_mutability", DEFAULT_MUTABILITY),
             "imageScanningConfiguration": {"scanOnPush": bool(entry.get("scan_on_push"))},
         }
         filters = list(entry.get("image_tag_mutability_exclusions") or ())

@@ -11,8 +11,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from regform.model import JsonDict
 from regform.registry_settings import CREATION_TEMPLATES, PULL_THROUGH_CACHE_RULES, canonical_item
-from regform.registry_settings.shapes import JsonDict, parse_document, text_or_none
+from regform.registry_settings.shapes import parse_document, text_or_none
 
 
 def policy_text(doc: Mapping[str, Any]) -> str:

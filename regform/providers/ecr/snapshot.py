@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from regform.model import DEFAULT_MUTABILITY, JsonDict
 from regform.providers.ecr.mapping import exclusion_filters, tags_to_api
 
-JsonDict = dict[str, Any]
 #: an answer: HTTP status and JSON body.
 Answer = tuple[int, JsonDict]
 
@@ -151,7 +151,7 @@ class Snapshot:
             "repositoryName": name,
             "repositoryUri": f"{self.account_id}.dkr.ecr.{self.region}.amazonaws.com/{name}",
             "createdAt": self._created(entry),
-            "imageTagMutability": entry.get("image_tag_mutability", "MUTABLE"),
+            "imageTagMutability": entry.get("image_tag_mutability", DEFAULT_MUTABILITY),
         }
         exclusions = entry.get("image_tag_mutability_exclusions") or []
         if exclusions:
