@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -70,7 +73,33 @@ def test_pre_commit_hook_definition() -> None:
     assert hook["id"] == "regform-validate"
     assert hook["entry"] == "regform validate"
     assert hook["language"] == "python"
-    assert hook["pass_filenames"] is True
+    assert hook["pass_filenames"] is False  # the whole configuration, once
+    files = re.compile(hook["files"])
+    assert files.search("registries/prod.yaml") and files.search("regform.yaml")
+    assert not files.search(".github/workflows/ci.yaml")
+    assert not files.search("charts/app/values.yaml")
+
+
+def test_the_readme_pre_commit_example_works_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```yaml\nrepos:\n  - repo: local\n")[1].split("```")[0]
+    (hook,) = yaml.safe_load("repos:\n  - repo: local\n" + block)["repos"][0]["hooks"]
+    assert "rev" not in block
+    files = re.compile(hook["files"])
+    assert files.search("registries/prod.yaml")
+    assert not files.search(".github/workflows/ci.yaml")
+    assert hook["pass_filenames"] is False and hook["language"] == "system"
+
+    shutil.copytree(ROOT / "examples" / "quickstart", tmp_path / "registries")
+    monkeypatch.chdir(tmp_path)
+    command, *args = shlex.split(hook["entry"])
+    assert command == "regform"
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
 
 
 runner = CliRunner()
