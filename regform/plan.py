@@ -170,6 +170,13 @@ class Change:
     def destructive(self) -> bool:
         return self.action.destructive
 
+    @property
+    def images_deleted(self) -> int:
+        """How many images an image-deletion change deletes (0 for any other change)."""
+        if self.kind != IMAGES or self.action is not Action.DELETE:
+            return 0
+        return len((self.before or {}).get("images") or ())
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "address": self.address,
@@ -290,10 +297,21 @@ class Plan:
 
     @property
     def summary(self) -> dict[str, int]:
+        """Changes by action; image deletions are counted apart (:attr:`image_deletions`)."""
         counts = {a.value: 0 for a in ACTION_ORDER}
         for c in self.changes:
-            counts[c.action.value] += 1
+            if c.kind != IMAGES:
+                counts[c.action.value] += 1
         return counts
+
+    @property
+    def image_deletions(self) -> dict[str, int]:
+        """Images deleted by retention regform enforces, and the repositories they are in."""
+        images = [c for c in self.changes if c.kind == IMAGES]
+        return {
+            "images": sum(c.images_deleted for c in images),
+            "repositories": len(images),
+        }
 
     @property
     def destructive(self) -> tuple[Change, ...]:
@@ -308,6 +326,7 @@ class Plan:
             "config_checksum": self.config_checksum,
             "state_checksums": dict(self.state_checksums),
             "summary": self.summary,
+            "image_deletions": self.image_deletions,
             "changes": [c.to_dict() for c in self.changes],
             "unmanaged": [u.to_dict() for u in self.unmanaged],
             "guards": [g.to_dict() for g in self.guards],

@@ -11,10 +11,10 @@ from __future__ import annotations
 from regform.plan import ACTION_ORDER, IMAGES, REPOSITORY, Action, Change, LifecyclePreview, Plan
 from regform.render.options import DEFAULT, RenderOptions
 from regform.render.text import (
-    PHRASES,
-    SYMBOLS,
     approval_line,
     change_body,
+    change_phrase,
+    change_symbol,
     change_title,
     outside_count,
     preview_names,
@@ -36,7 +36,9 @@ def _counts_table(plan: Plan) -> list[str]:
         provider = plan.registries.get(name, "")
         label = f"{name} ({provider})" if provider else name
         counts = [
-            sum(1 for c in plan.changes if c.registry == name and c.action is a)
+            sum(
+                1 for c in plan.changes if c.registry == name and c.action is a and c.kind != IMAGES
+            )
             for a in ACTION_ORDER
         ]
         lines.append(f"| {_escape(label)} | " + " | ".join(map(str, counts)) + " |")
@@ -56,8 +58,8 @@ def _destroy_warning(plan: Plan) -> list[str]:
 
 def _what(change: Change) -> str:
     if change.kind == IMAGES:
-        n = len((change.before or {}).get("images") or ())
-        return f"deletes {n} images"
+        n = change.images_deleted
+        return f"deletes {n} image{'s' if n != 1 else ''}"
     if change.kind != REPOSITORY:
         return "replace" if change.action is Action.REPLACE else "delete"
     if change.action is Action.REPLACE:
@@ -116,8 +118,8 @@ def _previews(plan: Plan) -> list[str]:
 def _change_details(change: Change) -> list[str]:
     title = change_title(change)
     summary = (
-        f"<summary><code>{SYMBOLS[change.action]} {change.registry}/{title}</code> "
-        f"{PHRASES[change.action]}</summary>"
+        f"<summary><code>{change_symbol(change)} {change.registry}/{title}</code> "
+        f"{change_phrase(change)}</summary>"
     )
     body = change_body(change)
     if not body:

@@ -133,23 +133,45 @@ def change_body(change: Change) -> list[str]:
 
 def change_title(change: Change) -> str:
     """A repository's name; a setting's kind (and entry: ``pull_through_cache_rules/x``)."""
-    if change.kind == REPOSITORY:
+    if change.kind in (REPOSITORY, IMAGES):
         return change.name
-    if change.kind == IMAGES:
-        return f"{change.name} (images)"
     if change.name == SINGLETON_NAME:
         return change.kind
     return f"{change.kind}/{change.name}"
 
 
+def change_symbol(change: Change) -> str:
+    """``~`` for image deletions (the repository stays), else the action's symbol."""
+    return "~" if change.kind == IMAGES else SYMBOLS[change.action]
+
+
+def change_phrase(change: Change) -> str:
+    """``will be created``; for image deletions ``4 images will be deleted``."""
+    if change.kind == IMAGES:
+        n = change.images_deleted
+        return f"{n} image{'s' if n != 1 else ''} will be deleted"
+    return PHRASES[change.action]
+
+
 def summary_line(plan: Plan) -> str:
+    """``Plan: 1 to create, ...``; image deletions as ``4 images to delete in 1 repository``."""
     if not plan.has_changes:
         return NO_CHANGES
     s = plan.summary
-    return (
-        f"Plan: {s['create']} to create, {s['update']} to update, "
-        f"{s['replace']} to replace, {s['delete']} to delete."
-    )
+    parts: list[str] = []
+    if any(c.kind != IMAGES for c in plan.changes):
+        parts.append(
+            f"{s['create']} to create, {s['update']} to update, "
+            f"{s['replace']} to replace, {s['delete']} to delete"
+        )
+    images = plan.image_deletions
+    if images["repositories"]:
+        n, repos = images["images"], images["repositories"]
+        parts.append(
+            f"{n} image{'s' if n != 1 else ''} to delete in {repos} "
+            f"repositor{'ies' if repos != 1 else 'y'}"
+        )
+    return f"Plan: {'; '.join(parts)}."
 
 
 def guard_line(flag: str, message: str, *, approved: bool = False) -> str:
@@ -173,7 +195,7 @@ def _registry_block(name: str, provider: str, changes: Sequence[Change]) -> list
     width = max(len(change_title(c)) for c in changes)
     for c in changes:
         title = change_title(c).ljust(width)
-        lines.append(f"{SYMBOLS[c.action]:>5} {title}  {PHRASES[c.action]}")
+        lines.append(f"{change_symbol(c):>5} {title}  {change_phrase(c)}")
         lines.extend(f"          {body}" for body in change_body(c))
     return lines
 
