@@ -258,6 +258,8 @@ class Config:
     files: tuple[str, ...] = ()
     #: sha256 of the canonical desired model; a saved plan records it (stale-plan check).
     checksum: str = ""
+    #: what is valid but most likely a mistake (a definition nothing uses); plans show them.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,9 @@ def validate(
     else:
         for issue in issues:
             typer.echo(str(issue))
+    for _, outcome in outcomes:
+        for warning in outcome.warnings:
+            typer.echo(f"Warning: {warning}", err=True)
     failed = [cfg for cfg, outcome in outcomes if outcome.config is None]
     if fmt is ValidateFormat.text:
         for cfg, outcome in outcomes:

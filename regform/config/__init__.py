@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from regform.config.build import build_config
@@ -27,6 +27,7 @@ from regform.config.schema import check_schema, config_schema, schema_text
 from regform.config.settings import check_settings
 from regform.config.singletons import check_shared_settings
 from regform.config.source import DataPath, SourceDoc, file_issue
+from regform.config.unused import unused_definitions
 from regform.config.yamlload import read_file
 from regform.errors import ConfigError, ConfigIssue
 from regform.model import Config
@@ -77,6 +78,8 @@ class ConfigCheck:
 
     issues: list[ConfigIssue]
     config: Config | None
+    #: what is valid but most likely a mistake (a definition nothing uses).
+    warnings: tuple[str, ...] = ()
 
 
 def check_config(paths: Paths, env: Mapping[str, str] | None = None) -> ConfigCheck:
@@ -108,7 +111,9 @@ def check_config(paths: Paths, env: Mapping[str, str] | None = None) -> ConfigCh
     issues.sort(key=lambda i: (order.get(i.file or "", -1), i.line or 0, i.column or 0))
     if issues:
         return ConfigCheck(issues, None)
-    return ConfigCheck([], build_config(merged, resolved, lifecycles, policies, settings))
+    warnings = tuple(unused_definitions(merged))  # only worth saying once the config is valid
+    config = build_config(merged, resolved, lifecycles, policies, settings)
+    return ConfigCheck([], replace(config, warnings=warnings), warnings)
 
 
 def validate_paths(paths: Paths, env: Mapping[str, str] | None = None) -> list[ConfigIssue]:

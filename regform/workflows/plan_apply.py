@@ -177,7 +177,12 @@ def make_plan(
         targets=tuple(targets or ()),
     )
     identities = {n: providers[n].identity() for n in names}
-    return replace(plan, lifecycle_previews=tuple(previews), identities=identities)
+    return replace(
+        plan,
+        lifecycle_previews=tuple(previews),
+        identities=identities,
+        warnings=(*config.warnings, *plan.warnings),
+    )
 
 
 def _plan(

@@ -151,3 +151,38 @@ def test_cli_schema_prints_the_schema() -> None:
     assert result.exit_code == 0
     assert result.stdout == schema_text()
     assert json.loads(result.stdout)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_a_definition_nothing_uses_is_a_warning_naming_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "regform.yaml").write_text(
+        "version: 1\n"
+        "registries:\n"
+        "  prod: {provider: ecr, region: us-east-1}\n"
+        "lifecycle_policies:\n"
+        "  used: [{untagged: true, keep_last: 1}]\n"
+        "  leftover: [{untagged: true, keep_last: 2}]\n"
+        "repository_policies:\n"
+        "  ci-pul: {allow_pull: ['111111111111']}\n"
+        "repositories:\n"
+        "  - {name: app, lifecycle: used}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+
+    result = runner.invoke(app, ["validate"])
+
+    assert result.exit_code == 0, result.output  # valid: a warning, not an error
+    assert result.stderr.splitlines() == [
+        "Warning: regform.yaml:6: lifecycle policy 'leftover' is defined but nothing uses it "
+        "(no repository, default or template says lifecycle: leftover)",
+        "Warning: regform.yaml:8: repository policy 'ci-pul' is defined but nothing uses it "
+        "(no repository, default or template says policy: ci-pul)",
+    ]
+    config = load_config(tmp_path / "regform.yaml", env={})
+    assert [w.split(": ")[1] for w in config.warnings] == [
+        "lifecycle policy 'leftover' is defined but nothing uses it (no repository, default or "
+        "template says lifecycle",
+        "repository policy 'ci-pul' is defined but nothing uses it (no repository, default or "
+        "template says policy",
+    ]

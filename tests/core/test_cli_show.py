@@ -92,3 +92,15 @@ def test_validate_takes_c_like_every_other_command(workdir: Path) -> None:
     result = CliRunner().invoke(app, ["validate", "-c", "registries"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("OK: 1 registry, 1 repository")
+
+
+@pytest.mark.server
+def test_plan_warns_about_a_definition_nothing_uses(workdir: Path, moto_reset: str) -> None:
+    body = "lifecycle_policies:\n  leftover: [{untagged: true, keep_last: 2}]\n" + BODY
+    write_config(workdir, moto_reset, body)
+    result = CliRunner().invoke(app, ["plan"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "Warning: regform.yaml:8: lifecycle policy 'leftover' is defined but nothing uses it"
+        in result.stdout
+    )
