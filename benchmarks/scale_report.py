@@ -4,6 +4,12 @@
 A run is one fresh process (:mod:`scale_worker`) of one tool at one parallelism against the replay
 server; ``server`` holds what the server saw during it (requests, requests admitted by operation,
 throttled responses, rejected requests, misses, its CPU per request).
+
+In a row, ``calls_per_repository`` counts the calls the server admitted (retries of throttled
+calls apart) per repository; ``client_cpu_ms_per_call`` is the client process's CPU during the
+reads and the diff over every request it sent (retries included); ``ratio`` is
+``baseline_s / regform_s``; ``theoretical_min_s`` (throttled) is the busiest operation's admitted
+calls over the bucket's rate, the floor no client can beat.
 """
 
 from __future__ import annotations

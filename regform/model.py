@@ -223,7 +223,7 @@ class RegistryConfig:
     """One declared registry (one provider endpoint) with everything desired of it."""
 
     name: str
-    provider: str  # "ecr" | "distribution"
+    provider: str  # "ecr" | "distribution" | "dockerhub"
     #: connection options: region, account_id, profile, role_arn, external_id, endpoint_url,
     #: sandbox (ECR); url, ca_cert, insecure, allow_http, credentials (distribution). No secrets.
     connection: Mapping[str, Any]
@@ -260,6 +260,14 @@ class Config:
     checksum: str = ""
     #: what is valid but most likely a mistake (a definition nothing uses); plans show them.
     warnings: tuple[str, ...] = ()
+    #: registries declared only for their credentials (``provider: dockerhub``): logins and
+    #: pull secrets use them; plans, drift and apply never see them.
+    credentials_only: Mapping[str, RegistryConfig] = field(default_factory=dict)
+
+    def all_registries(self) -> dict[str, RegistryConfig]:
+        """Every declared registry by name, credentials-only ones included."""
+        merged = {**self.registries, **self.credentials_only}
+        return {name: merged[name] for name in sorted(merged)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +299,9 @@ class Capabilities:
     native_lifecycle: bool = True
     #: fields the registry's vendor deprecated -> the warning a plan shows when it sets them.
     deprecated: Mapping[str, str] = field(default_factory=dict)
+    #: the registry is declared only for its credentials (``regform login``, pull secrets):
+    #: no repositories, settings or plans.
+    credentials_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,53 @@ REPOSITORY = "repository"
 IMAGES = "images"
 
 
+def address(registry: str, kind: str, name: str) -> str:
+    """How plans, previews and drift reports name a thing: ``registry/name`` for a repository,
+    ``registry:kind/name`` for anything else (a setting, an image deletion)."""
+    if kind == REPOSITORY:
+        return f"{registry}/{name}"
+    return f"{registry}:{kind}/{name}"
+
+
+def document_header(
+    format_version: str, regform_version: str, created_at: str, registries: Mapping[str, str]
+) -> dict[str, Any]:
+    """The leading keys of a plan's and a drift report's JSON form."""
+    return {
+        "format_version": format_version,
+        "regform_version": regform_version,
+        "created_at": created_at,
+        "registries": dict(registries),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Addressed:
+    """What a plan or report speaks of: a repository, a setting entry, an image deletion."""
+
+    registry: str
+    kind: str  # "repository", a registry-setting kind ("registry_policy", ...) or "images"
+    name: str
+
+    @property
+    def address(self) -> str:
+        return address(self.registry, self.kind, self.name)
+
+    def identity(self) -> dict[str, Any]:
+        """The leading keys of its JSON form."""
+        return {
+            "address": self.address,
+            "registry": self.registry,
+            "kind": self.kind,
+            "name": self.name,
+        }
+
+    @staticmethod
+    def identity_of(d: Mapping[str, Any]) -> dict[str, Any]:
+        """The constructor arguments :meth:`identity` wrote."""
+        return {"registry": d["registry"], "kind": d["kind"], "name": d["name"]}
+
+
 @dataclass(frozen=True, slots=True)
 class FieldChange:
     path: str  # "image_tag_mutability", "tags.team", "encryption", "lifecycle_policy"
@@ -117,7 +164,7 @@ class RepositoryPreview:
 
     @property
     def address(self) -> str:
-        return f"{self.registry}/{self.name}"
+        return address(self.registry, REPOSITORY, self.name)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -139,10 +186,7 @@ class RepositoryPreview:
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
-    registry: str
-    kind: str  # "repository" or a registry-setting kind ("registry_policy", "replication", ...)
-    name: str
+class Change(Addressed):
     action: Action
     fields: tuple[FieldChange, ...] = ()
     #: the full desired object (create/update/replace) and the object found (update/replace/delete),
@@ -161,12 +205,6 @@ class Change:
     image_count: int | None = None
 
     @property
-    def address(self) -> str:
-        if self.kind == REPOSITORY:
-            return f"{self.registry}/{self.name}"
-        return f"{self.registry}:{self.kind}/{self.name}"
-
-    @property
     def destructive(self) -> bool:
         return self.action.destructive
 
@@ -179,10 +217,7 @@ class Change:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "address": self.address,
-            "registry": self.registry,
-            "kind": self.kind,
-            "name": self.name,
+            **self.identity(),
             "action": self.action.value,
             "destructive": self.destructive,
             "fields": [f.to_dict() for f in self.fields],
@@ -197,9 +232,7 @@ class Change:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Change:
         return cls(
-            registry=d["registry"],
-            kind=d["kind"],
-            name=d["name"],
+            **Addressed.identity_of(d),
             action=Action(d["action"]),
             fields=tuple(FieldChange.from_dict(f) for f in d.get("fields", ())),
             before=d.get("before"),
@@ -319,10 +352,9 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "format_version": FORMAT_VERSION,
-            "regform_version": self.regform_version,
-            "created_at": self.created_at,
-            "registries": dict(self.registries),
+            **document_header(
+                FORMAT_VERSION, self.regform_version, self.created_at, self.registries
+            ),
             "config_checksum": self.config_checksum,
             "state_checksums": dict(self.state_checksums),
             "summary": self.summary,

@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("regform.config",),
     ("regform.planning",),
     ("regform.workflows",),
+    ("regform.credentials",),
     ("regform.render",),
     ("regform.cli",),
     ("regform", "regform.__main__"),

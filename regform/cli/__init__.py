@@ -62,6 +62,9 @@ _COMMAND_MODULES = (
     "importer",
     "ensure",
     "lifecycle",
+    "login",
+    "pullsecret",
+    "registries",
 )
 
 for _name in _COMMAND_MODULES:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from regform.cli import app
-from regform.cli.plan import (
+from regform.cli.common import cli_errors, load, open_providers
+from regform.cli.options import (
     ConfigOption,
     ParallelismOption,
     PreviewOption,
@@ -24,22 +26,14 @@ from regform.cli.plan import (
     SandboxOption,
     TargetOption,
     VerboseOption,
-    cli_errors,
-    echo_plan_text,
-    is_tty,
-    load,
-    open_providers,
-    read_progress,
 )
+from regform.cli.plan import echo_plan_text, is_tty, read_progress
 from regform.errors import RegformError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
+    from regform.model import Config
     from regform.plan import Change, Plan
     from regform.providers.base import Provider
-
-if TYPE_CHECKING:
     from regform.workflows.applier import ApplyResult
 
 
@@ -99,80 +93,30 @@ def _confirm(auto_approve: bool) -> None:
         raise typer.Exit(1)
 
 
-@app.command()
-def apply(
-    plan_file: Annotated[
-        Path | None,
-        typer.Argument(help="A plan saved by `regform plan --out`; applied exactly as saved."),
-    ] = None,
-    config: ConfigOption = None,
-    registry: RegistryOption = None,
-    target: TargetOption = None,
-    auto_approve: Annotated[
-        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
-    ] = False,
-    allow_destroy: Annotated[
-        bool,
-        typer.Option("--allow-destroy", help="Allow deleting and replacing repositories."),
-    ] = False,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Allow changing more repositories than the safety limit."),
-    ] = False,
-    fmt: Annotated[
-        ResultFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="How to report the result: text, or json (a document on stdout; the plan "
-            "then goes to stderr).",
-        ),
-    ] = ResultFormat.text,
-    sandbox: SandboxOption = False,
-    parallelism: ParallelismOption = None,
-    lifecycle_preview: PreviewOption = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """Apply changes so the registries match the configuration.
-
-    Exit codes: 0 applied (or nothing to do), 1 error, refusal or failed change.
-    """
+def _plan(
+    saved: Plan | None,
+    cfg: Config,
+    providers: dict[str, Provider],
+    registry: list[str] | None,
+    target: list[str] | None,
+    lifecycle_preview: bool | None,
+) -> Plan:
+    """For a saved plan, the same plan made again now (refused unless identical, see
+    ``check_saved_plan``); else a new one. Progress on stderr either way."""
     from regform.cli.progress import reading
-    from regform.render import render
-    from regform.workflows.applier import ApplyResult, check_guards
     from regform.workflows.plan_apply import check_saved_plan, make_plan
 
-    with cli_errors(verbose):
-        if plan_file is not None and (registry or target):
-            raise RegformError("--registry and --target cannot be used with a saved plan")
-        saved = load_plan(plan_file) if plan_file is not None else None
-        cfg = load(config or _recorded_paths(saved))
-        only = sorted(saved.registries) if saved is not None else registry
-        with open_providers(cfg, sandbox=sandbox, only=only, parallelism=parallelism) as providers:
-            with reading(providers):
-                if saved is not None:
-                    plan = check_saved_plan(saved, cfg, providers, on_read=read_progress)
-                else:
-                    plan = make_plan(
-                        cfg,
-                        providers,
-                        registries=registry,
-                        targets=target,
-                        lifecycle_preview=lifecycle_preview,
-                        on_read=read_progress,
-                    )
-            if fmt is ResultFormat.json:
-                typer.echo(render(plan, "text"), err=True, nl=False)
-            else:
-                echo_plan_text(render(plan, "text"))
-            if not plan.has_changes:
-                _report_result(ApplyResult(), fmt)
-                return
-            check_guards(plan, allow_destroy=allow_destroy, force=force)
-            if saved is None:
-                _confirm(auto_approve)
-            result = _apply(plan, providers, allow_destroy=allow_destroy, force=force)
-    _report_result(result, fmt)
+    with reading(providers):
+        if saved is not None:
+            return check_saved_plan(saved, cfg, providers, on_read=read_progress)
+        return make_plan(
+            cfg,
+            providers,
+            registries=registry,
+            targets=target,
+            lifecycle_preview=lifecycle_preview,
+            on_read=read_progress,
+        )
 
 
 def _apply(
@@ -222,3 +166,66 @@ def _report_result(result: ApplyResult, fmt: ResultFormat) -> None:
             )
     typer.echo("Fix the cause and run apply again; it picks up where this run stopped.", err=True)
     raise typer.Exit(1)
+
+
+@app.command()
+def apply(
+    plan_file: Annotated[
+        Path | None,
+        typer.Argument(help="A plan saved by `regform plan --out`; applied exactly as saved."),
+    ] = None,
+    config: ConfigOption = None,
+    registry: RegistryOption = None,
+    target: TargetOption = None,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
+    ] = False,
+    allow_destroy: Annotated[
+        bool,
+        typer.Option("--allow-destroy", help="Allow deleting and replacing repositories."),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Allow changing more repositories than the safety limit."),
+    ] = False,
+    fmt: Annotated[
+        ResultFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="How to report the result: text, or json (a document on stdout; the plan "
+            "then goes to stderr).",
+        ),
+    ] = ResultFormat.text,
+    sandbox: SandboxOption = False,
+    parallelism: ParallelismOption = None,
+    lifecycle_preview: PreviewOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Apply changes so the registries match the configuration.
+
+    Exit codes: 0 applied (or nothing to do), 1 error, refusal or failed change.
+    """
+    from regform.render import render
+    from regform.workflows.applier import ApplyResult, check_guards
+
+    with cli_errors(verbose):
+        if plan_file is not None and (registry or target):
+            raise RegformError("--registry and --target cannot be used with a saved plan")
+        saved = load_plan(plan_file) if plan_file is not None else None
+        cfg = load(config or _recorded_paths(saved))
+        only = sorted(saved.registries) if saved is not None else registry
+        with open_providers(cfg, sandbox=sandbox, only=only, parallelism=parallelism) as providers:
+            plan = _plan(saved, cfg, providers, registry, target, lifecycle_preview)
+            if fmt is ResultFormat.json:
+                typer.echo(render(plan, "text"), err=True, nl=False)
+            else:
+                echo_plan_text(render(plan, "text"))
+            if not plan.has_changes:
+                _report_result(ApplyResult(), fmt)
+                return
+            check_guards(plan, allow_destroy=allow_destroy, force=force)
+            if saved is None:
+                _confirm(auto_approve)
+            result = _apply(plan, providers, allow_destroy=allow_destroy, force=force)
+    _report_result(result, fmt)

@@ -17,20 +17,16 @@ from typing import Annotated
 import typer
 
 from regform.cli import app
-from regform.cli.common import write_output
-from regform.cli.plan import (
+from regform.cli.common import cli_errors, load, open_providers, write_output
+from regform.cli.options import (
     ConfigOption,
     ParallelismOption,
     RegistryOption,
     SandboxOption,
     TargetOption,
     VerboseOption,
-    cli_errors,
-    is_tty,
-    load,
-    open_providers,
-    read_progress,
 )
+from regform.cli.plan import is_tty, read_progress
 from regform.model import FailOn
 
 

@@ -15,15 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from regform.cli import app
-from regform.cli.plan import (
-    ConfigOption,
-    RegistryOption,
-    SandboxOption,
-    VerboseOption,
-    cli_errors,
-    load,
-    open_providers,
-)
+from regform.cli.common import cli_errors, load, open_providers
+from regform.cli.options import ConfigOption, RegistryOption, SandboxOption, VerboseOption
 
 if TYPE_CHECKING:
     from regform.workflows.ensure import EnsureResult, Outcome, Status

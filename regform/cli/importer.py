@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from regform.cli import app
-from regform.cli.common import write_output
-from regform.cli.plan import ParallelismOption, SandboxOption, VerboseOption, cli_errors, load
+from regform.cli.common import cli_errors, load, write_output
+from regform.cli.options import ParallelismOption, SandboxOption, VerboseOption
 from regform.errors import RegformError
 from regform.version import __version__
 
@@ -67,6 +67,38 @@ def _connection(reg: RegistryConfig) -> dict[str, Any]:
     return {k: v for k, v in reg.connection.items() if not (k == "sandbox" and v is False)}
 
 
+def _imported(
+    reg: RegistryConfig,
+    prefix: str | None,
+    kinds: tuple[str, ...],
+    sandbox: bool,
+    parallelism: int | None,
+) -> tuple[str, list[str], int]:
+    """Read the registry and write its config: (YAML text, warnings, repositories)."""
+    from regform.providers import build_provider
+    from regform.workflows.importer import ImportSource, import_config, to_yaml
+    from regform.workflows.importer_read import read_for_import
+
+    provider = build_provider(reg, sandbox=sandbox, parallelism=parallelism)
+    try:
+        provider.check_identity()
+        state, warnings = read_for_import(provider, scope=reg.scope, prefix=prefix, settings=kinds)
+    finally:
+        provider.close()
+    source = ImportSource(reg.name, reg.provider, _connection(reg), reg.scope)
+    result = import_config(source, state, prefix=prefix)
+    warnings = [*warnings, *result.warnings]
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    header = [
+        f"Imported from registry {reg.name} by regform import {__version__} on {when}.",
+        f"{len(result.repositories)} repositories"
+        + (f" under {prefix}" if prefix else "")
+        + ". `regform plan` on this file shows no changes.",
+        *(f"Warning: {w}" for w in warnings),
+    ]
+    return to_yaml(result.data, header), warnings, len(result.repositories)
+
+
 @app.command("import")
 def import_(
     registry: Annotated[str, typer.Option("--registry", help="The registry to import (its name).")],
@@ -104,10 +136,6 @@ def import_(
     verbose: VerboseOption = False,
 ) -> None:
     """Write config YAML declaring an existing registry; planning it gives no changes."""
-    from regform.providers import build_provider
-    from regform.workflows.importer import ImportSource, import_config, to_yaml
-    from regform.workflows.importer_read import read_for_import
-
     with cli_errors(verbose):
         kinds = _kinds(settings)
         flags = {
@@ -120,26 +148,7 @@ def import_(
         target = out_dir / OUTPUT_FILE if out_dir is not None else None
         if target is not None and target.exists() and not force:
             raise RegformError(f"{target} exists; pass --force to overwrite it")
-        provider = build_provider(reg, sandbox=sandbox, parallelism=parallelism)
-        try:
-            provider.check_identity()
-            state, warnings = read_for_import(
-                provider, scope=reg.scope, prefix=prefix, settings=kinds
-            )
-        finally:
-            provider.close()
-        source = ImportSource(reg.name, reg.provider, _connection(reg), reg.scope)
-        result = import_config(source, state, prefix=prefix)
-        warnings = [*warnings, *result.warnings]
-        when = datetime.now(UTC).isoformat(timespec="seconds")
-        header = [
-            f"Imported from registry {reg.name} by regform import {__version__} on {when}.",
-            f"{len(result.repositories)} repositories"
-            + (f" under {prefix}" if prefix else "")
-            + ". `regform plan` on this file shows no changes.",
-            *(f"Warning: {w}" for w in warnings),
-        ]
-        text = to_yaml(result.data, header)
+        text, warnings, count = _imported(reg, prefix, kinds, sandbox, parallelism)
         if target is not None:
             write_output(target, text, make_parents=True)
     for warning in warnings:
@@ -147,5 +156,5 @@ def import_(
     if target is None:
         typer.echo(text, nl=False)
     else:
-        typer.echo(f"Wrote {target} ({len(result.repositories)} repositories)", err=True)
+        typer.echo(f"Wrote {target} ({count} repositories)", err=True)
     sys.stdout.flush()

@@ -13,14 +13,8 @@ from typing import Annotated
 import typer
 
 from regform.cli import app
-from regform.cli.plan import (
-    ConfigOption,
-    SandboxOption,
-    VerboseOption,
-    cli_errors,
-    load,
-    open_providers,
-)
+from regform.cli.common import cli_errors, load, open_providers
+from regform.cli.options import ConfigOption, SandboxOption, VerboseOption
 from regform.errors import RegformError
 
 lifecycle_app = typer.Typer(

@@ -1,8 +1,6 @@
 """``regform plan``: show what apply would change. Never writes to a registry.
 
-Also holds what ``plan`` and ``apply`` share: the common options, error translation (one line on
-stderr, exit 1, a traceback only with ``-v``), config loading, providers that are always closed,
-and colour for terminals.
+Also holds the colouring of a text plan for terminals, which ``apply`` shows too.
 """
 
 from __future__ import annotations
@@ -10,9 +8,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-import traceback
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -21,64 +17,22 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from regform.cli import app
-from regform.cli.common import write_output
-from regform.errors import ConfigError, RegformError
+from regform.cli.common import cli_errors, load, open_providers, write_output
+from regform.cli.options import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    MaxCharsOption,
+    ParallelismOption,
+    PreviewOption,
+    RegistryOption,
+    SandboxOption,
+    ShowUnmanagedOption,
+    TargetOption,
+    VerboseOption,
+)
 
 if TYPE_CHECKING:
-    from regform.model import Config
     from regform.plan import Plan
-    from regform.providers.base import Provider
-
-DEFAULT_CONFIG = Path("regform.yaml")
-
-ConfigOption = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--config",
-        "-c",
-        metavar="PATH",
-        help="Config file or directory of *.yaml files; repeat to merge (default: regform.yaml).",
-        show_default=False,
-    ),
-]
-RegistryOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--registry", metavar="NAME", help="Only this registry (repeatable).", show_default=False
-    ),
-]
-TargetOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--target",
-        metavar="GLOB",
-        help="Only repositories matching this glob (repeatable); others are not read or changed.",
-        show_default=False,
-    ),
-]
-SandboxOption = Annotated[
-    bool, typer.Option("--sandbox", help="Use the embedded sandbox registry instead of AWS.")
-]
-PreviewOption = Annotated[
-    bool | None,
-    typer.Option(
-        "--lifecycle-preview/--no-lifecycle-preview",
-        help="What lifecycle policies would expire now. Default: policies that change; "
-        "--lifecycle-preview: every managed policy; --no-lifecycle-preview: none.",
-        show_default=False,
-    ),
-]
-ParallelismOption = Annotated[
-    int | None,
-    typer.Option(
-        "--parallelism",
-        min=1,
-        max=256,
-        help="API calls in flight at most, per registry (default: 32 for ECR; fewer while the "
-        "registry throttles).",
-        show_default=False,
-    ),
-]
 
 
 class PlanFormat(StrEnum):
@@ -88,79 +42,6 @@ class PlanFormat(StrEnum):
 
 
 FormatOption = Annotated[PlanFormat, typer.Option("--format", "-f", help="How to show the plan.")]
-MaxCharsOption = Annotated[
-    int | None,
-    typer.Option(
-        "--max-chars",
-        min=1000,
-        metavar="N",
-        help="Markdown: at most this many characters (default: 65,000; summary and destroys "
-        "first, then the changes that fit).",
-        show_default=False,
-    ),
-]
-ShowUnmanagedOption = Annotated[
-    bool,
-    typer.Option(
-        "--show-unmanaged",
-        help="List the unmanaged repositories outside every scope (default: one count line).",
-    ),
-]
-VerboseOption = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Show a traceback when something fails.")
-]
-
-
-@contextmanager
-def cli_errors(verbose: bool) -> Iterator[None]:
-    """Turn errors into one clear line on stderr and exit code 1."""
-    try:
-        yield
-    except typer.Exit:
-        raise
-    except ConfigError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
-    except RegformError as exc:
-        if verbose:
-            traceback.print_exc()
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    except Exception as exc:
-        if verbose:
-            traceback.print_exc()
-        typer.echo(f"Error: {type(exc).__name__}: {exc}", err=True)
-        raise typer.Exit(1) from None
-
-
-def load(paths: Sequence[Path] | None) -> Config:
-    from regform.config import load_config
-
-    return load_config(list(paths) if paths else [DEFAULT_CONFIG])
-
-
-@contextmanager
-def open_providers(
-    config: Config,
-    *,
-    sandbox: bool,
-    only: Sequence[str] | None = None,
-    parallelism: int | None = None,
-) -> Iterator[dict[str, Provider]]:
-    """One provider per registry (or per name in ``only``), closed at the end whatever happens."""
-    from regform.providers import build_provider
-
-    names = [n for n in sorted(config.registries) if only is None or n in only]
-    providers: dict[str, Provider] = {}
-    try:
-        for name in names:
-            providers[name] = build_provider(
-                config.registries[name], sandbox=sandbox, parallelism=parallelism
-            )
-        yield providers
-    finally:
-        for provider in providers.values():
-            provider.close()
 
 
 def is_tty(stream: object) -> bool:
@@ -215,6 +96,11 @@ def show_plan(plan: Plan, fmt: PlanFormat, *, show_unmanaged: bool, max_chars: i
         echo_plan_text(render(plan, "text", options))
     else:
         typer.echo(render(plan, fmt.value, options), nl=False)
+
+
+def relative_paths(paths: Sequence[Path] | None) -> tuple[str, ...]:
+    """The ``-c`` paths as a saved plan records them: relative to the current directory."""
+    return tuple(os.path.relpath(p.absolute()) for p in (paths or [DEFAULT_CONFIG]))
 
 
 def read_progress(registry: str, count: int) -> None:
@@ -292,8 +178,3 @@ def plan(
         typer.echo(f"Saved the plan to {out}; apply it with: {command}", err=True)
     if detailed_exitcode and result.has_changes:
         raise typer.Exit(2)
-
-
-def relative_paths(paths: Sequence[Path] | None) -> tuple[str, ...]:
-    """The ``-c`` paths as a saved plan records them: relative to the current directory."""
-    return tuple(os.path.relpath(p.absolute()) for p in (paths or [DEFAULT_CONFIG]))

@@ -9,15 +9,9 @@ import typer
 
 from regform.cli import app
 from regform.cli.apply import load_plan
-from regform.cli.plan import (
-    FormatOption,
-    MaxCharsOption,
-    PlanFormat,
-    ShowUnmanagedOption,
-    VerboseOption,
-    cli_errors,
-    show_plan,
-)
+from regform.cli.common import cli_errors
+from regform.cli.options import MaxCharsOption, ShowUnmanagedOption, VerboseOption
+from regform.cli.plan import FormatOption, PlanFormat, show_plan
 
 
 @app.command()

@@ -90,10 +90,14 @@ def build_config(
             )
             locations[entry.registry][name] = _location(entry.item)
     registries: dict[str, m.RegistryConfig] = {}
+    credentials_only: dict[str, m.RegistryConfig] = {}
     for name in sorted(merged.registries):
         reg = merged.registries[name].value
         provider = reg["provider"]
         connection = KINDS[provider].connection(reg)
+        if KINDS[provider].capabilities.credentials_only:
+            credentials_only[name] = m.RegistryConfig(name, provider, connection)
+            continue
         safety = reg.get("safety", {})
         registries[name] = m.RegistryConfig(
             name=name,
@@ -118,7 +122,10 @@ def build_config(
             force_delete=bool(reg.get("force_delete", False)),
         )
     return m.Config(
-        registries=registries, files=tuple(merged.files), checksum=desired_checksum(registries)
+        registries=registries,
+        files=tuple(merged.files),
+        checksum=desired_checksum(registries),
+        credentials_only=credentials_only,
     )
 
 

@@ -49,20 +49,20 @@ def check_registries(merged: Merged, issues: list[ConfigIssue]) -> None:
 def _check_provider_keys(
     name: str, item: Item, kind: ProviderKind, issues: list[ConfigIssue]
 ) -> None:
-    for other in PROVIDERS:
-        if other is kind:
+    own = ", ".join(kind.connection_keys)
+    for key in item.value:
+        if key in kind.connection_keys:
             continue
-        for key in other.connection_keys:
-            if key in item.value and key not in kind.connection_keys:
-                own = ", ".join(kind.connection_keys)
-                issues.append(
-                    item.issue(
-                        (key,),
-                        f"'{key}' is a setting of {other.name} registries; registry '{name}' is "
-                        f"provider {kind.name} (settings: {own})",
-                        key=True,
-                    )
+        others = [other.name for other in PROVIDERS if key in other.connection_keys]
+        if others:
+            issues.append(
+                item.issue(
+                    (key,),
+                    f"'{key}' is a setting of {' and '.join(others)} registries; registry "
+                    f"'{name}' is provider {kind.name} (settings: {own})",
+                    key=True,
                 )
+            )
 
 
 def check_lifecycle_policies(merged: Merged, issues: list[ConfigIssue]) -> dict[str, JsonDict]:

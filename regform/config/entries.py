@@ -75,6 +75,11 @@ def check_entries(merged: Merged, issues: list[ConfigIssue]) -> list[Resolved]:
         provider = reg_item.get("provider") if reg_item else None
         if reg_item is None or not isinstance(provider, str) or provider not in CAPABILITIES:
             continue
+        if CAPABILITIES[provider].credentials_only:
+            issue = _credentials_only_issue(item, merged, registry, provider)
+            if issue not in issues:
+                issues.append(issue)
+            continue
         entry = _check_entry(item, registry, reg_item, provider, merged, issues)
         if entry.pattern is not None:
             first = seen.get((registry, "pattern:" + entry.pattern))
@@ -102,6 +107,21 @@ def check_entries(merged: Merged, issues: list[ConfigIssue]) -> list[Resolved]:
             )
         resolved.append(entry)
     return resolved
+
+
+def _credentials_only_issue(
+    item: Item, merged: Merged, registry: str, provider: str
+) -> ConfigIssue:
+    message = (
+        f"registry '{registry}' is provider {provider}, which holds credentials only: "
+        "repositories cannot be declared on it"
+    )
+    if "registry" in item.value:
+        return item.issue(("registry",), message)
+    defaults = merged.defaults
+    if defaults is not None and defaults.get("registry") == registry:
+        return defaults.issue(("registry",), message)
+    return item.issue((), message)
 
 
 def _check_entry(
@@ -144,17 +164,7 @@ def _check_entry(
         entry.pattern = own["pattern"]
         _check_pattern(entry, reg_item, issues)
         return entry
-    failed: set[DataPath] = set()
-    for name, sub in entry.names:
-        problem = name_problem(provider, name) if sub not in failed else None
-        if problem is None:
-            continue
-        failed.add(sub)
-        source = own["name"] if sub == ("name",) else own["names"][sub[1]]
-        origin = "" if source == name else f" (from '{source}')"
-        hint = " (brace patterns go in names:)" if sub == ("name",) and _is_pattern(name) else ""
-        issues.append(item.issue(sub, f"repository name '{name}'{origin} {problem}{hint}"))
-    entry.names = [(n, s) for n, s in entry.names if s not in failed]
+    _check_names(entry, provider, issues)
     if own.get("cache") is True and item.ok("cache"):
         suffix = reg_item.get("cache_suffix") or "/cache"
         for name, _sub in list(entry.names):
@@ -166,6 +176,22 @@ def _check_entry(
                 entry.names.append((companion, ("cache",)))
     _check_scope(entry, reg_item, issues)
     return entry
+
+
+def _check_names(entry: Resolved, provider: str, issues: list[ConfigIssue]) -> None:
+    """Drop from ``entry`` the names the registry would reject, with an issue for each."""
+    item, own = entry.item, entry.item.value
+    failed: set[DataPath] = set()
+    for name, sub in entry.names:
+        problem = name_problem(provider, name) if sub not in failed else None
+        if problem is None:
+            continue
+        failed.add(sub)
+        source = own["name"] if sub == ("name",) else own["names"][sub[1]]
+        origin = "" if source == name else f" (from '{source}')"
+        hint = " (brace patterns go in names:)" if sub == ("name",) and _is_pattern(name) else ""
+        issues.append(item.issue(sub, f"repository name '{name}'{origin} {problem}{hint}"))
+    entry.names = [(n, s) for n, s in entry.names if s not in failed]
 
 
 def _is_pattern(name: str) -> bool:

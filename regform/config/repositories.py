@@ -89,6 +89,24 @@ def check_settings(item: Item, merged: Merged) -> list[ConfigIssue]:
     issues += _check_reference(
         item, "policy", merged.repository_policies, "repository policy", merged.complete
     )
+    issues += _check_encryption(item)
+    tags = item.get("tags")
+    if isinstance(tags, dict):
+        issues += _check_tags(item, tags)
+    issues += _check_exclusions(item)
+    ignored = item.get("ignore_tags")
+    if isinstance(ignored, list) and isinstance(tags, dict):
+        for i, key in enumerate(ignored):
+            if key in tags:
+                issues.append(
+                    item.issue(("ignore_tags", i), f"tag '{key}' is both set in tags and ignored")
+                )
+    return issues
+
+
+def _check_encryption(item: Item) -> list[ConfigIssue]:
+    """A KMS key where the type needs one, and only there, in a form KMS knows."""
+    issues: list[ConfigIssue] = []
     enc = item.get("encryption")
     if isinstance(enc, dict):
         kind, key = enc.get("type"), enc.get("kms_key")
@@ -114,9 +132,12 @@ def check_settings(item: Item, merged: Merged) -> list[ConfigIssue]:
                     f"not a KMS key alias (alias/name), key id or key ARN: '{key}'",
                 )
             )
-    tags = item.get("tags")
-    if isinstance(tags, dict):
-        issues += _check_tags(item, tags)
+    return issues
+
+
+def _check_exclusions(item: Item) -> list[ConfigIssue]:
+    """1-5 exclusion filters, each one ECR accepts."""
+    issues: list[ConfigIssue] = []
     exclusions = item.get("image_tag_mutability_exclusions")
     if isinstance(exclusions, list):
         if not exclusions or len(exclusions) > MAX_EXCLUSIONS:
@@ -134,13 +155,6 @@ def check_settings(item: Item, merged: Merged) -> list[ConfigIssue]:
                         "an exclusion filter is 1-128 of 0-9 a-z A-Z . _ - and the wildcard *; "
                         f"got '{flt}'",
                     )
-                )
-    ignored = item.get("ignore_tags")
-    if isinstance(ignored, list) and isinstance(tags, dict):
-        for i, key in enumerate(ignored):
-            if key in tags:
-                issues.append(
-                    item.issue(("ignore_tags", i), f"tag '{key}' is both set in tags and ignored")
                 )
     return issues
 
@@ -180,9 +194,17 @@ def registry_of(item: Item, merged: Merged) -> str | None:
     default = merged.defaults.get("registry") if merged.defaults else None
     if isinstance(default, str):
         return default
-    if len(merged.registries) == 1:
+    holders = [n for n, reg in merged.registries.items() if not _credentials_only(reg)]
+    if len(holders) == 1:
+        return holders[0]
+    if not holders and len(merged.registries) == 1:
         return next(iter(merged.registries))
     return None
+
+
+def _credentials_only(reg: Item) -> bool:
+    caps = CAPABILITIES.get(str(reg.get("provider")))
+    return caps is not None and caps.credentials_only
 
 
 def effective(item: Item, defaults: Item | None, provider: str) -> dict[str, Any]:

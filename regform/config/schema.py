@@ -16,6 +16,7 @@ from regform.config.source import DataPath, SourceDoc
 from regform.config.suggest import did_you_mean
 from regform.errors import ConfigIssue
 from regform.providers import PROVIDERS
+from regform.providers.base import ProviderKind
 
 _SECRET = re.compile(r"secret|passw|token|access_key|private_key|api_key|session_key", re.I)
 _JSON_TYPES = {
@@ -38,7 +39,7 @@ def schema_text() -> str:
 def config_schema() -> dict[str, Any]:
     """The language's schema (``config.schema.json`` next to this module) with each provider's
     registry keys (its ``registry.schema.json``) added to the registry entry."""
-    text = resources.files(__package__ or "regform.config").joinpath("config.schema.json")
+    text = resources.files("regform.config").joinpath("config.schema.json")
     data: dict[str, Any] = json.loads(text.read_text("utf-8"))
     registry = data["$defs"]["registry"]
     names = [kind.name for kind in PROVIDERS]
@@ -49,16 +50,57 @@ def config_schema() -> dict[str, Any]:
         else described[0] + ".",
         "enum": names,
     }
-    own = {key: value for kind in PROVIDERS for key, value in kind.schema["properties"].items()}
+    own, shared = _connection_properties()
     registry["properties"] = {"provider": provider, **own, **registry["properties"]}
-    registry["allOf"] = [
-        {
-            "if": {"properties": {"provider": {"const": kind.name}}, "required": ["provider"]},
-            "then": {"required": list(kind.schema["required"])},
-        }
-        for kind in PROVIDERS
-    ]
+    registry["allOf"] = [_provider_rules(kind, shared) for kind in PROVIDERS]
     return data
+
+
+def _connection_properties() -> tuple[dict[str, Any], set[str]]:
+    """The registry keys of every provider, and those that providers declare differently.
+
+    A key two providers declare with different schemas (``credentials``) is, for the entry as
+    a whole, a mapping described once for each; the provider's own schema of it applies under
+    its ``provider:`` (:func:`_provider_rules`).
+    """
+    declared: dict[str, list[dict[str, Any]]] = {}
+    for kind in PROVIDERS:
+        for key, value in kind.schema["properties"].items():
+            declared.setdefault(key, []).append(value)
+    own: dict[str, Any] = {}
+    shared: set[str] = set()
+    for key, schemas in declared.items():
+        if all(schema == schemas[0] for schema in schemas):
+            own[key] = schemas[0]
+            continue
+        shared.add(key)
+        common = (
+            {"type": schemas[0]["type"]} if len({str(s.get("type")) for s in schemas}) == 1 else {}
+        )
+        own[key] = {
+            "description": " ".join(str(s.get("description", "")) for s in schemas),
+            **common,
+        }
+    return own, shared
+
+
+def _own_keys(kind: ProviderKind, schema: dict[str, Any]) -> dict[str, Any]:
+    """A provider's schema of a shared key, saying which keys the provider takes in it."""
+    keys = schema.get("properties")
+    if not keys:
+        return schema
+    return {**schema, "unknownKeyMessage": f"provider {kind.name} takes {', '.join(keys)}"}
+
+
+def _provider_rules(kind: ProviderKind, shared: set[str]) -> dict[str, Any]:
+    then: dict[str, Any] = {"required": list(kind.schema["required"])}
+    mine = {k: _own_keys(kind, v) for k, v in kind.schema["properties"].items() if k in shared}
+    if mine:
+        then["properties"] = mine
+    return {
+        "if": {"properties": {"provider": {"const": kind.name}}, "required": ["provider"]},
+        "then": then,
+    }
 
 
 @cache
@@ -149,12 +191,12 @@ def _translate(doc: SourceDoc, error: ValidationError) -> Iterator[ConfigIssue]:
         for key in instance:
             if key in allowed:
                 continue
-            if _SECRET.search(key):
+            if _SECRET.search(key) and not key.endswith("_env"):
                 yield doc.issue((*path, key), secret_message(key), key=True)
             else:
-                yield doc.issue(
-                    (*path, key), f"unknown key '{key}'" + did_you_mean(key, allowed), key=True
-                )
+                hint = schema.get("unknownKeyMessage")
+                why = did_you_mean(key, allowed) or (f" ({hint})" if hint else "")
+                yield doc.issue((*path, key), f"unknown key '{key}'{why}", key=True)
         return
     if kind == "required" and isinstance(instance, dict):
         for key in validator_value:

@@ -8,7 +8,7 @@ the same policy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from regform.lifecycle.document import (
@@ -78,21 +78,49 @@ def _compile_rule(rule: Mapping[str, Any], n: int) -> dict[str, Any]:
     unknown = sorted(set(rule) - READABLE_KEYS)
     if unknown:
         raise fail(f"unknown key {unknown[0]!r}")
+    selector = _exactly_one(
+        rule,
+        SELECTORS,
+        fail,
+        "say what the rule selects with exactly one of tag_prefixes, tag_patterns, untagged or any",
+    )
+    when = _exactly_one(
+        rule,
+        WHEN,
+        fail,
+        "say when the rule acts with exactly one of keep_last, "
+        "older_than_days, not_pulled_for_days or archived_for_days",
+    )
+    selection = _selection(rule, selector, when, fail)
+    action_type = _action_type(rule, when, rule.get(STORAGE_CLASS), fail)
 
-    selectors = [k for k in SELECTORS if k in rule]
-    if len(selectors) != 1:
-        raise fail(
-            "say what the rule selects with exactly one of tag_prefixes, tag_patterns, "
-            f"untagged or any (found {_names(selectors)})"
-        )
-    whens = [k for k in WHEN if k in rule]
-    if len(whens) != 1:
-        raise fail(
-            "say when the rule acts with exactly one of keep_last, older_than_days, "
-            f"not_pulled_for_days or archived_for_days (found {_names(whens)})"
-        )
-    selector, when = selectors[0], whens[0]
+    out: dict[str, Any] = {"rulePriority": n}
+    if rule.get(DESCRIPTION) is not None:
+        description = rule[DESCRIPTION]
+        if not isinstance(description, str):
+            raise fail("description must be a string")
+        out["description"] = description
+    out["selection"] = selection
+    out["action"] = (
+        {"type": EXPIRE}
+        if action_type == EXPIRE
+        else {"type": TRANSITION, "targetStorageClass": ARCHIVE}
+    )
+    return out
 
+
+_Fail = Callable[[str], ValueError]
+
+
+def _exactly_one(rule: Mapping[str, Any], keys: Iterable[str], fail: _Fail, say: str) -> str:
+    found = [k for k in keys if k in rule]
+    if len(found) != 1:
+        raise fail(f"{say} (found {_names(found)})")
+    return found[0]
+
+
+def _selection(rule: Mapping[str, Any], selector: str, when: str, fail: _Fail) -> dict[str, Any]:
+    """ECR's ``selection`` of one readable rule."""
     selection: dict[str, Any] = {}
     if selector in (TAG_PREFIXES, TAG_PATTERNS):
         tags = rule[selector]
@@ -110,8 +138,8 @@ def _compile_rule(rule: Mapping[str, Any], n: int) -> dict[str, Any]:
             raise fail(f"{selector} can only be true (leave it out to select something else)")
         selection["tagStatus"] = UNTAGGED if selector == UNTAGGED_KEY else ANY
 
-    storage_class = rule.get(STORAGE_CLASS)
     if STORAGE_CLASS in rule:
+        storage_class = rule[STORAGE_CLASS]
         if storage_class not in STORAGE_CLASSES:
             raise fail(f"storage_class must be standard or archive, not {storage_class!r}")
         selection["storageClass"] = storage_class
@@ -124,11 +152,15 @@ def _compile_rule(rule: Mapping[str, Any], n: int) -> dict[str, Any]:
     if count_type != COUNT_MORE_THAN:
         selection["countUnit"] = DAYS
     selection["countNumber"] = number
+    return selection
 
+
+def _action_type(rule: Mapping[str, Any], when: str, storage_class: Any, fail: _Fail) -> str:
+    """ECR's action type of one readable rule, checked against when it acts and on what."""
     action_name = rule.get(ACTION, "expire")
     if action_name not in ACTIONS:
         raise fail(f"action must be expire or archive, not {action_name!r}")
-    action_type = ACTIONS[action_name]
+    action_type: str = ACTIONS[action_name]
     if when == NOT_PULLED_FOR_DAYS and action_type != TRANSITION:
         raise fail(
             "not_pulled_for_days needs action: archive (ECR cannot expire images by pull time; "
@@ -141,20 +173,7 @@ def _compile_rule(rule: Mapping[str, Any], n: int) -> dict[str, Any]:
             raise fail("archived_for_days can only expire images (they are already archived)")
     elif storage_class == ARCHIVE:
         raise fail("storage_class: archive only works with archived_for_days")
-
-    out: dict[str, Any] = {"rulePriority": n}
-    if rule.get(DESCRIPTION) is not None:
-        description = rule[DESCRIPTION]
-        if not isinstance(description, str):
-            raise fail("description must be a string")
-        out["description"] = description
-    out["selection"] = selection
-    out["action"] = (
-        {"type": EXPIRE}
-        if action_type == EXPIRE
-        else {"type": TRANSITION, "targetStorageClass": ARCHIVE}
-    )
-    return out
+    return action_type
 
 
 def _names(keys: Sequence[str]) -> str:

@@ -7,6 +7,7 @@ images" and "rules have a unique set of tags" each hold among the rules of one s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from regform.lifecycle.document import ANY, PREFIX_LIST, TAGGED, UNTAGGED
@@ -26,6 +27,10 @@ class RuleFacts:
     tags: tuple[str, tuple[str, ...]] | None = None
 
 
+#: records an issue: (rule index, path inside the rule, message)
+_Add = Callable[[int, str, str], None]
+
+
 def check_across_rules(facts: list[RuleFacts], per_rule: list[list[LifecycleIssue]]) -> None:
     """Append to ``per_rule[i]`` the cross-rule issues of rule ``i`` (reported on the later rule,
     or on the ``any`` rule that is not last)."""
@@ -33,6 +38,12 @@ def check_across_rules(facts: list[RuleFacts], per_rule: list[list[LifecycleIssu
     def add(i: int, path: str, message: str) -> None:
         per_rule[i].append(LifecycleIssue(f"rules[{i}]{path}", message, i))
 
+    _check_priorities(facts, add)
+    _check_selections(facts, add)
+
+
+def _check_priorities(facts: list[RuleFacts], add: _Add) -> None:
+    """Every rule has its own priority."""
     seen_priority: dict[int, int] = {}
     for f in facts:
         if f.priority is None:
@@ -47,6 +58,10 @@ def check_across_rules(facts: list[RuleFacts], per_rule: list[list[LifecycleIssu
         else:
             seen_priority[f.priority] = f.index
 
+
+def _check_selections(facts: list[RuleFacts], add: _Add) -> None:
+    """Per storage class: an ``any`` rule comes last, one rule selects untagged images, no two
+    rules select the same tags."""
     untagged_rule: dict[str, RuleFacts] = {}
     tag_sets: dict[tuple[str, str, tuple[str, ...]], RuleFacts] = {}
     for f in facts:

@@ -210,30 +210,15 @@ def _settings_changes(
     return changes
 
 
-def plan_registry(
+def _declared_changes(
     reg: RegistryConfig,
-    actual: RegistryState,
+    wanted: Mapping[str, Repository],
+    found: Mapping[str, Repository],
     caps: Capabilities,
-    *,
-    desired: Mapping[str, Repository] | None = None,
-    targets: Sequence[str] | None = None,
-    images: Mapping[str, Sequence[Image]] | None = None,
-    now: datetime | None = None,
-) -> RegistryPlan:
-    """Plan one registry. ``desired`` defaults to the config's repositories (pass the provider's
-    normalized ones when it has resolved names, e.g. KMS aliases). ``images`` holds the images
-    of :func:`enforced_repositories`, read at ``now``, on registries without native lifecycle."""
-    wanted = {
-        n: r
-        for n, r in (desired if desired is not None else reg.repositories).items()
-        if in_targets(n, targets)
-    }
-    found = {n: r for n, r in actual.repositories.items() if in_targets(n, targets)}
-    wanted = {**pattern_repositories(reg, found, wanted), **wanted}
+    warnings: list[str],
+) -> list[Change]:
+    """Creates, updates and replaces of the declared repositories."""
     changes: list[Change] = []
-    unmanaged: list[Unmanaged] = []
-    warnings: list[str] = []
-
     for name in sorted(wanted):
         repo = wanted[name]
         if len(patterns_for(name, reg)) > 1 and name not in reg.repositories:
@@ -259,9 +244,20 @@ def plan_registry(
         change = _update_or_replace(repo, found[name], reg, caps, warnings)
         if change is not None:
             changes.append(change)
+    return changes
 
-    for name in sorted(found.keys() - wanted.keys()):
-        repo = found[name]
+
+def _undeclared(
+    reg: RegistryConfig,
+    undeclared: Mapping[str, Repository],
+    caps: Capabilities,
+    warnings: list[str],
+) -> tuple[list[Change], list[Unmanaged]]:
+    """Deletes of the repositories nobody declares that regform owns; the others, unmanaged."""
+    changes: list[Change] = []
+    unmanaged: list[Unmanaged] = []
+    for name in sorted(undeclared):
+        repo = undeclared[name]
         if not in_scope(name, reg):
             scope = ", ".join(reg.scope)
             unmanaged.append(Unmanaged(reg.name, name, False, f"outside scope {scope}"))
@@ -271,7 +267,35 @@ def plan_registry(
             changes.append(_delete(repo, reg, warnings))
         else:
             unmanaged.append(Unmanaged(reg.name, name, True, reason))
+    return changes, unmanaged
 
+
+def plan_registry(
+    reg: RegistryConfig,
+    actual: RegistryState,
+    caps: Capabilities,
+    *,
+    desired: Mapping[str, Repository] | None = None,
+    targets: Sequence[str] | None = None,
+    images: Mapping[str, Sequence[Image]] | None = None,
+    now: datetime | None = None,
+) -> RegistryPlan:
+    """Plan one registry. ``desired`` defaults to the config's repositories (pass the provider's
+    normalized ones when it has resolved names, e.g. KMS aliases). ``images`` holds the images
+    of :func:`enforced_repositories`, read at ``now``, on registries without native lifecycle."""
+    wanted = {
+        n: r
+        for n, r in (desired if desired is not None else reg.repositories).items()
+        if in_targets(n, targets)
+    }
+    found = {n: r for n, r in actual.repositories.items() if in_targets(n, targets)}
+    wanted = {**pattern_repositories(reg, found, wanted), **wanted}
+    warnings: list[str] = []
+    changes = _declared_changes(reg, wanted, found, caps, warnings)
+    deletes, unmanaged = _undeclared(
+        reg, {n: found[n] for n in found.keys() - wanted.keys()}, caps, warnings
+    )
+    changes.extend(deletes)
     changes.extend(_settings_changes(reg, actual, caps))
     if images:
         enforced = {n: i for n, i in images.items() if n in wanted}

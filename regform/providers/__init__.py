@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from regform.model import Capabilities
 from regform.providers.distribution.kind import KIND as DISTRIBUTION
+from regform.providers.dockerhub.kind import KIND as DOCKERHUB
 from regform.providers.ecr.kind import KIND as ECR
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 PROVIDERS: tuple[ProviderKind, ...] = (
     ECR,
     DISTRIBUTION,
+    DOCKERHUB,
 )
 
 KINDS: Mapping[str, ProviderKind] = {kind.name: kind for kind in PROVIDERS}

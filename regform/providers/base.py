@@ -35,6 +35,7 @@ from importlib import resources
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from regform.errors import RegformError
 from regform.model import Capabilities, Image, RegistryConfig, Repository
 from regform.plan import Change
 
@@ -145,8 +146,9 @@ class ProviderKind:
     #: ``properties`` of the registry keys that say how to reach the registry (their names are
     #: the connection keys, in order) and the ``required`` ones.
     package: str
-    #: "module:attribute" of the :data:`Factory`, imported only when a provider is built.
-    factory: str
+    #: "module:attribute" of the :data:`Factory`, imported only when a provider is built
+    #: (None: a credentials-only registry, which has no provider to build).
+    factory: str | None
     #: rules of a registry entry beyond its schema.
     check_registry: Callable[[RegistryEntry], list[ConfigProblem]] = _no_problems
     #: why a repository name is invalid in this registry (None: it is valid).
@@ -180,6 +182,11 @@ class ProviderKind:
     def build(
         self, registry: RegistryConfig, *, sandbox: bool = False, parallelism: int | None = None
     ) -> Provider:
+        if self.factory is None:
+            raise RegformError(
+                f"registry '{registry.name}' is provider {self.name}, which holds credentials "
+                "only: there is nothing to read or manage",
+            )
         module_name, _, attr = self.factory.partition(":")
         target: Any = importlib.import_module(module_name)
         for part in attr.split("."):

@@ -16,17 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from regform.registry_settings.shapes import (
-    ACCOUNT_SETTING_VALUES,
-    ACCOUNT_SETTINGS,
-    CREATION_TEMPLATES,
-    PULL_THROUGH_CACHE_RULES,
-    REGISTRY_POLICY,
-    REPLICATION,
-    SCAN_FREQUENCIES,
-    SCAN_TYPES,
-    SCANNING,
-)
+from regform.registry_settings import shapes
+from regform.registry_settings.shapes import ACCOUNT_SETTING_VALUES, SCAN_FREQUENCIES, SCAN_TYPES
 from regform.registry_settings.validate_common import (
     ACCOUNT,
     MAX_POLICY_CHARS,
@@ -254,16 +245,16 @@ def validate_setting(
     ``registry_policy_scope`` (the declared ``REGISTRY_POLICY_SCOPE`` account setting, if any)
     narrows the actions a registry policy may grant when it is ``V1``.
     """
-    if kind == REGISTRY_POLICY:
+    if kind == shapes.REGISTRY_POLICY:
         return _registry_policy(value, registry_policy_scope)
-    if kind == SCANNING:
+    if kind == shapes.SCANNING:
         return _scanning(value)
-    if kind == REPLICATION:
+    if kind == shapes.REPLICATION:
         return _replication(value)
-    if kind == PULL_THROUGH_CACHE_RULES:
+    if kind == shapes.PULL_THROUGH_CACHE_RULES:
         return pull_through_issues(value)
-    if kind == CREATION_TEMPLATES:
+    if kind == shapes.CREATION_TEMPLATES:
         return template_issues(value)
-    if kind == ACCOUNT_SETTINGS:
+    if kind == shapes.ACCOUNT_SETTINGS:
         return _account_settings(value)
     return [("", f"unknown setting kind {kind!r}")]

@@ -39,7 +39,17 @@ from regform.documents.normalize import (
     normalize_lifecycle_policy,
 )
 from regform.model import Capabilities, FailOn, RegistryConfig, RegistryState, Repository
-from regform.plan import IMAGES, REPOSITORY, Action, Change, FieldChange, Plan, Unmanaged
+from regform.plan import (
+    IMAGES,
+    REPOSITORY,
+    Action,
+    Addressed,
+    Change,
+    FieldChange,
+    Plan,
+    Unmanaged,
+    document_header,
+)
 from regform.planning.planner import combine, plan_registry
 from regform.registry_settings import REGISTRY_POLICY
 
@@ -78,27 +88,15 @@ class DriftField:
 
 
 @dataclass(frozen=True, slots=True)
-class DriftItem:
-    registry: str
-    kind: str  # "repository" or a registry-setting kind
-    name: str
+class DriftItem(Addressed):
     status: DriftStatus
     fields: tuple[DriftField, ...] = ()
     #: the name of the lifecycle/policy definition the field comes from, for display
     definitions: Mapping[str, str] = field(default_factory=dict)
 
-    @property
-    def address(self) -> str:
-        if self.kind == REPOSITORY:
-            return f"{self.registry}/{self.name}"
-        return f"{self.registry}:{self.kind}/{self.name}"
-
     def to_dict(self) -> dict[str, Any]:
         return {
-            "address": self.address,
-            "registry": self.registry,
-            "kind": self.kind,
-            "name": self.name,
+            **self.identity(),
             "status": self.status.value,
             "fields": [f.to_dict() for f in self.fields],
             "definitions": dict(self.definitions),
@@ -107,9 +105,7 @@ class DriftItem:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> DriftItem:
         return cls(
-            registry=d["registry"],
-            kind=d["kind"],
-            name=d["name"],
+            **Addressed.identity_of(d),
             status=DriftStatus(d["status"]),
             fields=tuple(DriftField.from_dict(f) for f in d.get("fields", ())),
             definitions=dict(d.get("definitions") or {}),
@@ -162,10 +158,9 @@ class DriftReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "format_version": FORMAT_VERSION,
-            "regform_version": self.regform_version,
-            "created_at": self.created_at,
-            "registries": dict(self.registries),
+            **document_header(
+                FORMAT_VERSION, self.regform_version, self.created_at, self.registries
+            ),
             "targets": list(self.targets),
             "summary": self.summary,
             "drift": [i.to_dict() for i in self.items],

@@ -474,3 +474,46 @@ def test_registry_settings(tmp_path: Path) -> None:
     assert reg.locations["settings.creation_templates"] == m.Location(
         str(tmp_path / "regform.yaml"), 9, 7
     )
+
+
+def test_a_dockerhub_registry_holds_credentials_only(tmp_path: Path) -> None:
+    cfg = _load(
+        tmp_path,
+        BASE
+        + """
+      hub:
+        provider: dockerhub
+        credentials: {username_env: HUB_USER, token_env: HUB_TOKEN}
+    repositories:
+      - name: team-a/api
+    """,
+    )
+    assert list(cfg.registries) == ["prod"]
+    assert list(cfg.registries["prod"].repositories) == ["team-a/api"]
+    hub = cfg.credentials_only["hub"]
+    assert (hub.provider, dict(hub.connection)) == (
+        "dockerhub",
+        {"credentials": {"username_env": "HUB_USER", "token_env": "HUB_TOKEN"}},
+    )
+    assert list(cfg.all_registries()) == ["hub", "prod"]
+
+
+def test_defaults_naming_a_credentials_only_registry_is_one_error(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "regform.yaml",
+        """
+        version: 1
+        registries:
+          hub: {provider: dockerhub, credentials: {username_env: U, token_env: T}}
+        defaults: {registry: hub}
+        repositories:
+          - name: a
+          - name: b
+        """,
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    assert [str(i) for i in caught.value.issues] == [
+        f"{path}:4:22: defaults.registry: registry 'hub' is provider dockerhub, which holds "
+        "credentials only: repositories cannot be declared on it"
+    ]

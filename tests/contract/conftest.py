@@ -43,7 +43,8 @@ class Harness:
     kind: str
     provider: Provider
     registry: RegistryConfig
-    #: seed(repository, tag, pushed): push one image (creating the repository); returns its digest.
+    #: seed(repository, tag, pushed): push one image (creating the repository); returns its digest
+    #: (ECR records the push time itself, so ``pushed`` only holds elsewhere).
     seed: Callable[[str, str, datetime], str]
     prefix: str = "c"
 

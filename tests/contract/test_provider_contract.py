@@ -51,7 +51,7 @@ def _stored_fields(h: Harness) -> frozenset[str]:
 
 def _want(h: Harness, name: str, **values: object) -> Repository:
     chosen = {k: v for k, v in values.items() if k in _stored_fields(h)}
-    return Repository(name=name, managed=frozenset(chosen), **chosen)  # type: ignore[arg-type]
+    return Repository(name=name, managed=frozenset(chosen), **chosen)
 
 
 def test_lists_a_repository_that_exists(harness: Harness) -> None:

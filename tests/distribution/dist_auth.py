@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import importlib
 import ipaddress
 import json
-import shutil
-import subprocess
 import threading
 import time
 import uuid
-import warnings
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
+import bcrypt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -98,35 +94,20 @@ def make_tls(directory: Path) -> TlsFiles:
     return files
 
 
+# Accounts ------------------------------------------------------------------------------------
+
+#: the one account of the htpasswd (basic auth) registry.
+BASIC_USER, BASIC_PASSWORD = "ci-bot", "basic-pw-51c0de"
+#: the token server's accounts: admin may do anything, reader only pull.
+TOKEN_PASSWORDS = {"admin": "admin-pw-3f9a1c", "reader": "reader-pw-77be02"}
+
+
 # htpasswd -----------------------------------------------------------------------------------
 
 
 def htpasswd_line(user: str, password: str) -> str:
     """A bcrypt htpasswd line (the only format docker-registry accepts)."""
-    try:
-        bcrypt: Any = importlib.import_module("bcrypt")
-        hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
-        return f"{user}:{hashed}"
-    except ImportError:
-        pass
-    tool = shutil.which("htpasswd")
-    if tool:
-        out = subprocess.run(
-            [tool, "-nbB", "-C", "4", user, password], check=True, capture_output=True, text=True
-        )
-        return out.stdout.strip()
-    hashed = None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            crypt: Any = importlib.import_module("crypt")  # Python < 3.13
-            hashed = crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))
-        except (ImportError, ValueError):
-            pass
-    if not hashed or not hashed.startswith("$2"):
-        pytest.skip(
-            "no bcrypt implementation (pip install bcrypt, or apt-get install apache2-utils)"
-        )
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
     return f"{user}:{hashed}"
 
 

@@ -6,29 +6,16 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dist_auth import htpasswd_line
-from dist_images import Pusher
-from dist_server import RegistryServer, provider_for, run_registry
+from dist_auth import BASIC_PASSWORD, BASIC_USER
+from dist_server import RegistryServer, provider_for
 
 from regform.errors import IdentityError, ProviderError
 
-USER, PASSWORD = "ci-bot", "basic-pw-51c0de"
+USER, PASSWORD = BASIC_USER, BASIC_PASSWORD
 ENV = {"username_env": "REG_TEST_USER", "password_env": "REG_TEST_PASSWORD"}
-
-
-@pytest.fixture(scope="module")
-def basic_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
-    root = tmp_path_factory.mktemp("registry-basic")
-    htpasswd = root / "htpasswd"
-    htpasswd.write_text(htpasswd_line(USER, PASSWORD) + "\n")
-    auth = {"htpasswd": {"realm": "regform-test", "path": str(htpasswd)}}
-    with run_registry(root, auth=auth) as server:
-        Pusher(server.url, basic=(USER, PASSWORD)).image("team/app", "v1", "2026-01-01T00:00:00Z")
-        yield server
 
 
 def docker_config(directory: Path, host: str, user: str, password: str) -> Path:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from dist_auth import ALL, TokenServer
+from dist_auth import TOKEN_PASSWORDS, TokenServer
 from dist_images import Pusher
-from dist_server import RegistryServer, provider_for, run_registry
+from dist_server import RegistryServer, provider_for
 
 from regform.errors import IdentityError, ProviderError
 from regform.lifecycle import compile_rules
@@ -20,39 +19,8 @@ from regform.providers.distribution.provider import DistributionProvider
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 POLICY = compile_rules([{"tag_prefixes": ["0.0.0-"], "older_than_days": 14}])
-PASSWORDS = {"admin": "admin-pw-3f9a1c", "reader": "reader-pw-77be02"}
+PASSWORDS = TOKEN_PASSWORDS
 CREDENTIALS = {"username_env": "REG_TEST_USER", "password_env": "REG_TEST_PASSWORD"}
-
-
-@pytest.fixture(scope="module")
-def tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenServer]:
-    server = TokenServer(
-        issuer="regform-test-issuer",
-        service="regform-test-registry",
-        users={
-            "admin": (PASSWORDS["admin"], ALL),
-            "reader": (PASSWORDS["reader"], frozenset({"*", "pull"})),
-        },
-    )
-    server.write_bundle(tmp_path_factory.mktemp("token-signer") / "bundle.pem")
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def token_registry(
-    tokens: TokenServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RegistryServer]:
-    with run_registry(tmp_path_factory.mktemp("registry-token"), auth=tokens.registry_auth()) as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def token_pusher(token_registry: RegistryServer, tokens: TokenServer) -> Pusher:
-    return Pusher(
-        token_registry.url, auth=lambda scope: {"Authorization": "Bearer " + tokens.mint((scope,))}
-    )
 
 
 def login(monkeypatch: pytest.MonkeyPatch, user: str, password: str | None = None) -> None:

@@ -25,6 +25,7 @@ from regform.plan import REPOSITORY, Action, Change
 from regform.providers.base import Provider
 from regform.providers.ecr.apply import RepositoryWriter
 from regform.providers.ecr.calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
+from regform.providers.ecr.endpoint import REAL, Endpoint
 from regform.providers.ecr.indexes import INDEX_MEDIA_TYPES, with_references
 from regform.providers.ecr.kind import CAPABILITIES
 from regform.providers.ecr.kms import KmsKeys
@@ -42,17 +43,12 @@ if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_sts import STSClient
 
-    from regform.providers.ecr.sandbox import Sandbox
 
 #: fields that need a call per repository.
 DETAIL_FIELDS = frozenset({m.TAGS, m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
 #: DescribeRepositories takes at most this many names.
 NAMES_PER_DESCRIBE = 100
 PAGE_SIZE = 1000
-
-
-def _uncounted(op: str) -> None:
-    return None
 
 
 class EcrProvider(Provider):
@@ -70,7 +66,7 @@ class EcrProvider(Provider):
         account_id: str | None = None,
         parallelism: int = DEFAULT_PARALLELISM,
         caller: ApiCaller | None = None,
-        sandbox: Sandbox | None = None,
+        endpoint: Endpoint = REAL,
         declared_settings: Mapping[str, Any] | None = None,
         after_create: Backoff = AFTER_CREATE,
         iam_propagation: Backoff = IAM_PROPAGATION,
@@ -84,7 +80,7 @@ class EcrProvider(Provider):
         self._caller = caller or ApiCaller(registry, throttle=Throttle(self._parallelism))
         for client in (ecr, sts, kms):
             self._caller.watch(client)
-        self._sandbox = sandbox
+        self._endpoint = endpoint
         self._declared_settings = dict(declared_settings or {})
         self._lock = threading.Lock()
         #: listing results: name -> repository with the listing fields (and its ARN in info).
@@ -96,8 +92,8 @@ class EcrProvider(Provider):
             registry,
             kms,
             self._caller,
-            resolver=sandbox.resolve_kms_key if sandbox is not None else None,
-            explicit_default=sandbox is not None,
+            resolver=endpoint.kms_resolver(),
+            explicit_default=endpoint.kms_resolver() is not None,
         )
         self._identity_checked = False
         self._writer = RepositoryWriter(
@@ -115,7 +111,7 @@ class EcrProvider(Provider):
     ) -> EcrProvider:
         """Build the provider for a declared registry (the sandbox when asked for)."""
         settings = ConnectionSettings.from_mapping(registry.connection, parallelism=parallelism)
-        box: Sandbox | None = None
+        endpoint: Endpoint = REAL
         caller: ApiCaller | None = None
         if sandbox or bool(registry.connection.get("sandbox")):
             from regform.providers.ecr.sandbox import Sandbox
@@ -123,6 +119,7 @@ class EcrProvider(Provider):
             box = Sandbox.open(
                 registry.name, region=settings.region, account_id=settings.account_id
             )
+            endpoint = box
             clients = build_clients(box.connection_settings(settings), session=box.session)
         else:
             caller = ApiCaller(registry.name, throttle=Throttle(settings.parallelism))
@@ -135,7 +132,7 @@ class EcrProvider(Provider):
             account_id=settings.account_id,
             parallelism=settings.parallelism,
             caller=caller,
-            sandbox=box,
+            endpoint=endpoint,
             declared_settings=registry.settings,
         )
 
@@ -143,20 +140,18 @@ class EcrProvider(Provider):
 
     def close(self) -> None:
         """Release what the provider holds (the sandbox saves its state here)."""
-        if self._sandbox is not None:
-            self._sandbox.close()
+        self._endpoint.close()
 
     @property
-    def sandbox(self) -> Sandbox | None:
-        return self._sandbox
+    def sandbox(self) -> Endpoint | None:
+        """The embedded sandbox this provider works on (None: a real endpoint)."""
+        return None if self._endpoint is REAL else self._endpoint
 
     def identity(self) -> dict[str, str]:
         """Where this provider reads and writes (recorded in plans): provider, declared account,
-        region and endpoint (the sandbox's state file for the sandbox)."""
+        region and endpoint ("the sandbox" for the sandbox)."""
         meta = self._ecr.meta
-        endpoint = (
-            f"sandbox {self._sandbox.path}" if self._sandbox is not None else meta.endpoint_url
-        )
+        endpoint = meta.endpoint_url if self._endpoint is REAL else self._endpoint.description
         return {
             "provider": "ecr",
             "account": self.account_id or "",
@@ -305,7 +300,7 @@ class EcrProvider(Provider):
         names = list(declared) if isinstance(declared, Mapping) and declared else None
         with self._settings_errors(kinds):
             # calls are counted by the client hook, not by the settings module
-            return read_settings(self._ecr, kinds, _uncounted, account_setting_names=names)
+            return read_settings(self._ecr, kinds, lambda op: None, account_setting_names=names)
 
     def list_images(self, repository: str) -> list[Image]:
         paginator = self._ecr.get_paginator("describe_images")
@@ -369,7 +364,7 @@ class EcrProvider(Provider):
         except BaseException:
             with self._lock:
                 self._stale.add(change.name)  # a partial write: read it again when needed
-            self._save_sandbox(change.name)
+            self._endpoint.save([change.name])
             raise
         created = applied.created
         repo = repository_from_listing(created, self._kms_keys.resolve_actual) if created else None
@@ -382,7 +377,7 @@ class EcrProvider(Provider):
             else:
                 self._listing.pop(change.name, None)
                 self._stale.discard(change.name)
-        self._save_sandbox(change.name)
+        self._endpoint.save([change.name])
         return applied.steps
 
     def _apply_setting(self, change: Change) -> None:
@@ -392,8 +387,7 @@ class EcrProvider(Provider):
             with self._settings_errors(frozenset({change.kind})):
                 apply_setting_change(self._ecr, change)
         finally:
-            if self._sandbox is not None:
-                self._sandbox.save_settings()
+            self._endpoint.save_settings()
 
     @contextmanager
     def _settings_errors(self, kinds: frozenset[str]) -> Iterator[None]:
@@ -402,17 +396,12 @@ class EcrProvider(Provider):
         try:
             yield
         except NotImplementedError as exc:
-            where = "the sandbox" if self._sandbox is not None else "this ECR endpoint"
             raise ProviderError(
-                f"registry {self.registry!r}: {where} does not support "
+                f"registry {self.registry!r}: {self._endpoint.description} does not support "
                 f"{', '.join(sorted(kinds))} ({exc})"
             ) from exc
         except ProviderError as exc:
             raise ProviderError(f"registry {self.registry!r}: {exc}") from exc
-
-    def _save_sandbox(self, name: str) -> None:
-        if self._sandbox is not None:
-            self._sandbox.save([name])
 
     def _arn_for(self, name: str) -> str:
         with self._lock:

@@ -29,25 +29,30 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import importlib.util
 import json
 import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import botocore.session
-from botocore.awsrequest import AWSResponse, HTTPHeaders
-from botocore.credentials import Credentials
 from botocore.exceptions import ProfileNotFound
 
 from regform.errors import ProviderError
 from regform.model import DEFAULT_MUTABILITY
+from regform.providers.ecr.emulator import (
+    check_emulator_installed,
+    isolated_session,
+    operation_of,
+    params_of,
+    response,
+    start_emulator,
+)
+from regform.providers.ecr.endpoint import Endpoint
 from regform.providers.ecr.mapping import exclusion_filters, is_key_arn
-from regform.providers.ecr.session import ConnectionSettings, client_config, use_credentials
+from regform.providers.ecr.session import ConnectionSettings, client_config
 from regform.providers.ecr.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -59,7 +64,6 @@ STATE_DIR_ENV = "REGFORM_SANDBOX_DIR"
 DEFAULT_STATE_DIR = Path(".regform") / "sandbox"
 DEFAULT_REGION = "us-east-1"
 STATE_FORMAT = 1
-_FAKE_KEY = "regform-sandbox"
 _KMS_NAMESPACE = uuid.UUID("6c6f0d38-1a7e-4d39-9b57-0d7f1e0c5a11")
 
 
@@ -75,100 +79,17 @@ def state_path(registry: str, directory: Path | None = None) -> Path:
     return base / f"{safe}.json"
 
 
-MISSING_EMULATOR = (
-    "the sandbox needs the ECR emulator (moto): install it with `pip install 'regform[sandbox]'`"
-)
-
-
-def _check_emulator_installed() -> None:
-    """Fail early, and without importing it, when the emulator is not installed."""
-    try:
-        found = importlib.util.find_spec("moto") is not None
-    except (ImportError, ValueError):
-        found = False
-    if not found:
-        raise ProviderError(MISSING_EMULATOR)
-
-
-def _emulator() -> Any:
-    """moto's in-process request handler, enabled for the clients it is registered on only."""
-    try:
-        from moto.core.botocore_stubber import BotocoreStubber
-    except ImportError as exc:
-        raise ProviderError(MISSING_EMULATOR) from exc
-    stubber = BotocoreStubber()
-    stubber.enabled = True
-    return stubber
-
-
-class _Body:
-    """The raw body of a response the sandbox answers itself (what botocore reads)."""
-
-    def __init__(self, content: bytes) -> None:
-        self._content = content
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._content
-
-
-def _response(url: str, status: int, body: Mapping[str, Any]) -> AWSResponse:
-    content = json.dumps(body).encode()
-    headers = HTTPHeaders()
-    headers["Content-Type"] = "application/x-amz-json-1.1"
-    headers["Content-Length"] = str(len(content))
-    return AWSResponse(url, status, headers, _Body(content))
-
-
-def _isolated_session(
-    region: str, account_id: str, send: Callable[..., Any]
-) -> botocore.session.Session:
-    # No environment variable names any setting: AWS_PROFILE, AWS_ENDPOINT_URL and friends
-    # cannot reach the sandbox, and no config or credentials file is read.
-    session_vars = {
-        name: (None, None, value, None)
-        for name, value in (
-            ("profile", None),
-            ("region", region),
-            ("config_file", os.devnull),
-            ("credentials_file", os.devnull),
-            ("ignore_configured_endpoint_urls", True),
-        )
-    }
-    session = botocore.session.Session(session_vars=session_vars)
-    use_credentials(session, Credentials(_FAKE_KEY, _FAKE_KEY))
-    session.register("before-send", send)
-
-    def route_to_account(**kwargs: Any) -> None:
-        kwargs["request"].headers["x-moto-account-id"] = account_id
-
-    session.register("before-sign", route_to_account)
-    return session
-
-
-def _operation(request: Any) -> str:
-    target = request.headers.get("X-Amz-Target") or b""
-    text = target.decode() if isinstance(target, bytes) else str(target)
-    return text.rpartition(".")[2]
-
-
-def _params(request: Any) -> dict[str, Any]:
-    body = request.body or b"{}"
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-class Sandbox:
+class Sandbox(Endpoint):
     """One emulated ECR registry and the file its state lives in."""
+
+    description = "the sandbox"
 
     def __init__(self, registry: str, *, region: str, account_id: str, path: Path) -> None:
         self.registry = registry
         self.region = region
         self.account_id = account_id
         self.path = path
-        self.session = _isolated_session(region, account_id, self._send)
+        self.session = isolated_session(region, account_id, self._send)
         self._lock = threading.Lock()
         #: moto's request handler once started; its state is not safe for concurrent writers,
         #: and starting it replays the saved state through the same clients (hence re-entrant).
@@ -204,7 +125,7 @@ class Sandbox:
             account_id=account_id or sandbox_account_id(registry),
             path=state_path(registry, state_dir),
         )
-        _check_emulator_installed()
+        check_emulator_installed()
         box.load()
         log.info("registry %s runs in the sandbox (state: %s)", registry, box.path)
         return box
@@ -214,6 +135,9 @@ class Sandbox:
         return dataclasses.replace(
             settings, region=self.region, profile=None, role_arn=None, endpoint_url=None
         )
+
+    def kms_resolver(self) -> Callable[[str], str]:
+        return self.resolve_kms_key
 
     def resolve_kms_key(self, key: str) -> str:
         """Every key exists in the sandbox; aliases and ids map to fixed key ARNs."""
@@ -373,16 +297,16 @@ class Sandbox:
             if self._emulator is None:
                 snapshot = self._snapshot
                 answer = (
-                    snapshot.answer(_operation(request), _params(request)) if snapshot else None
+                    snapshot.answer(operation_of(request), params_of(request)) if snapshot else None
                 )
                 if answer is not None:
-                    return _response(request.url, *answer)
+                    return response(request.url, *answer)
                 self._start_emulator()
             return self._emulator(request=request, **kwargs)
 
     def _start_emulator(self) -> None:
         """Start the emulator on exactly the saved state: clear its account, then replay."""
-        self._emulator = _emulator()
+        self._emulator = start_emulator()
         try:
             saved, settings = self._load()
             self._replay_settings(settings)

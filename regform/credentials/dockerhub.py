@@ -1,0 +1,24 @@
+"""Docker Hub credentials: a user name and an access token from two environment variables,
+written under Docker's own key for the hub."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from regform.credentials.credential import Credential
+from regform.credentials.hosts import DOCKER_HUB_KEY
+from regform.errors import ProviderError
+from regform.model import RegistryConfig
+
+
+def dockerhub_credential(reg: RegistryConfig, env: Mapping[str, str] | None = None) -> Credential:
+    environ = os.environ if env is None else env
+    spec = reg.connection.get("credentials") or {}
+    names = [str(spec.get("username_env", "")), str(spec.get("token_env", ""))]
+    missing = [name for name in names if not name or not environ.get(name)]
+    if missing:
+        raise ProviderError(
+            f"registry {reg.name}: environment variable {', '.join(missing)} is not set or empty"
+        )
+    return Credential(reg.name, DOCKER_HUB_KEY, environ[names[0]], environ[names[1]])

@@ -1,0 +1,139 @@
+"""``docker-credential-regform``: the docker credential helper protocol, answered from the
+regform config.
+
+Clients (docker, podman, skopeo, buildah) run ``docker-credential-regform ACTION`` with the
+request on stdin and read the answer on stdout:
+
+* ``get``: stdin a host; stdout ``{"ServerURL", "Username", "Secret"}`` for the declared
+  registry answering for that host (ECR tokens come from the cache while fresh); a host no
+  registry answers for gets ``credentials not found in native keychain`` and exit 1;
+* ``erase``: stdin a host; forgets its cached ECR token (the next ``get`` fetches a new one);
+* ``list``: ``{"HOST": "USERNAME"}`` of the declared registries and cached tokens (no secrets);
+* ``store``: refused (exit 1): credentials come from the config, not from ``docker login``.
+
+The config is read from ``REGFORM_CONFIG`` (paths separated by ``:``), else ``regform.yaml`` in
+the working directory. Errors are one line on stdout (where clients show them), never a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TextIO
+
+from regform.credentials.cache import Clock, TokenCache, default_cache_file
+from regform.credentials.hosts import declared_key, registry_for_host
+from regform.credentials.sources import fetch_credential
+from regform.errors import ConfigError, RegformError
+from regform.model import Config
+
+#: the protocol's message for an unknown host (clients compare the text).
+NOT_FOUND = "credentials not found in native keychain"
+ACTIONS = ("get", "store", "erase", "list", "version")
+DEFAULT_CONFIG = "regform.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    stdout: str
+    code: int = 0
+
+
+def config_paths(env: Mapping[str, str]) -> list[str]:
+    value = env.get("REGFORM_CONFIG", "")
+    return [p for p in value.split(":") if p] or [DEFAULT_CONFIG]
+
+
+def _load(env: Mapping[str, str]) -> Config:
+    from regform.config import load_config
+
+    return load_config(config_paths(env), env=env)
+
+
+def get(host: str, config: Config, cache: TokenCache) -> Answer:
+    reg = registry_for_host(config.all_registries(), host)
+    if reg is None:
+        return Answer(NOT_FOUND + "\n", 1)
+    credential = cache.get(host) if reg.provider == "ecr" else None
+    if credential is None:
+        credential = fetch_credential(reg, check=False)
+        if reg.provider == "ecr":
+            cache.put(credential, host)
+    body = {"ServerURL": host, "Username": credential.username, "Secret": credential.secret}
+    return Answer(json.dumps(body) + "\n")
+
+
+def listing(config: Config, cache: TokenCache, env: Mapping[str, str]) -> Answer:
+    hosts: dict[str, str] = dict(cache.usernames())
+    for reg in config.all_registries().values():
+        key = declared_key(reg)
+        spec = reg.connection.get("credentials") or {}
+        user = "AWS" if reg.provider == "ecr" else env.get(str(spec.get("username_env", "")))
+        if key and user:
+            hosts.setdefault(key, user)
+    return Answer(json.dumps(dict(sorted(hosts.items()))) + "\n")
+
+
+def run(action: str, request: str, env: Mapping[str, str], cache: TokenCache) -> Answer:
+    """Answer one protocol request (``request`` is what the client wrote on stdin)."""
+    if action == "version":
+        return Answer("docker-credential-regform (regform)\n")
+    if action == "store":
+        host = _stored_host(request)
+        return Answer(
+            f"regform: credentials for {host} come from the regform config; "
+            "store is not supported\n",
+            1,
+        )
+    if action == "erase":
+        cache.drop(request.strip())
+        return Answer("")
+    config = _load(env)
+    if action == "get":
+        return get(request.strip(), config, cache)
+    return listing(config, cache, env)
+
+
+def _stored_host(request: str) -> str:
+    try:
+        data = json.loads(request)
+    except ValueError:
+        return "this host"
+    url = data.get("ServerURL") if isinstance(data, dict) else None
+    return str(url) if isinstance(url, str) and url else "this host"
+
+
+def main(
+    argv: list[str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    now: Clock | None = None,
+) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = stdout or sys.stdout
+    if len(args) != 1 or args[0] not in ACTIONS:
+        out.write(f"usage: docker-credential-regform {'|'.join(ACTIONS)} (request on stdin)\n")
+        return 1
+    action = args[0]
+    request = "" if action in ("list", "version") else (stdin or sys.stdin).read()
+    env = os.environ
+    cache = TokenCache(default_cache_file(env), now or (lambda: datetime.now(UTC)))
+    try:
+        answer = run(action, request, env, cache)
+    except ConfigError as exc:
+        first = exc.issues[0] if exc.issues else ""
+        answer = Answer(f"regform: invalid config ({len(exc.issues)} errors): {first}\n", 1)
+    except RegformError as exc:
+        answer = Answer(f"regform: {str(exc).splitlines()[0]}\n", 1)
+    out.write(answer.stdout)
+    out.flush()
+    return answer.code
+
+
+def console() -> None:
+    """Entry point of the ``docker-credential-regform`` console script."""
+    raise SystemExit(main())

@@ -1,0 +1,34 @@
+"""Where the ECR API answers, and what the provider tells it around writes.
+
+ECR itself keeps what it is told: :class:`Endpoint` does nothing. The embedded sandbox is an
+emulator whose state lives in a file; it overrides these hooks to save after each write and to
+resolve emulated KMS keys (:class:`~regform.providers.ecr.sandbox.Sandbox`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+
+class Endpoint:
+    """A real ECR endpoint (AWS, a VPC endpoint, a test server)."""
+
+    #: how error messages name it.
+    description = "this ECR endpoint"
+
+    def kms_resolver(self) -> Callable[[str], str] | None:
+        """Resolves KMS keys when KMS is emulated here (None: ask KMS)."""
+        return None
+
+    def save(self, names: Iterable[str] | None = None) -> None:
+        """Repositories ``names`` (None: all) were written."""
+
+    def save_settings(self) -> None:
+        """Registry-level settings were written."""
+
+    def close(self) -> None:
+        """The provider is done with the endpoint."""
+
+
+#: the endpoint of every provider not built on the sandbox.
+REAL = Endpoint()
