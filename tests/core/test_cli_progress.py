@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from pathlib import Path
@@ -50,3 +51,23 @@ def test_apply_says_when_it_starts_and_how_far_it_got(
     assert [x for x in lines if x.endswith("changes done")] == [
         f"... {n} of 20 changes done" for n in range(2, 21, 2)
     ]
+
+
+def test_an_unreachable_endpoint_fails_fast_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws_test_env: None
+) -> None:
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.chdir(tmp_path)
+    write_config(tmp_path, f"http://127.0.0.1:{port}", "repositories:\n  - name: app\n")
+
+    started = time.monotonic()
+    result = CliRunner().invoke(app, ["plan"])
+
+    assert time.monotonic() - started < 10  # not ten attempts with growing pauses
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: registry 'prod': DescribeRepositories: cannot reach http://127.0.0.1:{port}/ "
+        "(connection refused or no route)"
+    )

@@ -35,6 +35,7 @@ from regform.providers.ecr.mapping import (
     shared_document,
     tags_from_api,
 )
+from regform.providers.ecr.reach import Reachability
 from regform.providers.ecr.session import DEFAULT_PARALLELISM, ConnectionSettings, build_clients
 from regform.providers.ecr.throttle import Throttle
 
@@ -78,8 +79,10 @@ class EcrProvider(Provider):
         self._kms = kms
         self._parallelism = max(1, parallelism)
         self._caller = caller or ApiCaller(registry, throttle=Throttle(self._parallelism))
+        reach = Reachability(registry)
         for client in (ecr, sts, kms):
             self._caller.watch(client)
+            reach.watch(client)
         self._endpoint = endpoint
         self._declared_settings = dict(declared_settings or {})
         self._lock = threading.Lock()
