@@ -83,9 +83,14 @@ def test_lists_images_with_their_tags(harness: Harness) -> None:
 
 def test_create_update_delete_each_leave_nothing_to_plan(harness: Harness) -> None:
     caps = harness.provider.capabilities
-    if not (caps.can_create and caps.can_delete):
-        pytest.skip(f"{harness.kind} repositories are not created or deleted by regform")
     name = harness.name("app")
+    if not (caps.can_create and caps.can_delete):
+        # repositories appear on push and stay: even with prune, no plan creates or deletes one
+        harness.seed(name, "v1", NOW)
+        never = _plan(harness, Repository(harness.name("never-pushed")), prune=True)
+        assert [c for c in never.changes if c.kind == REPOSITORY] == []
+        assert name in harness.provider.list_repositories()
+        return
     first = _want(harness, name, image_tag_mutability="IMMUTABLE", tags={"team": "a"})
     created = _plan(harness, first)
     assert [(c.name, c.action) for c in created.changes] == [(name, Action.CREATE)]
@@ -106,8 +111,6 @@ def test_create_update_delete_each_leave_nothing_to_plan(harness: Harness) -> No
 
 
 def test_enforced_retention_deletes_once_and_then_has_nothing_to_plan(harness: Harness) -> None:
-    if harness.provider.capabilities.native_lifecycle:
-        pytest.skip(f"{harness.kind} evaluates lifecycle policies itself")
     name = harness.name("retained")
     for days, tag in ((3, "old"), (2, "older-than-new"), (1, "new")):
         harness.seed(name, tag, NOW - timedelta(days=days))
@@ -115,6 +118,15 @@ def test_enforced_retention_deletes_once_and_then_has_nothing_to_plan(harness: H
         name=name, managed=frozenset({m.LIFECYCLE_POLICY}), lifecycle_policy=KEEP_ONE
     )
     plan = _plan(harness, declared)
+    if harness.provider.capabilities.native_lifecycle:
+        # the registry evaluates the policy itself: regform sets it and deletes no image
+        assert [(c.kind, c.name, c.action) for c in plan.changes] == [
+            (REPOSITORY, name, Action.UPDATE)
+        ]
+        _apply(harness, plan)
+        assert len(harness.provider.list_images(name)) == 3
+        assert _plan(harness, declared).changes == ()
+        return
     assert [(c.kind, c.name, c.action) for c in plan.changes] == [(IMAGES, name, Action.DELETE)]
     _apply(harness, plan)
     assert [i.tags for i in harness.provider.list_images(name)] == [("new",)]

@@ -52,3 +52,35 @@ def test_a_read_waits_while_the_limit_is_reached() -> None:
     gate.leave(first, throttled=False)
     assert entered.wait(5)
     thread.join(5)
+
+
+def test_a_request_waiting_to_be_retried_holds_no_place_in_flight() -> None:
+    from types import SimpleNamespace
+
+    from botocore.hooks import HierarchicalEmitter
+
+    from regform.providers.ecr.throttle import Throttle
+
+    class Response:
+        status_code = 400
+
+    events = HierarchicalEmitter()  # a client's event system, which botocore emits on
+    throttle = Throttle(2)
+    throttle.watch(SimpleNamespace(meta=SimpleNamespace(events=events)))
+    throttled = (Response(), {"Error": {"Code": "ThrottlingException"}})
+    entered = threading.Event()
+
+    def second() -> None:
+        with throttle.slot("GetLifecyclePolicy"):
+            entered.set()
+
+    with throttle.slot("GetLifecyclePolicy"):
+        # botocore reports the throttled attempt, then sleeps before its retry
+        events.emit("needs-retry.ecr.GetLifecyclePolicy", response=throttled, attempts=1)
+        assert throttle.limits() == {"GetLifecyclePolicy": 1}
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert entered.wait(5)  # the sleeping request does not hold the one place
+        thread.join(5)
+        # the retry waits for its place again before it is sent
+        events.emit("before-send.ecr.GetLifecyclePolicy", request=None)

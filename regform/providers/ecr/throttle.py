@@ -5,14 +5,16 @@ plan reads with many requests in flight; when ECR answers one of them with a thr
 botocore retries it after a random wait, but retrying alone keeps the same pressure on the API.
 So regform also halves how many requests of that operation may be in flight, then lets the
 number grow back by one after as many successes as the current limit (additive increase,
-multiplicative decrease). Throttling errors answering requests sent before the last cut do not
-cut again: one burst of throttled requests halves the limit once. Recovery takes one round trip
-per step, so a plan is back to full speed within seconds of the throttling ending (botocore's
-``adaptive`` retry mode, by contrast, can keep a client at about one request a second for the
-rest of a run after a single throttling error).
+multiplicative decrease); only requests sent since the last cut count. Throttling errors
+answering requests sent before the last cut do not cut again: one burst of throttled requests
+halves the limit once. A throttled request gives up its place while botocore waits to retry it.
+Recovery takes one round trip per step, so a plan is back to full speed within seconds of the
+throttling ending (botocore's ``adaptive`` retry mode, by contrast, can keep a client at about
+one request a second for the rest of a run after a single throttling error).
 
 :class:`Throttle` keeps one :class:`ThrottleGate` per operation and learns of throttling from
-botocore's public ``needs-retry`` event, which fires for every attempt botocore makes.
+botocore's public events: ``needs-retry`` after every attempt, ``before-send`` before every
+attempt is sent.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ class ThrottleGate:
         with self._cond:
             self._inflight -= 1
             grew = False
-            if not throttled and self._limit < self._max:
+            if not throttled and ticket == self._epoch and self._limit < self._max:
                 self._successes += 1
                 if self._successes >= self._limit:
                     self._limit += 1
@@ -92,7 +94,8 @@ class ThrottleGate:
 class _Slot:
     gate: ThrottleGate
     ticket: int
-    throttled: bool = False
+    #: whether the request holds its place in flight (not while botocore waits to retry it)
+    held: bool = True
 
 
 def is_throttling(response: Any) -> bool:
@@ -141,16 +144,27 @@ class Throttle:
             yield
         finally:
             self._local.slot = None
-            gate.leave(slot.ticket, throttled=slot.throttled)
+            if slot.held:
+                gate.leave(slot.ticket, throttled=False)
 
     def watch(self, client: Any) -> None:
-        """Learn of throttled attempts of ``client``'s calls (botocore's ``needs-retry``)."""
-        client.meta.events.register(
-            "needs-retry", self._on_attempt, unique_id=f"regform-throttle-{id(self)}"
-        )
+        """Learn of ``client``'s throttled attempts (botocore's ``needs-retry`` event, after
+        every attempt) and of its retries being sent (``before-send``, before every attempt)."""
+        events = client.meta.events
+        events.register("needs-retry", self._on_attempt, unique_id=f"regform-throttle-{id(self)}")
+        events.register("before-send", self._on_send, unique_id=f"regform-resend-{id(self)}")
 
     def _on_attempt(self, response: Any = None, **_: Any) -> None:
+        """A throttled attempt cuts the limit and gives its place up while botocore waits to
+        retry it: a request asleep in its backoff is not in flight."""
         slot: _Slot | None = getattr(self._local, "slot", None)
-        if slot is not None and is_throttling(response):
-            slot.throttled = True
-            slot.gate.cut(slot.ticket)
+        if slot is not None and slot.held and is_throttling(response):
+            slot.held = False
+            slot.gate.leave(slot.ticket, throttled=True)
+
+    def _on_send(self, **_: Any) -> None:
+        """Before a retry is sent: wait for a place in flight again."""
+        slot: _Slot | None = getattr(self._local, "slot", None)
+        if slot is not None and not slot.held:
+            slot.ticket = slot.gate.enter()
+            slot.held = True
