@@ -3,7 +3,8 @@
 RegformError
 ├── ConfigError        the config is invalid; carries every issue (file:line:col, field, message)
 ├── ProviderError      a registry API call failed (message names the registry and operation)
-│   └── IdentityError  credentials belong to another account than ``account_id`` says
+│   ├── IdentityError  credentials belong to another account than ``account_id`` says
+│   └── PartialApplyError  a change failed part way (says which steps were done)
 ├── UnsafePlanError    apply refused: destructive change or threshold without the flag
 └── StalePlanError     a saved plan no longer matches the config or the registry
 """
@@ -100,6 +101,15 @@ class ProviderError(RegformError):
 
 class IdentityError(ProviderError):
     pass
+
+
+class PartialApplyError(ProviderError):
+    """One change failed at ``failed`` (a step: "policy") after ``done`` ("created", ...)."""
+
+    def __init__(self, message: str, *, done: Sequence[str], failed: str) -> None:
+        super().__init__(message)
+        self.done = tuple(done)
+        self.failed = failed
 
 
 class UnsafePlanError(RegformError):

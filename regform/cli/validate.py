@@ -25,7 +25,19 @@ def validate(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
+            metavar="PATH",
             help="Config files or directories of *.yaml files, merged (default: regform.yaml).",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--config",
+            "-c",
+            metavar="PATH",
+            help="Config file or directory, as for the other commands (repeatable; the same as "
+            "naming it as an argument).",
             show_default=False,
         ),
     ] = None,
@@ -45,7 +57,7 @@ def validate(
     """
     from regform.config import check_config
 
-    configs = _configs(paths or [Path("regform.yaml")])
+    configs = _configs([*(paths or ()), *(config or ())] or [Path("regform.yaml")])
     outcomes = [(cfg, check_config(cfg)) for cfg in configs]
     issues = [issue for _, outcome in outcomes for issue in outcome.issues]
     warnings = [warning for _, outcome in outcomes for warning in outcome.warnings]

@@ -29,6 +29,7 @@ from regform.config.schema import check_schema, config_schema, schema_text
 from regform.config.settings import check_settings
 from regform.config.singletons import check_shared_settings
 from regform.config.source import DataPath, SourceDoc
+from regform.config.unused import unused_definitions
 from regform.config.warnings import action_warnings, credential_warnings, public_warnings
 from regform.config.yamlload import parse_bytes
 from regform.errors import ConfigError, ConfigIssue
@@ -183,6 +184,7 @@ def _semantic(
     warnings += action_warnings(merged, policies, settings)
     if issues or not build:
         return None
+    warnings += unused_definitions(merged)  # only worth saying once the config is valid
     config = build_config(merged, resolved, lifecycles, policies, settings)
     return replace(config, warnings=tuple(map(str, warnings)))
 

@@ -18,7 +18,10 @@ STATEMENT = (
 
 def _policy(tmp_path: Path, actions: str) -> Path:
     path = tmp_path / "regform.yaml"
-    path.write_text(ECR + "repository_policies:\n  p:\n    statements:\n" + STATEMENT % actions)
+    used = "repositories:\n  - name: app\n    policy: p\n"
+    path.write_text(
+        ECR + used + "repository_policies:\n  p:\n    statements:\n" + STATEMENT % actions
+    )
     return path
 
 
