@@ -57,6 +57,8 @@ class EcrClients:
     ecr: ECRClient
     sts: STSClient
     kms: KMSClient
+    #: makes an ECR client that tries each call once (a call that fails is not retried)
+    single_attempt_ecr: Callable[[], ECRClient] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +203,9 @@ def build_clients(
                 "no AWS region: set `region` on the registry or AWS_REGION in the environment"
             )
 
-        def create(target: botocore.session.Session, service: str) -> Any:
+        def create(target: botocore.session.Session, service: str, options: Config = config) -> Any:
             client = target.create_client(
-                service, region_name=region, endpoint_url=settings.endpoint_url, config=config
+                service, region_name=region, endpoint_url=settings.endpoint_url, config=options
             )
             if on_client is not None:
                 on_client(client)
@@ -222,8 +224,14 @@ def build_clients(
                     method="assume-role",
                 ),
             )
+        once = config.merge(
+            Config(retries=cast("Any", {**retry_options(settings, base), "total_max_attempts": 1}))
+        )
         return EcrClients(
-            ecr=create(target, "ecr"), sts=create(target, "sts"), kms=create(target, "kms")
+            ecr=create(target, "ecr"),
+            sts=create(target, "sts"),
+            kms=create(target, "kms"),
+            single_attempt_ecr=lambda: create(target, "ecr", once),
         )
     except BotoCoreError as exc:
         raise ProviderError(f"cannot set up AWS clients: {exc}") from exc
