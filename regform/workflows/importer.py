@@ -278,8 +278,13 @@ def registry_settings(found: Mapping[str, Any]) -> JsonDict:
         scanning = canonical_setting(SCANNING, found[SCANNING])
         if scanning["scan_type"] != "BASIC" or scanning["rules"]:
             out[SCANNING] = scanning
-    if REPLICATION in found and canonical_setting(REPLICATION, found[REPLICATION])["rules"]:
-        out[REPLICATION] = canonical_setting(REPLICATION, found[REPLICATION])
+    rules = (
+        canonical_setting(REPLICATION, found[REPLICATION])["rules"] if REPLICATION in found else []
+    )
+    if rules:  # a rule without filters replicates every repository: written without them
+        out[REPLICATION] = {
+            "rules": [{k: v for k, v in r.items() if k != "filters" or v} for r in rules]
+        }
     for kind in (PULL_THROUGH_CACHE_RULES, CREATION_TEMPLATES):
         entries = canonical_setting(kind, found.get(kind))
         if entries:
