@@ -79,7 +79,8 @@ def _imported(
     """Read the registry and write its config: (YAML text, warnings, repositories, setting kinds
     not read)."""
     from regform.providers import build_provider
-    from regform.workflows.importer import ImportSource, import_config, to_yaml
+    from regform.workflows.import_yaml import to_yaml
+    from regform.workflows.importer import ImportSource, import_config
     from regform.workflows.importer_read import read_for_import, settings_not_read
 
     provider = build_provider(reg, sandbox=sandbox, parallelism=parallelism)

@@ -16,12 +16,12 @@ from regform.model import Encryption, RegistryState, Repository
 from regform.planning.planner import plan_registry
 from regform.providers import CAPABILITIES
 from regform.registry_settings import canonical_setting
+from regform.workflows.import_yaml import to_yaml
 from regform.workflows.importer import (
     ImportSource,
     definition_name,
     import_config,
     policy_definition,
-    to_yaml,
 )
 
 ALL = frozenset(m.REPOSITORY_FIELDS)
