@@ -22,6 +22,7 @@ from regform.documents.docdiff import diff_documents, fmt_value
 from regform.documents.normalize import display_form, field_equal
 from regform.model import Capabilities, RegistryConfig, Repository
 from regform.plan import FieldChange
+from regform.planning.lifecycle_display import lifecycle_display
 from regform.planning.scope import managed_fields, tag_ownership
 
 DOCUMENT_FIELDS = frozenset({m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
@@ -60,8 +61,15 @@ def tag_diff(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[str, 
     return tuple(lines)
 
 
-def field_change(name: str, before: Any, after: Any, caps: Capabilities) -> FieldChange:
+def field_change(
+    name: str, before: Any, after: Any, caps: Capabilities, *, readable: bool = False
+) -> FieldChange:
+    """A difference of one field; ``readable``: a lifecycle policy declared with readable rules,
+    shown in that form too (``display``)."""
     diff: tuple[str, ...] = ()
+    display: tuple[str, ...] = ()
+    if name == m.LIFECYCLE_POLICY and readable:
+        display = lifecycle_display(before, after)
     if name in DOCUMENT_FIELDS:
         diff = diff_documents(display_form(name, before), display_form(name, after))
     elif name == m.TAGS:
@@ -74,7 +82,12 @@ def field_change(name: str, before: Any, after: Any, caps: Capabilities) -> Fiel
         b, a = set(before or ()), set(after or ())
         diff = tuple(f"- {v}" for v in sorted(b - a)) + tuple(f"+ {v}" for v in sorted(a - b))
     return FieldChange(
-        path=name, before=before, after=after, forces_replacement=name in caps.replace_on, diff=diff
+        path=name,
+        before=before,
+        after=after,
+        forces_replacement=name in caps.replace_on,
+        diff=diff,
+        display=display,
     )
 
 
@@ -106,5 +119,6 @@ def compare(
             continue
         d, a = desired.value(name), actual.value(name)
         if not field_equal(name, d, a):
-            changes.append(field_change(name, a, d, caps))
+            readable = desired.lifecycle_readable
+            changes.append(field_change(name, a, d, caps, readable=readable))
     return changes

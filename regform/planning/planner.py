@@ -100,7 +100,7 @@ def _create(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> Cha
     # Shown as created: every supported field with a value (empty lists and absent documents
     # say nothing about the new repository).
     fields = tuple(
-        field_change(f, None, after[f], caps)
+        field_change(f, None, after[f], caps, readable=desired.lifecycle_readable)
         for f in compared_fields(caps)
         if f in after and after[f] not in (None, [])
     )
