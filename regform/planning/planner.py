@@ -27,7 +27,7 @@ from regform import model as m
 from regform.documents.normalize import checksum, normalize_field
 from regform.model import Capabilities, Image, RegistryConfig, RegistryState, Repository
 from regform.plan import ACTION_ORDER, REPOSITORY, Action, Change, Guard, Plan, Unmanaged
-from regform.planning.compare import compare, compared_fields, field_change
+from regform.planning.compare import compare, compared_fields, declared_key, field_change
 from regform.planning.guards import registry_guards
 from regform.planning.retention import enforcement_change, images_checksum, unsupported_rules
 from regform.planning.scope import (
@@ -99,8 +99,9 @@ def _create(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> Cha
     after = create_document(desired, reg, caps)
     # Shown as created: every supported field with a value (empty lists and absent documents
     # say nothing about the new repository).
+    key = declared_key(desired, reg)
     fields = tuple(
-        field_change(f, None, after[f], caps, readable=desired.lifecycle_readable)
+        field_change(f, None, after[f], caps, readable=desired.lifecycle_readable, kms_key=key)
         for f in compared_fields(caps)
         if f in after and after[f] not in (None, [])
     )

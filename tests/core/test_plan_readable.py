@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from e2e import config_for, ecr_providers
@@ -145,3 +146,51 @@ def test_a_rule_the_registry_holds_without_a_readable_form_is_shown_as_ecr_wrote
     removed, added = _lifecycle_lines(render(plan, "text"))
     assert removed.startswith('- rules[2]: {"action": {"type": "expire"}, "rulePriority": 2')
     assert added == '+ rules[2]: tag_patterns: ["pr-*"], older_than_days: 14'
+
+
+KMS = """
+repositories:
+  - name: team-a/worker
+    encryption: {type: KMS, kms_key: alias/team-a}
+"""
+
+
+def test_a_kms_key_declared_as_an_alias_is_shown_as_the_alias(
+    moto_reset: str, raw_kms: Any, raw_ecr: Any, tmp_path: Path
+) -> None:
+    key = raw_kms.create_key()["KeyMetadata"]
+    raw_kms.create_alias(AliasName="alias/team-a", TargetKeyId=key["KeyId"])
+
+    created = _plan(tmp_path, moto_reset, KMS)
+
+    text = render(created, "text")
+    assert '    + kms_key: "alias/team-a"\n' in text
+    assert key["Arn"] not in text
+    # The plan still creates with the key it compared: its ARN.
+    assert created.changes[0].after is not None
+    assert created.changes[0].after["encryption"]["kms_key"] == key["Arn"]
+
+    raw_ecr.create_repository(repositoryName="team-a/worker")  # AES256: must be replaced
+    replaced = _plan(tmp_path, moto_reset, KMS)
+
+    (change,) = replaced.changes
+    lines = [line.strip() for line in render(replaced, "text").splitlines()]
+    assert lines[lines.index("~ encryption:   # forces replacement") + 1 :][:2] == [
+        '+ kms_key: "alias/team-a"',
+        '~ type: "AES256" -> "KMS"',
+    ]
+    (field,) = change.fields
+    assert field.after["kms_key"] == key["Arn"]
+
+
+def test_the_same_key_under_its_alias_is_no_change(
+    moto_reset: str, raw_kms: Any, raw_ecr: Any, tmp_path: Path
+) -> None:
+    key = raw_kms.create_key()["KeyMetadata"]
+    raw_kms.create_alias(AliasName="alias/team-a", TargetKeyId=key["KeyId"])
+    raw_ecr.create_repository(
+        repositoryName="team-a/worker",
+        encryptionConfiguration={"encryptionType": "KMS", "kmsKey": key["Arn"]},
+    )
+
+    assert _plan(tmp_path, moto_reset, KMS).changes == ()
