@@ -323,6 +323,10 @@ class Capabilities:
     #: the registry evaluates lifecycle policies itself (ECR); otherwise regform enforces them
     #: by deleting what its lifecycle engine selects.
     native_lifecycle: bool = True
+    #: what an image's time (``Image.pushed_at``) is, in the registry's words: "pushed" (ECR,
+    #: Harbor record the push) or "created" (the image's own creation time, all a distribution
+    #: registry records). Shown as the time column of image lists.
+    image_time: str = "pushed"
     #: fields the registry's vendor deprecated -> the warning a plan shows when it sets them.
     deprecated: Mapping[str, str] = field(default_factory=dict)
     #: the module whose ``evaluate(policy, images, now)`` and ``explain(policy, images, now)``

@@ -50,6 +50,7 @@ def _enforcement(
     desired: Mapping[str, Repository],
     images: Mapping[str, Sequence[Image]],
     now: datetime,
+    caps: Capabilities,
     warnings: list[str],
 ) -> list[Change]:
     """Image deletions that enforce declared lifecycle policies (see
@@ -61,7 +62,13 @@ def _enforcement(
         for problem in unsupported_rules(policy):
             warnings.append(f"{reg.name}/{name}: lifecycle {problem}; the rule is not enforced")
         change = enforcement_change(
-            reg.name, name, policy, images[name], now, lifecycle_name=repo.lifecycle_name
+            reg.name,
+            name,
+            policy,
+            images[name],
+            now,
+            lifecycle_name=repo.lifecycle_name,
+            image_time=caps.image_time,
         )
         if change is not None:
             changes.append(change)
@@ -300,7 +307,9 @@ def plan_registry(
     changes.extend(_settings_changes(reg, actual, caps))
     if images:
         enforced = {n: i for n, i in images.items() if n in wanted}
-        changes.extend(_enforcement(reg, wanted, enforced, now or datetime.now(UTC), warnings))
+        changes.extend(
+            _enforcement(reg, wanted, enforced, now or datetime.now(UTC), caps, warnings)
+        )
     changes = sort_changes(changes)
     touched = {f.path.split(".")[0] for c in changes if c.kind == REPOSITORY for f in c.fields}
     warnings.extend(
