@@ -8,39 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from regform.plan.kinds import ACTION_ORDER as ACTION_ORDER
+from regform.plan.kinds import IMAGES as IMAGES
+from regform.plan.kinds import REPOSITORY as REPOSITORY
+from regform.plan.kinds import Action as Action
+from regform.plan.kinds import address as address
+from regform.plan.previews import LifecyclePreview as LifecyclePreview
+from regform.plan.previews import RepositoryPreview as RepositoryPreview
+
 FORMAT_VERSION = "1.3"
-
-
-class Action(StrEnum):
-    CREATE = "create"
-    UPDATE = "update"
-    REPLACE = "replace"  # delete, then create (encryption cannot change in place)
-    DELETE = "delete"
-
-    @property
-    def destructive(self) -> bool:
-        return self in (Action.REPLACE, Action.DELETE)
-
-
-#: order of actions inside one registry when listed and applied:
-#: creates first, then in-place updates, then replaces, deletes last.
-ACTION_ORDER: tuple[Action, ...] = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE)
-
-# Change kinds. Repositories are "repository"; registry-level singletons use their own kind.
-REPOSITORY = "repository"
-#: change kind of an image-deletion change (retention enforced by regform).
-IMAGES = "images"
-
-
-def address(registry: str, kind: str, name: str) -> str:
-    """How plans, previews and drift reports name a thing: ``registry/name`` for a repository,
-    ``registry:kind/name`` for anything else (a setting, an image deletion)."""
-    if kind == REPOSITORY:
-        return f"{registry}/{name}"
-    return f"{registry}:{kind}/{name}"
 
 
 def document_header(
@@ -116,78 +94,6 @@ class FieldChange:
             forces_replacement=bool(d.get("forces_replacement", False)),
             diff=tuple(d.get("diff", ())),
             display=tuple(d.get("display", ())),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class ImageRef:
-    digest: str
-    tags: tuple[str, ...]
-    pushed_at: str  # ISO 8601
-
-
-@dataclass(frozen=True, slots=True)
-class LifecyclePreview:
-    """What a lifecycle policy would do to a repository's images right now."""
-
-    total: int
-    expire: int
-    transition: int
-    keep: int
-    #: the oldest few images affected, of each action: ``{"digest", "tags", "pushed_at",
-    #: "action" ("expire" | "transition"), "rule_priority"}``.
-    sample: tuple[dict[str, Any], ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "total": self.total,
-            "expire": self.expire,
-            "transition": self.transition,
-            "keep": self.keep,
-            "sample": [dict(s) for s in self.sample],
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> LifecyclePreview:
-        return cls(
-            total=d["total"],
-            expire=d["expire"],
-            transition=d["transition"],
-            keep=d["keep"],
-            sample=tuple(d.get("sample", ())),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class RepositoryPreview:
-    """A lifecycle preview of a repository the plan does not change (its policy is unchanged)."""
-
-    registry: str
-    name: str
-    preview: LifecyclePreview
-    #: the lifecycle definition's name in the config, for display, if any.
-    lifecycle_name: str | None = None
-
-    @property
-    def address(self) -> str:
-        return address(self.registry, REPOSITORY, self.name)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "address": self.address,
-            "registry": self.registry,
-            "name": self.name,
-            "lifecycle_name": self.lifecycle_name,
-            "preview": self.preview.to_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> RepositoryPreview:
-        return cls(
-            registry=d["registry"],
-            name=d["name"],
-            preview=LifecyclePreview.from_dict(d["preview"]),
-            lifecycle_name=d.get("lifecycle_name"),
         )
 
 
