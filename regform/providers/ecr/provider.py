@@ -25,6 +25,7 @@ from regform.plan import REPOSITORY, Action, Change
 from regform.providers.base import Provider
 from regform.providers.ecr.apply import RepositoryWriter
 from regform.providers.ecr.calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
+from regform.providers.ecr.deferred import Deferred
 from regform.providers.ecr.endpoint import REAL, Endpoint
 from regform.providers.ecr.indexes import INDEX_MEDIA_TYPES, with_references
 from regform.providers.ecr.kind import CAPABILITIES
@@ -61,8 +62,8 @@ class EcrProvider(Provider):
         registry: str,
         *,
         ecr: ECRClient,
-        sts: STSClient,
-        kms: KMSClient,
+        sts: STSClient | Deferred[STSClient],
+        kms: KMSClient | Deferred[KMSClient],
         account_id: str | None = None,
         parallelism: int = DEFAULT_PARALLELISM,
         caller: ApiCaller | None = None,
@@ -74,8 +75,7 @@ class EcrProvider(Provider):
         self.registry = registry
         self.account_id = account_id
         self._ecr = ecr
-        self._sts = sts
-        self._kms = kms
+        self._sts = Deferred.of(sts)  # created when first used
         self._parallelism = max(1, parallelism)
         self._caller = caller or ApiCaller(registry, throttle=Throttle(self._parallelism))
         for client in (ecr, sts, kms):
@@ -90,7 +90,7 @@ class EcrProvider(Provider):
         self._stale: set[str] = set()
         self._kms_keys = KmsKeys(
             registry,
-            kms,
+            Deferred.of(kms),
             self._caller,
             resolver=endpoint.kms_resolver(),
             explicit_default=endpoint.kms_resolver() is not None,
@@ -127,8 +127,8 @@ class EcrProvider(Provider):
         return cls(
             registry.name,
             ecr=clients.ecr,
-            sts=clients.sts,
-            kms=clients.kms,
+            sts=clients.deferred_sts,
+            kms=clients.deferred_kms,
             account_id=settings.account_id,
             parallelism=settings.parallelism,
             caller=caller,
@@ -154,7 +154,7 @@ class EcrProvider(Provider):
         if not self.account_id or self._identity_checked:
             return
         identity = self._caller.call(
-            "GetCallerIdentity", "the credentials", self._sts.get_caller_identity
+            "GetCallerIdentity", "the credentials", self._sts().get_caller_identity
         )
         actual = identity["Account"]
         if actual != self.account_id:
