@@ -59,6 +59,21 @@ def matches_any(name: str, globs: Iterable[str]) -> bool:
     return any(fnmatchcase(name, glob) for glob in globs)
 
 
+#: keys of ``Repository.to_dict()`` that are not provider-defined fields.
+_NOT_EXTRA = frozenset(
+    {
+        "name",
+        *REPOSITORY_FIELDS,
+        "managed",
+        "ignore_tags",
+        "force_delete",
+        "lifecycle_name",
+        "policy_name",
+        "info",
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Encryption:
     """Encryption at rest. ``kms_key`` is an ARN, key id or alias as written; the ECR provider
@@ -87,6 +102,10 @@ class Repository:
     tags: Mapping[str, str] = field(default_factory=dict)
     lifecycle_policy: JsonDict | None = None
     repository_policy: JsonDict | None = None
+    #: fields a provider defines beyond the ones above (Harbor's ``public``, ``members`` ...),
+    #: by name, as plain JSON-compatible data in the provider's canonical form. They take part
+    #: in ``managed``/``loaded`` and comparisons like any field.
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     # Desired side only --------------------------------------------------------------------
     #: fields the config manages; the planner ignores every other field.
@@ -108,6 +127,8 @@ class Repository:
 
     def value(self, field_name: str) -> Any:
         """The comparable value of one field, as plain JSON-compatible data."""
+        if field_name not in REPOSITORY_FIELDS:
+            return self.extra.get(field_name)
         v = getattr(self, field_name)
         if isinstance(v, Encryption):
             return v.to_dict()
@@ -124,6 +145,9 @@ class Repository:
         for f in REPOSITORY_FIELDS:
             if f in fields:
                 out[f] = self.value(f)
+        for f in sorted(self.extra):
+            if f in fields or not (self.managed or self.loaded):
+                out[f] = self.extra[f]
         if self.managed:
             out["managed"] = sorted(self.managed)
         if self.ignore_tags:
@@ -140,7 +164,8 @@ class Repository:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Repository:
-        present = frozenset(f for f in REPOSITORY_FIELDS if f in data)
+        extra = {k: v for k, v in data.items() if k not in _NOT_EXTRA}
+        present = frozenset(f for f in REPOSITORY_FIELDS if f in data) | extra.keys()
         enc = data.get(ENCRYPTION)
         return cls(
             name=str(data["name"]),
@@ -156,6 +181,7 @@ class Repository:
             force_delete=bool(data.get("force_delete", False)),
             lifecycle_name=data.get("lifecycle_name"),
             policy_name=data.get("policy_name"),
+            extra=extra,
             loaded=frozenset() if data.get("managed") else present,
             info=dict(data.get("info") or {}),
         )
@@ -297,6 +323,12 @@ class Capabilities:
     native_lifecycle: bool = True
     #: fields the registry's vendor deprecated -> the warning a plan shows when it sets them.
     deprecated: Mapping[str, str] = field(default_factory=dict)
+    #: the module whose ``evaluate(policy, images, now)`` and ``explain(policy, images, now)``
+    #: tell what the registry's own lifecycle does (previews); ECR's algorithm by default.
+    lifecycle_engine: str = "regform.lifecycle"
+    #: the module whose ``diff_lines(field, before, after)`` shows a change of one of the
+    #: provider's own fields (None: the generic document diff).
+    field_display: str | None = None
     #: the registry is declared only for its credentials (``regform login``, pull secrets):
     #: no repositories, settings or plans.
     credentials_only: bool = False

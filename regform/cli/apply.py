@@ -136,15 +136,29 @@ def apply(
     sandbox: SandboxOption = False,
     parallelism: ParallelismOption = None,
     lifecycle_preview: PreviewOption = None,
+    secrets_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--secrets-file",
+            help="Write secrets a registry shows only once (new Harbor robot accounts) to this "
+            "JSON file (mode 0600).",
+        ),
+    ] = None,
+    show_secrets: Annotated[
+        bool,
+        typer.Option("--show-secrets", help="Print secrets shown only once to stdout."),
+    ] = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Apply changes so the registries match the configuration.
 
     Exit codes: 0 applied (or nothing to do), 1 error, refusal or failed change.
     """
+    from regform.providers import set_secret_destination
     from regform.render import render
     from regform.workflows.applier import apply_plan, check_guards
 
+    set_secret_destination(secrets_file, show_secrets)
     with cli_errors(verbose):
         if plan_file is not None and (registry or target):
             raise RegformError("--registry and --target cannot be used with a saved plan")

@@ -7,7 +7,7 @@ from typing import Any
 
 from regform import model as m
 from regform.config.merge import Item, Merged
-from regform.config.repositories import NONE, OWNERSHIP_TAG, SETTING_FIELDS, Resolved, effective
+from regform.config.repositories import NONE, OWNERSHIP_TAG, Resolved, effective, setting_fields
 from regform.documents.normalize import checksum
 from regform.model import JsonDict
 from regform.providers import KINDS
@@ -26,8 +26,10 @@ def _repository(
     lifecycles: Mapping[str, JsonDict],
     policies: Mapping[str, JsonDict],
 ) -> m.Repository:
+    provider = reg["provider"]
+    fields = setting_fields(provider)
     # ignore_tags alone does not manage tags (that would remove every other tag).
-    managed = {SETTING_FIELDS[k] for k in settings if k != "ignore_tags"}
+    managed = {fields[k] for k in settings if k != "ignore_tags"}
     if m.MUTABILITY in managed:
         managed.add(m.MUTABILITY_EXCLUSIONS)
     tags = dict(settings.get("tags", {}))
@@ -37,6 +39,12 @@ def _repository(
     lifecycle = settings.get("lifecycle")
     policy = settings.get("policy")
     enc = settings.get("encryption")
+    lifecycle_doc = lifecycles[lifecycle] if lifecycle and lifecycle != NONE else None
+    extra: dict[str, Any] = {}
+    keys = KINDS[provider].repository_keys
+    if keys is not None and keys.build is not None:
+        extra, own_doc = keys.build(settings, lifecycles)
+        lifecycle_doc = own_doc if own_doc is not None else lifecycle_doc
     return m.Repository(
         name=name,
         image_tag_mutability=settings.get("image_tag_mutability", m.DEFAULT_MUTABILITY),
@@ -44,13 +52,14 @@ def _repository(
         scan_on_push=bool(settings.get("scan_on_push", False)),
         encryption=m.Encryption.from_dict(enc) if enc else m.Encryption(),
         tags=tags,
-        lifecycle_policy=lifecycles[lifecycle] if lifecycle and lifecycle != NONE else None,
+        lifecycle_policy=lifecycle_doc,
         repository_policy=policies[policy] if policy and policy != NONE else None,
         managed=frozenset(managed),
         ignore_tags=frozenset(settings.get("ignore_tags", ())),
         force_delete=bool(own.get("force_delete", reg.get("force_delete", False))),
         lifecycle_name=lifecycle if lifecycle != NONE else None,
         policy_name=policy if policy != NONE else None,
+        extra=extra,
     )
 
 

@@ -13,19 +13,20 @@ from typing import Any
 from regform.config.merge import Item, Merged
 from regform.config.names import BraceError, expand_braces, glob_problem
 from regform.config.repositories import (
+    ALL_SETTING_KEYS,
     MAX_TAGS,
     OWNERSHIP_TAG,
-    SETTING_FIELDS,
     Resolved,
     check_settings,
     effective,
     name_problem,
     registry_of,
+    setting_fields,
 )
 from regform.config.source import DataPath
 from regform.errors import ConfigIssue
 from regform.model import MUTABILITY, matches_any
-from regform.providers import CAPABILITIES
+from regform.providers import CAPABILITIES, KINDS
 
 EXCLUSIONS = "image_tag_mutability_exclusions"
 
@@ -135,7 +136,7 @@ def _check_entry(
     own: dict[str, Any] = item.value
     supported = CAPABILITIES[provider].fields
     for key in own:
-        if key in SETTING_FIELDS and SETTING_FIELDS[key] not in supported:
+        if key in ALL_SETTING_KEYS and setting_fields(provider).get(key) not in supported:
             issues.append(
                 item.issue(
                     (key,),
@@ -144,6 +145,7 @@ def _check_entry(
                 )
             )
     settings = effective(item, merged.defaults, provider)
+    _provider_checks(item, settings, provider, merged, issues)
     issues += _exclusion_issues(item, settings, own)
     tags = dict(settings.get("tags", {}))
     if reg_item.get("ownership") == "tag":
@@ -176,6 +178,15 @@ def _check_entry(
                 entry.names.append((companion, ("cache",)))
     _check_scope(entry, reg_item, issues)
     return entry
+
+
+def _provider_checks(
+    item: Item, settings: dict[str, Any], provider: str, merged: Merged, issues: list[ConfigIssue]
+) -> None:
+    """The provider's own checks of an entry (``RepositoryKeys.check_entry``)."""
+    keys = KINDS[provider].repository_keys
+    if keys is not None and keys.check_entry is not None:
+        keys.check_entry(item, settings, merged, issues)
 
 
 def _check_names(entry: Resolved, provider: str, issues: list[ConfigIssue]) -> None:

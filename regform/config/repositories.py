@@ -30,6 +30,18 @@ SETTING_FIELDS: dict[str, str] = {
     "lifecycle": m.LIFECYCLE_POLICY,
     "policy": m.REPOSITORY_POLICY,
 }
+
+
+def setting_fields(provider: str) -> dict[str, str]:
+    """Entry key -> field for one provider: regform's keys, then the provider's own (which may
+    give a shared key a meaning of its own)."""
+    kind = KINDS.get(provider)
+    own = kind.repository_keys if kind is not None else None
+    return {**SETTING_FIELDS, **(own.fields if own is not None else {})}
+
+
+#: every key some provider accepts in a repository entry
+ALL_SETTING_KEYS = frozenset(k for p in KINDS for k in setting_fields(p))
 NONE = "none"
 OWNERSHIP_TAG = ("managed-by", "regform")
 MAX_TAGS = 50
@@ -202,6 +214,15 @@ def registry_of(item: Item, merged: Merged) -> str | None:
     return None
 
 
+def _drop_alternatives(out: dict[str, Any], own: dict[str, Any], provider: str) -> None:
+    """A key the entry sets itself overrides the defaults' other keys of its group."""
+    keys = KINDS[provider].repository_keys
+    for group in keys.alternatives if keys is not None else ():
+        if any(k in own for k in group):
+            for k in group:
+                out.pop(k, None)
+
+
 def _credentials_only(reg: Item) -> bool:
     caps = CAPABILITIES.get(str(reg.get("provider")))
     return caps is not None and caps.credentials_only
@@ -210,15 +231,17 @@ def _credentials_only(reg: Item) -> bool:
 def effective(item: Item, defaults: Item | None, provider: str) -> dict[str, Any]:
     """Settings of an entry: the defaults the provider can apply, overridden by the entry's own."""
     supported = CAPABILITIES[provider].fields
+    fields = setting_fields(provider)
     out: dict[str, Any] = {}
     if defaults is not None and isinstance(defaults.value, dict):
         for key, value in defaults.value.items():
-            if key in SETTING_FIELDS and SETTING_FIELDS[key] in supported:
+            if key in fields and fields[key] in supported:
                 out[key] = value
     own: dict[str, Any] = item.value
     tags = {**out.get("tags", {}), **own.get("tags", {})}
     ignored = sorted({*out.get("ignore_tags", ()), *own.get("ignore_tags", ())})
-    out.update({k: v for k, v in own.items() if k in SETTING_FIELDS})
+    _drop_alternatives(out, own, provider)
+    out.update({k: v for k, v in own.items() if k in fields})
     mode = own.get("image_tag_mutability")
     if isinstance(mode, str) and not mode.endswith("_WITH_EXCLUSION"):
         out.pop("image_tag_mutability_exclusions", None)

@@ -19,6 +19,8 @@ from regform.providers import PROVIDERS
 from regform.providers.base import ProviderKind
 
 _SECRET = re.compile(r"secret|passw|token|access_key|private_key|api_key|session_key", re.I)
+#: the ``provider:`` (or ``provider, other:``) a registry key's description starts with.
+_PROVIDER_PREFIX = re.compile(r"^[a-z0-9]+(?:, [a-z0-9]+)*: ")
 _JSON_TYPES = {
     "object": "a mapping",
     "array": "a list",
@@ -53,25 +55,42 @@ def config_schema() -> dict[str, Any]:
     own, shared = _connection_properties()
     registry["properties"] = {"provider": provider, **own, **registry["properties"]}
     registry["allOf"] = [_provider_rules(kind, shared) for kind in PROVIDERS]
+    _add_repository_keys(data)
     return data
+
+
+def _add_repository_keys(data: dict[str, Any]) -> None:
+    """The repository keys providers add (``ProviderKind.repository_keys``) to the settings
+    of entries and defaults, with the ``$defs`` they refer to."""
+    settings = data["$defs"]["repositorySettings"]["properties"]
+    for kind in PROVIDERS:
+        if kind.repository_keys is not None:
+            own_keys = kind.repository_keys.schema
+            for key, value in own_keys["properties"].items():
+                settings.setdefault(key, value)
+            data["$defs"].update(own_keys.get("$defs", {}))
 
 
 def _connection_properties() -> tuple[dict[str, Any], set[str]]:
     """The registry keys of every provider, and those that providers declare differently.
 
-    A key two providers declare with different schemas (``credentials``) is, for the entry as
-    a whole, a mapping described once for each; the provider's own schema of it applies under
-    its ``provider:`` (:func:`_provider_rules`).
+    A key two providers declare alike (``url``) is one key, its description naming them all
+    (:func:`_alike`). A key two providers declare with different schemas (``credentials``) is,
+    for the entry as a whole, a mapping described once for each; the provider's own schema of
+    it applies under its ``provider:`` (:func:`_provider_rules`).
     """
     declared: dict[str, list[dict[str, Any]]] = {}
+    names: dict[str, list[str]] = {}
     for kind in PROVIDERS:
         for key, value in kind.schema["properties"].items():
             declared.setdefault(key, []).append(value)
+            names.setdefault(key, []).append(kind.name)
     own: dict[str, Any] = {}
     shared: set[str] = set()
     for key, schemas in declared.items():
-        if all(schema == schemas[0] for schema in schemas):
-            own[key] = schemas[0]
+        alike = schemas[0] if len(schemas) == 1 else _alike(names[key], schemas)
+        if alike is not None:
+            own[key] = alike
             continue
         shared.add(key)
         common = (
@@ -82,6 +101,16 @@ def _connection_properties() -> tuple[dict[str, Any], set[str]]:
             **common,
         }
     return own, shared
+
+
+def _alike(names: list[str], schemas: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """One schema for a key several providers declare alike: the same schema and the same
+    description after its ``provider:`` prefix (None when they differ)."""
+    texts = {_PROVIDER_PREFIX.sub("", str(s.get("description", ""))) for s in schemas}
+    rest = [{k: v for k, v in s.items() if k != "description"} for s in schemas]
+    if len(texts) != 1 or any(r != rest[0] for r in rest):
+        return None
+    return {"description": f"{', '.join(names)}: {texts.pop()}", **rest[0]}
 
 
 def _own_keys(kind: ProviderKind, schema: dict[str, Any]) -> dict[str, Any]:

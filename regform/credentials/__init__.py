@@ -8,7 +8,7 @@
 * :func:`regform.credentials.registries.matrix` -- the declared registries as a CI job matrix.
 
 Credentials come from :func:`regform.credentials.sources.fetch_credential`: ECR tokens through the
-registry's own AWS credential chain, a distribution registry's declared credentials, Docker Hub's
-from the environment. No secret is logged or printed, except where printing it is the point
-(``get``, ``pull-secret``).
+registry's own AWS credential chain, a distribution or Harbor registry's declared credentials,
+Docker Hub's from the environment. No secret is logged or printed, except where printing it is
+the point (``get``, ``pull-secret``).
 """

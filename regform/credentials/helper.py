@@ -71,7 +71,7 @@ def listing(config: Config, cache: TokenCache, env: Mapping[str, str]) -> Answer
     hosts: dict[str, str] = dict(cache.usernames())
     for reg in config.all_registries().values():
         key = declared_key(reg)
-        spec = reg.connection.get("credentials") or {}
+        spec = reg.connection.get("credentials") or reg.connection  # harbor: its own keys
         user = "AWS" if reg.provider == "ecr" else env.get(str(spec.get("username_env", "")))
         if key and user:
             hosts.setdefault(key, user)

@@ -60,7 +60,7 @@ def declared_key(reg: RegistryConfig) -> str | None:
     if reg.provider == "ecr":
         account, region = conn.get("account_id"), conn.get("region")
         return ecr_host(str(account), str(region)) if account and region else None
-    if reg.provider == "distribution":
+    if reg.provider in ("distribution", "harbor"):
         return urlsplit(str(conn.get("url", ""))).netloc.lower() or None
     if reg.provider == "dockerhub":
         return DOCKER_HUB_KEY

@@ -8,8 +8,8 @@ from regform.model import RegistryConfig
 
 
 def fetch_credential(reg: RegistryConfig, *, check: bool = True) -> Credential:
-    """A credential for ``reg``: an ECR token, a distribution registry's declared credentials
-    (accepted by the registry when ``check``), or Docker Hub's from the environment."""
+    """A credential for ``reg``: an ECR token, a distribution or Harbor registry's declared
+    credentials (accepted by the registry when ``check``), or Docker Hub's from the environment."""
     if reg.provider == "ecr":
         from regform.credentials.ecr import ecr_credential
 
@@ -18,6 +18,10 @@ def fetch_credential(reg: RegistryConfig, *, check: bool = True) -> Credential:
         from regform.credentials.distribution import distribution_credential
 
         return distribution_credential(reg, check=check)
+    if reg.provider == "harbor":
+        from regform.credentials.harbor import harbor_credential
+
+        return harbor_credential(reg, check=check)
     if reg.provider == "dockerhub":
         from regform.credentials.dockerhub import dockerhub_credential
 

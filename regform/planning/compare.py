@@ -13,6 +13,7 @@ keys never appear. The ownership tag is kept on (and added to) declared reposito
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,12 +66,23 @@ def field_change(name: str, before: Any, after: Any, caps: Capabilities) -> Fiel
         diff = diff_documents(display_form(name, before), display_form(name, after))
     elif name == m.TAGS:
         diff = tag_diff(before or {}, after or {})
+    elif name not in m.REPOSITORY_FIELDS and caps.field_display is not None:
+        diff = importlib.import_module(caps.field_display).diff_lines(name, before, after)
+    elif name not in m.REPOSITORY_FIELDS and isinstance(after or before, dict | list):
+        diff = diff_documents(before, after)
     elif name == m.MUTABILITY_EXCLUSIONS:
         b, a = set(before or ()), set(after or ())
         diff = tuple(f"- {v}" for v in sorted(b - a)) + tuple(f"+ {v}" for v in sorted(a - b))
     return FieldChange(
         path=name, before=before, after=after, forces_replacement=name in caps.replace_on, diff=diff
     )
+
+
+def compared_fields(caps: Capabilities) -> tuple[str, ...]:
+    """Every field a provider supports, in display order: regform's own fields, then the
+    provider's (``Repository.extra``) by name."""
+    own = tuple(f for f in m.REPOSITORY_FIELDS if f in caps.fields)
+    return own + tuple(sorted(caps.fields - set(m.REPOSITORY_FIELDS)))
 
 
 def compare(
@@ -81,7 +93,7 @@ def compare(
     warnings: list[str],
 ) -> list[FieldChange]:
     changes: list[FieldChange] = []
-    for name in m.REPOSITORY_FIELDS:
+    for name in compared_fields(caps):
         if name not in managed_fields(desired, reg, caps):
             continue
         if name not in actual.loaded:

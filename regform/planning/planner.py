@@ -27,7 +27,7 @@ from regform import model as m
 from regform.documents.normalize import checksum, normalize_field
 from regform.model import Capabilities, Image, RegistryConfig, RegistryState, Repository
 from regform.plan import ACTION_ORDER, REPOSITORY, Action, Change, Guard, Plan, Unmanaged
-from regform.planning.compare import compare, field_change
+from regform.planning.compare import compare, compared_fields, field_change
 from regform.planning.guards import registry_guards
 from regform.planning.retention import enforcement_change, images_checksum, unsupported_rules
 from regform.planning.scope import (
@@ -101,8 +101,8 @@ def _create(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> Cha
     # say nothing about the new repository).
     fields = tuple(
         field_change(f, None, after[f], caps)
-        for f in m.REPOSITORY_FIELDS
-        if f in after and f in caps.fields and after[f] not in (None, [])
+        for f in compared_fields(caps)
+        if f in after and after[f] not in (None, [])
     )
     return Change(reg.name, REPOSITORY, desired.name, Action.CREATE, fields=fields, after=after)
 

@@ -7,6 +7,7 @@ importing any provider's client library. Adding a provider adds one line to :dat
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from regform.model import Capabilities
 from regform.providers.distribution.kind import KIND as DISTRIBUTION
 from regform.providers.dockerhub.kind import KIND as DOCKERHUB
 from regform.providers.ecr.kind import KIND as ECR
+from regform.providers.harbor.kind import KIND as HARBOR
 
 if TYPE_CHECKING:
     from regform.model import Config, RegistryConfig
@@ -23,10 +25,20 @@ PROVIDERS: tuple[ProviderKind, ...] = (
     ECR,
     DISTRIBUTION,
     DOCKERHUB,
+    HARBOR,
 )
 
 KINDS: Mapping[str, ProviderKind] = {kind.name: kind for kind in PROVIDERS}
 CAPABILITIES: Mapping[str, Capabilities] = {kind.name: kind.capabilities for kind in PROVIDERS}
+
+
+def set_secret_destination(file: str | os.PathLike[str] | None, stdout: bool) -> None:
+    """Where secrets a registry returns only once (Harbor robot secrets) go during apply: a
+    file (JSON, 0600, written atomically, never through a symlink) and/or stdout. Unset,
+    creating one is refused."""
+    from regform.providers.harbor.secrets import set_destination
+
+    set_destination(file, stdout)
 
 
 def build_provider(

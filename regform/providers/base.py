@@ -128,6 +128,43 @@ def _own_store(entry: RegistryEntry) -> tuple[tuple[str, ...], str] | None:
 
 
 @dataclass(frozen=True)
+class RepositoryKeys:
+    """What a provider adds to repository entries: keys of its own (or a meaning of its own for
+    a shared key), with their JSON Schema, checks, the values they build and the reverse.
+
+    The callables receive the config loader's objects (``regform.config.merge.Item``, the merged
+    config, ``ConfigIssue`` lists); they are typed loosely so that this contract does not depend
+    on the loader.
+    """
+
+    #: package holding ``repository.schema.json``: JSON Schema ``properties`` added to the
+    #: repository settings (entries and defaults) and ``$defs`` they refer to.
+    package: str
+    #: entry key -> the field it sets (a provider's own fields live in ``Repository.extra``).
+    fields: Mapping[str, str] = field(default_factory=dict)
+    #: groups of keys that set one thing in different ways: a key an entry sets itself
+    #: overrides the others of its group taken from ``defaults``.
+    alternatives: tuple[tuple[str, ...], ...] = ()
+    #: ``check_entry(item, settings, merged, issues)``: checks of one entry with its effective
+    #: settings (defaults applied), reported with file, line and field.
+    check_entry: Callable[[Any, Mapping[str, Any], Any, list[Any]], None] | None = None
+    #: ``build(settings, lifecycles) -> (extra, lifecycle_policy)``: the provider's field values
+    #: of one valid entry, and its lifecycle document (None: the compiled lifecycle, if any).
+    build: Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[dict[str, Any], Any]] | None = (
+        None
+    )
+    #: ``export(repository)``: the entry keys declaring a repository as read (``import``), as
+    #: groups ``{group: {key: value}}``; a group most repositories share goes to defaults.
+    export: Callable[[Repository], dict[str, dict[str, Any]]] | None = None
+
+    @cached_property
+    def schema(self) -> dict[str, Any]:
+        text = resources.files(self.package).joinpath("repository.schema.json").read_text("utf-8")
+        data: dict[str, Any] = json.loads(text)
+        return data
+
+
+@dataclass(frozen=True)
 class ProviderKind:
     """What one provider declares: config validation reads it without loading the provider."""
 
@@ -150,6 +187,8 @@ class ProviderKind:
     settings_store: Callable[[RegistryEntry], tuple[tuple[str, ...], str] | None] = _own_store
     #: connection values implied when not declared.
     connection_defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: repository-entry keys of its own (None: regform's keys only).
+    repository_keys: RepositoryKeys | None = None
 
     @cached_property
     def schema(self) -> dict[str, Any]:

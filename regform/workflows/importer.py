@@ -41,6 +41,7 @@ from regform.documents.normalize import (
     normalize_lifecycle_policy,
 )
 from regform.model import JsonDict, RegistryState, Repository, matches_any
+from regform.providers import KINDS
 from regform.registry_settings import (
     CREATION_TEMPLATES,
     PULL_THROUGH_CACHE_RULES,
@@ -211,15 +212,21 @@ def _settings(
     }
 
 
+def _groups(all_settings: Sequence[JsonDict]) -> list[str]:
+    """The field groups of the settings (``_FIELDS``, or a provider's own), tags apart."""
+    return [k for k in (all_settings[0] if all_settings else {}) if k != "tags"]
+
+
 def _defaults(all_settings: Sequence[JsonDict]) -> JsonDict:
     """The most common value of each field, when at least two repositories share it."""
     defaults: JsonDict = {}
-    for key in _FIELDS:
+    for key in _groups(all_settings):
         counts = Counter(canonical_json(s[key]) for s in all_settings)
         text, n = counts.most_common(1)[0] if counts else ("", 0)
         if n >= 2:
             defaults[key] = next(s[key] for s in all_settings if canonical_json(s[key]) == text)
-    if len(all_settings) >= 2:  # tags: {} still manages them (a tag added by hand is drift)
+    if len(all_settings) >= 2 and "tags" in all_settings[0]:
+        # tags: {} still manages them (a tag added by hand is drift)
         common = set(all_settings[0]["tags"].items())
         for s in all_settings[1:]:
             common &= set(s["tags"].items())
@@ -229,9 +236,11 @@ def _defaults(all_settings: Sequence[JsonDict]) -> JsonDict:
 
 def _entry_settings(settings: JsonDict, defaults: JsonDict) -> JsonDict:
     out: JsonDict = {}
-    for key in _FIELDS:
+    for key in _groups([settings]):
         if key not in defaults or canonical_json(defaults[key]) != canonical_json(settings[key]):
             out.update(settings[key])
+    if "tags" not in settings:
+        return out
     shared = defaults.get("tags", {})
     own = {k: v for k, v in settings["tags"].items() if shared.get(k) != v}
     if own or "tags" not in defaults:
@@ -297,6 +306,18 @@ def _check_documents(
             warnings.append(f"repository policy {name}{where}: {issue.message}; edit it before use")
 
 
+def _registry(source: ImportSource, state: RegistryState, prefix: str | None) -> JsonDict:
+    """The registry's declaration: its connection, scope and settings."""
+    registry: JsonDict = {"provider": source.provider, **dict(source.connection)}
+    scope = [f"{prefix}*"] if prefix else list(source.scope)
+    if scope != ["*"]:
+        registry["scope"] = scope
+    settings = registry_settings(state.settings)
+    if settings:
+        registry["settings"] = settings
+    return registry
+
+
 def import_config(
     source: ImportSource, state: RegistryState, *, prefix: str | None = None
 ) -> ImportResult:
@@ -306,33 +327,30 @@ def import_config(
         for n in sorted(state.repositories)
         if matches_any(n, source.scope) and (not prefix or n.startswith(prefix))
     ]
-    life_groups = _group(repos, lambda r: r.lifecycle_policy, normalize_lifecycle_policy)
-    pol_groups = _group(repos, lambda r: r.repository_policy, normalize_iam_policy)
+    keys = KINDS[source.provider].repository_keys
+    export = keys.export if keys is not None else None
+    # a provider that writes its own keys declares its documents inline, not as definitions
+    named = repos if export is None else []
+    life_groups = _group(named, lambda r: r.lifecycle_policy, normalize_lifecycle_policy)
+    pol_groups = _group(named, lambda r: r.repository_policy, normalize_iam_policy)
     life_names = _name_definitions(life_groups, "lifecycle")
     pol_names = _name_definitions(pol_groups, "policy")
     life_docs = {
         life_names[
             canonical_json(normalize_lifecycle_policy(r.lifecycle_policy))
         ]: r.lifecycle_policy
-        for r in reversed(repos)
+        for r in reversed(named)
         if r.lifecycle_policy is not None
     }
     pol_docs = {
         pol_names[canonical_json(normalize_iam_policy(r.repository_policy))]: r.repository_policy
-        for r in reversed(repos)
+        for r in reversed(named)
         if r.repository_policy is not None
     }
     warnings: list[str] = []
     _check_documents(life_docs, pol_docs, warnings)
 
-    registry: JsonDict = {"provider": source.provider, **dict(source.connection)}
-    scope = [f"{prefix}*"] if prefix else list(source.scope)
-    if scope != ["*"]:
-        registry["scope"] = scope
-    settings = registry_settings(state.settings)
-    if settings:
-        registry["settings"] = settings
-
+    registry = _registry(source, state, prefix)
     data: JsonDict = {"version": 1, "registries": {source.name: registry}}
     if life_docs:
         data["lifecycle_policies"] = {
@@ -340,11 +358,17 @@ def import_config(
         }
     if pol_docs:
         data["repository_policies"] = {n: policy_definition(pol_docs[n]) for n in sorted(pol_docs)}
-    all_settings = [_settings(r, life_names, pol_names) for r in repos]
+    if export is not None:
+        all_settings = [export(r) for r in repos]
+    else:
+        all_settings = [_settings(r, life_names, pol_names) for r in repos]
     defaults = _defaults(all_settings)
     if defaults:
         data["defaults"] = {
-            k: v for key in _FIELDS if key in defaults for k, v in defaults[key].items()
+            k: v
+            for key in _groups(all_settings)
+            if key in defaults
+            for k, v in defaults[key].items()
         }
         if "tags" in defaults:
             data["defaults"]["tags"] = defaults["tags"]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from regform.errors import ProviderError
-from regform.model import REPOSITORY_FIELDS, RegistryState, matches_any
+from regform.model import RegistryState, matches_any
 from regform.providers.base import Provider
 from regform.workflows.importer import IMPORTED_SETTINGS
 
@@ -26,7 +26,7 @@ def read_for_import(
     names = [
         n for n in sorted(listing) if matches_any(n, scope) and (not prefix or n.startswith(prefix))
     ]
-    fields = frozenset(REPOSITORY_FIELDS) & caps.fields
+    fields = frozenset(caps.fields)  # regform's fields it supports, and its own
     detailed = provider.read_details(dict.fromkeys(names, fields)) if names else {}
     repos = {n: detailed.get(n, listing[n]) for n in names}
     found: dict[str, Any] = {}

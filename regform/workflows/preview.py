@@ -25,6 +25,7 @@ that decided it.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,9 +35,9 @@ from typing import Any
 
 from regform import model as m
 from regform.errors import RegformError
-from regform.lifecycle import Decision, Evaluation, Verdict, evaluate, explain
+from regform.lifecycle import Decision, Evaluation, Verdict, evaluate
 from regform.lifecycle.explain import EXPIRE, KEEP, TRANSITION
-from regform.model import Config, Image, RegistryState, Repository
+from regform.model import Capabilities, Config, Image, RegistryState, Repository
 from regform.plan import REPOSITORY, Action, Change, LifecyclePreview, RepositoryPreview
 from regform.planning.planner import RegistryPlan
 from regform.planning.scope import declared_repository
@@ -93,11 +94,21 @@ def summarize(result: Evaluation, total: int) -> LifecyclePreview:
     )
 
 
+def engine(caps: Capabilities) -> Any:
+    """The module that evaluates this provider's lifecycle documents (``evaluate``,
+    ``explain``): ECR's algorithm unless the provider names its own."""
+    return importlib.import_module(caps.lifecycle_engine)
+
+
 def preview_images(
-    policy: Mapping[str, Any], images: Sequence[Image], now: datetime
+    policy: Mapping[str, Any],
+    images: Sequence[Image],
+    now: datetime,
+    caps: Capabilities | None = None,
 ) -> LifecyclePreview:
-    """What ``policy`` would do to ``images`` at ``now``."""
-    return summarize(evaluate(policy, images, now), len(images))
+    """What ``policy`` would do to ``images`` at ``now`` (under the provider's algorithm)."""
+    evaluator = evaluate if caps is None else engine(caps).evaluate
+    return summarize(evaluator(policy, images, now), len(images))
 
 
 #: a repository with nothing to read yet (being created).
@@ -176,7 +187,7 @@ def add_previews(
         try:
             if isinstance(found, Exception):
                 raise found
-            previews[name] = preview_images(policy, found, now)
+            previews[name] = preview_images(policy, found, now, caps)
         except PREVIEW_ERRORS as exc:
             warnings.append(f"{registry}/{name}: lifecycle preview unavailable: {exc}")
 
@@ -345,7 +356,7 @@ def preview_repository(
         policy = _registry_policy(provider, registry, repository)
     images = provider.list_images(repository)
     try:
-        decisions = explain(policy, images, now)
+        decisions = engine(provider.capabilities).explain(policy, images, now)
     except ValueError as exc:
         raise RegformError(f"{registry}/{repository}: {exc}") from exc
     return RepositoryReport(registry, repository, source, policy, now, decisions, name)

@@ -56,9 +56,11 @@ def details_wanted(
 def _merge(listed: Repository, detailed: Repository) -> Repository:
     """The detailed repository, completed with listing fields it did not carry."""
     extra = listed.loaded - detailed.loaded
+    own = extra & set(m.REPOSITORY_FIELDS)
     return dataclasses.replace(
         detailed,
-        **{f: getattr(listed, f) for f in extra},
+        **{f: getattr(listed, f) for f in own},
+        extra={**{f: listed.extra.get(f) for f in extra - own}, **detailed.extra},
         loaded=detailed.loaded | listed.loaded,
         info={**listed.info, **detailed.info},
     )

@@ -17,14 +17,18 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "distribution"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "harbor"))
 
 from dist_images import Pusher  # noqa: E402
 from dist_server import RegistryServer, provider_config, run_registry  # noqa: E402
+from fake_harbor import PASSWORD, USER, running  # noqa: E402
+from harbor_state import Artifact  # noqa: E402
 
 from regform import model as m  # noqa: E402
 from regform.model import Capabilities, Image, RegistryConfig, Repository  # noqa: E402
 from regform.providers import build_provider  # noqa: E402
 from regform.providers.base import Provider  # noqa: E402
+from regform.providers.harbor.rules import from_lifecycle  # noqa: E402
 from regform.providers.memory import MemoryProvider  # noqa: E402
 
 #: a memory registry shaped like a distribution registry: regform enforces its lifecycle.
@@ -47,10 +51,15 @@ class Harness:
     #: (ECR records the push time itself, so ``pushed`` only holds elsewhere).
     seed: Callable[[str, str, datetime], str]
     prefix: str = "c"
+    #: between the prefix and a test's own part (Harbor project names have no "/")
+    separator: str = "/"
+    #: the registry's own lifecycle document for an ECR-style one (what the config builds from
+    #: readable rules; Harbor's is a retention policy)
+    lifecycle: Callable[[dict[str, Any]], Any] = lambda doc: doc
 
     def name(self, short: str) -> str:
         """A repository name of this test's own (a shared registry keeps every test's images)."""
-        return f"{self.prefix}/{short}"
+        return f"{self.prefix}{self.separator}{short}"
 
 
 def _memory(caps: Capabilities, label: str) -> Harness:
@@ -97,15 +106,50 @@ def _distribution(server: RegistryServer, test_name: str) -> Harness:
     return Harness("distribution", build_provider(registry), registry, seed, prefix=prefix)
 
 
+def _harbor_harness(fake: Any) -> Harness:
+    """The Harbor provider on the fake Harbor: a repository here is a Harbor project, and a
+    seeded image goes into its repository ``app``."""
+    connection = {
+        "url": fake.url,
+        "allow_http": True,
+        "username_env": "HARBOR_USER",
+        "password_env": "HARBOR_PASSWORD",
+    }
+    registry = RegistryConfig(name="hb", provider="harbor", connection=connection)
+    state = fake.state
+
+    def seed(project: str, tag: str, pushed: datetime) -> str:
+        if not any(p["name"] == project for p in state.projects.values()):
+            state.op_createProject({"project": {"project_name": project}}, None, "")
+        digest = "sha256:" + sha256(f"{project}:{tag}".encode()).hexdigest()
+        when = pushed.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        state.push(project, "app", Artifact(digest, [tag], when))
+        return digest
+
+    return Harness(
+        "harbor", build_provider(registry), registry, seed, separator="-", lifecycle=from_lifecycle
+    )
+
+
 @pytest.fixture(scope="session")
 def contract_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
     with run_registry(tmp_path_factory.mktemp("registry-contract")) as server:
         yield server
 
 
-@pytest.fixture(params=["memory", "memory-enforced", "ecr", "distribution"])
+@pytest.fixture(params=["memory", "memory-enforced", "ecr", "distribution", "harbor"])
 def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     kind = request.param
+    if kind == "harbor":
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv("HARBOR_USER", USER)
+        monkeypatch.setenv("HARBOR_PASSWORD", PASSWORD)
+        with running() as fake:
+            built = _harbor_harness(fake)
+            with built.provider:
+                yield built
+            assert fake.violations == []
+        return
     if kind == "memory":
         built = _memory(MemoryProvider("x").capabilities, "memory")
     elif kind == "memory-enforced":

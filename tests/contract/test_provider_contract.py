@@ -32,7 +32,7 @@ def _plan(h: Harness, *repos: Repository, prune: bool = False) -> Plan:
         h.registry,
         repositories={r.name: r for r in repos},
         prune=prune,
-        scope=(f"{h.prefix}/*",),
+        scope=(h.name("*"),),
     )
     config = Config(registries={registry.name: registry})
     return make_plan(config, {registry.name: h.provider}, now=NOW)
@@ -91,13 +91,17 @@ def test_create_update_delete_each_leave_nothing_to_plan(harness: Harness) -> No
         assert [c for c in never.changes if c.kind == REPOSITORY] == []
         assert name in harness.provider.list_repositories()
         return
-    first = _want(harness, name, image_tag_mutability="IMMUTABLE", tags={"team": "a"})
+    first = _want(
+        harness, name, image_tag_mutability="IMMUTABLE", tags={"team": "a"}, scan_on_push=True
+    )
     created = _plan(harness, first)
     assert [(c.name, c.action) for c in created.changes] == [(name, Action.CREATE)]
     _apply(harness, created)
     assert _plan(harness, first).changes == ()
 
-    second = _want(harness, name, image_tag_mutability="MUTABLE", tags={"team": "b"})
+    second = _want(
+        harness, name, image_tag_mutability="MUTABLE", tags={"team": "b"}, scan_on_push=False
+    )
     updated = _plan(harness, second)
     assert [(c.name, c.action) for c in updated.changes] == [(name, Action.UPDATE)]
     _apply(harness, updated)
@@ -115,7 +119,9 @@ def test_enforced_retention_deletes_once_and_then_has_nothing_to_plan(harness: H
     for days, tag in ((3, "old"), (2, "older-than-new"), (1, "new")):
         harness.seed(name, tag, NOW - timedelta(days=days))
     declared = Repository(
-        name=name, managed=frozenset({m.LIFECYCLE_POLICY}), lifecycle_policy=KEEP_ONE
+        name=name,
+        managed=frozenset({m.LIFECYCLE_POLICY}),
+        lifecycle_policy=harness.lifecycle(KEEP_ONE),
     )
     plan = _plan(harness, declared)
     if harness.provider.capabilities.native_lifecycle:

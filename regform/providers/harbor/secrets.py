@@ -1,0 +1,103 @@
+"""Robot secrets: Harbor returns one only in the create response (api-facts.md "Robot accounts").
+
+A secret is shown once: written to the file the user names (``regform apply --secrets-file``;
+JSON, mode 0600, written atomically in the file's directory, never through a symlink) or printed
+with ``--show-secrets``. Without either, apply refuses to create a robot (nothing of that project
+is written), so a secret is never lost. Re-planning never rotates a secret: regform never sends
+one, and only a robot that is missing is created.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from regform.errors import ProviderError
+
+
+@dataclass(frozen=True, slots=True)
+class SecretDestination:
+    file: Path | None = None
+    stdout: bool = False
+
+    @property
+    def set(self) -> bool:
+        return self.file is not None or self.stdout
+
+
+_lock = threading.Lock()
+_destination = SecretDestination()
+
+
+def set_destination(file: str | os.PathLike[str] | None, stdout: bool) -> None:
+    """Where robot secrets created from now on go (``regform apply`` sets it)."""
+    global _destination
+    with _lock:
+        _destination = SecretDestination(Path(file) if file is not None else None, stdout)
+
+
+def destination() -> SecretDestination:
+    with _lock:
+        return _destination
+
+
+def _read_existing(path: Path) -> dict[str, Any]:
+    if path.is_symlink():
+        raise ProviderError(f"secrets file {path} is a symlink; regform never writes through one")
+    if not path.exists():
+        return {}
+    try:
+        found = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ProviderError(f"secrets file {path} is not readable JSON ({exc})") from None
+    return found if isinstance(found, dict) else {}
+
+
+def write_private(path: Path, data: Any) -> None:
+    """JSON to ``path``: a temp file (0600) in the same directory, renamed over it."""
+    if path.is_symlink():
+        raise ProviderError(f"secrets file {path} is a symlink; regform never writes through one")
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, indent=2, sort_keys=True)
+            out.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class SecretSink:
+    """Delivers robot secrets to the configured destination, one at a time."""
+
+    def require(self, what: str) -> None:
+        """Refuse (before any write) to create ``what`` when its secret would be lost."""
+        dest = destination()
+        if dest.file is not None:
+            _read_existing(dest.file)  # a symlink or an unreadable file: refused now
+        if not dest.set:
+            raise ProviderError(
+                f"{what} would be created and its secret is shown only once: name a file with "
+                "`regform apply --secrets-file FILE` (or print it with --show-secrets)"
+            )
+
+    def deliver(self, key: str, name: str, secret: str, expires_at: Any) -> None:
+        dest = destination()
+        entry = {"name": name, "secret": secret, "expires_at": expires_at}
+        with _lock:
+            if dest.file is not None:
+                data = _read_existing(dest.file)
+                data[key] = entry
+                write_private(dest.file, data)
+            if dest.stdout:
+                sys.stdout.write(f"secret of {key} ({name}): {secret}\n")
+                sys.stdout.flush()

@@ -1,0 +1,157 @@
+"""Immutable-tag rules, members and robot accounts: converge, re-plan empty, secrets shown once."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from harbor_workspace import Workspace
+from typer.testing import CliRunner
+
+from regform import apply_plan, build_providers, make_plan
+from regform.cli import app
+from regform.plan import Action
+from regform.providers import set_secret_destination
+
+ACCESS = """
+repositories:
+  - name: team-a
+    registry: hb
+    image_tag_mutability: IMMUTABLE_WITH_EXCLUSION
+    image_tag_mutability_exclusions: [latest, "dev-*"]
+    members:
+      users: {alice: maintainer, bob: developer}
+      groups: {platform: projectAdmin}
+    robots:
+      ci:
+        description: pushes from CI
+        access: [repository:pull, repository:push]
+  - name: team-b
+    registry: hb
+    immutable_tags:
+      - tags: ["v*"]
+        exclude_repositories: ["scratch/**"]
+"""
+
+
+@pytest.fixture
+def secrets_file(tmp_path: Path) -> Path:
+    path = tmp_path / "out" / "robots.json"
+    path.parent.mkdir()
+    set_secret_destination(path, False)
+    yield path
+    set_secret_destination(None, False)
+
+
+def test_access_lists_apply_and_replan_empty(workspace: Workspace, secrets_file: Path) -> None:
+    config = workspace.write(ACCESS)
+    workspace.apply(config)
+    state = workspace.harbor.state
+    ids = {p["name"]: p["project_id"] for p in state.projects.values()}
+    (rule,) = state.immutable[ids["team-a"]].values()
+    assert rule["tag_selectors"][0]["decoration"] == "excludes"
+    assert rule["tag_selectors"][0]["pattern"] == "{dev-*,latest}"  # braces, never "a,b"
+    (rule_b,) = state.immutable[ids["team-b"]].values()
+    assert rule_b["scope_selectors"]["repository"][0]["decoration"] == "repoExcludes"
+    members = {
+        (m["entity_name"], m["entity_type"], m["role_id"])
+        for m in state.members[ids["team-a"]].values()
+    }
+    assert members == {("alice", "u", 4), ("bob", "u", 2), ("platform", "g", 1)}
+    assert not workspace.plan(config).changes
+
+
+def test_members_and_rules_converge(workspace: Workspace, secrets_file: Path) -> None:
+    workspace.apply(workspace.write(ACCESS))
+    changed = workspace.write(
+        ACCESS.replace("alice: maintainer, bob: developer", "alice: guest").replace(
+            '[latest, "dev-*"]', "[latest]"
+        )
+    )
+    plan = workspace.plan(changed)
+    assert [sorted(f.path for f in c.fields) for c in plan.changes] == [
+        ["immutable_rules", "members"]
+    ]
+    workspace.apply(changed)
+    assert not workspace.plan(changed).changes
+    harbor = workspace.harbor
+    assert (harbor.calls("updateProjectMember"), harbor.calls("deleteProjectMember")) == (1, 1)
+
+
+def test_robot_secret_is_written_once_to_the_named_file(
+    workspace: Workspace, secrets_file: Path
+) -> None:
+    config = workspace.write(ACCESS)
+    workspace.apply(config)
+    ((stored, secret),) = workspace.harbor.state.issued
+    assert stored == "robot$team-a+ci"
+    saved = json.loads(secrets_file.read_text())
+    assert saved["hb/team-a/ci"]["secret"] == secret
+    assert stat.S_IMODE(os.stat(secrets_file).st_mode) == 0o600
+    # re-planning and re-applying never rotates it
+    assert not workspace.plan(config).changes
+    described = workspace.write(ACCESS.replace("pushes from CI", "CI pushes"))
+    (change,) = workspace.plan(described).changes
+    assert any("its secret is kept" in line for f in change.fields for line in f.diff)
+    workspace.apply(described)
+    assert len(workspace.harbor.state.issued) == 1 and workspace.harbor.calls("UpdateRobot") == 1
+
+
+def test_robot_deleted_by_hand_is_recreated_with_a_new_secret(
+    workspace: Workspace, secrets_file: Path
+) -> None:
+    config = workspace.write(ACCESS)
+    workspace.apply(config)
+    state = workspace.harbor.state
+    state.robots.clear()  # deleted in the UI
+    (change,) = workspace.plan(config).changes
+    (robots,) = [f for f in change.fields if f.path == "robots"]
+    assert robots.diff[0].startswith("+ ci:") and "a new secret" in robots.diff[0]
+    workspace.apply(config)
+    assert len(state.issued) == 2
+    assert json.loads(secrets_file.read_text())["hb/team-a/ci"]["secret"] == state.issued[1][1]
+
+
+def test_without_a_destination_a_robot_is_not_created(workspace: Workspace) -> None:
+    set_secret_destination(None, False)
+    config = workspace.write(ACCESS)
+    providers = build_providers(config)
+    result = apply_plan(make_plan(config, providers), providers)
+    ((failed, error),) = result.failed
+    assert failed.name == "team-a" and "--secrets-file" in str(error)
+    assert {p["name"] for p in workspace.harbor.state.projects.values()} == {"team-b"}
+    assert workspace.harbor.state.issued == []
+
+
+def test_a_symlinked_secrets_file_is_refused(workspace: Workspace, tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.json"
+    target.write_text("{}")
+    link = tmp_path / "robots.json"
+    link.symlink_to(target)
+    set_secret_destination(link, False)
+    try:
+        config = workspace.write(ACCESS)
+        providers = build_providers(config)
+        result = apply_plan(make_plan(config, providers), providers)
+    finally:
+        set_secret_destination(None, False)
+    assert any("symlink" in str(e) for _, e in result.failed)
+    assert target.read_text() == "{}"
+    assert workspace.harbor.state.issued == []  # refused before the robot was created
+
+
+def test_show_secrets_prints_the_new_secret(workspace: Workspace) -> None:
+    workspace.write(ACCESS)
+    result = CliRunner().invoke(
+        app, ["apply", "-c", str(workspace.path), "--auto-approve", "--show-secrets"]
+    )
+    set_secret_destination(None, False)
+    assert result.exit_code == 0, result.output
+    ((_, secret),) = workspace.harbor.state.issued
+    assert f"secret of hb/team-a/ci (robot$team-a+ci): {secret}" in result.stdout
+    plan = CliRunner().invoke(app, ["plan", "-c", str(workspace.path)])
+    assert "No changes" in plan.stdout and secret not in plan.stdout
+    assert Action.CREATE.value not in plan.stdout
