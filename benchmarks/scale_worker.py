@@ -53,14 +53,15 @@ def _peak_rss_mb() -> float:
 
 def comparable_plan(plan: dict[str, Any]) -> dict[str, Any]:
     """A plan's dict without what differs between two runs on the same state: timestamps, call
-    counts, and the config checksum (the config names the endpoint, which differs)."""
+    counts, the config checksum and the registry identities (they name the endpoint, which
+    differs)."""
 
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
             return {
                 k: strip(v)
                 for k, v in value.items()
-                if k not in ("created_at", "api_calls", "config_checksum")
+                if k not in ("created_at", "api_calls", "config_checksum", "identities")
             }
         if isinstance(value, list):
             return [strip(v) for v in value]

@@ -3,30 +3,69 @@
 RegformError
 ├── ConfigError        the config is invalid; carries every issue (file:line:col, field, message)
 ├── ProviderError      a registry API call failed (message names the registry and operation)
-│   └── IdentityError  credentials belong to another account than ``account_id`` says
+│   ├── IdentityError  credentials belong to another account than ``account_id`` says
+│   └── PartialApplyError  a change failed part way (says which steps were done)
 ├── UnsafePlanError    apply refused: destructive change or threshold without the flag
 └── StalePlanError     a saved plan no longer matches the config or the registry
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+#: the longest excerpt of a value any message quotes
+EXCERPT_CHARS = 40
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """A value quoted for a message: escaped (``repr``), and at most ``limit`` characters of it
+    (then ``...`` and its length), so that no message carries a whole file or a long secret."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
 
 
 class RegformError(Exception):
     """Base of all errors regform raises deliberately (the CLI prints them without traceback)."""
 
 
+#: the longest message an issue carries
+MAX_MESSAGE_CHARS = 600
+#: a quoted value with no white space in it (names, keys, URLs): quoted text with spaces is
+#: the message's own, and a long value with spaces is caught by the length cap
+_LONG_QUOTED = re.compile(rf"'([^'\s]{{{EXCERPT_CHARS + 1},}})'")
+
+
+def bounded(message: str) -> str:
+    """A message with every long quoted value cut to an excerpt, control characters escaped,
+    and at most ``MAX_MESSAGE_CHARS`` long (whatever value it quotes)."""
+    message = _LONG_QUOTED.sub(lambda m: excerpt(m.group(1)), message)
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = f"{message[:MAX_MESSAGE_CHARS]}... ({len(message):,} characters)"
+    if not message.isprintable():
+        message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    return message
+
+
 @dataclass(frozen=True, slots=True)
 class ConfigIssue:
-    """One problem in the config. ``path`` is the field path ("repositories[2].lifecycle")."""
+    """One problem in the config. ``path`` is the field path ("repositories[2].lifecycle").
+
+    The message and path are :func:`bounded`: no issue prints a whole value, however long."""
 
     message: str
     path: str = ""
     file: str | None = None
     line: int | None = None
     column: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", bounded(self.message))
+        if len(self.path) > EXCERPT_CHARS * 4 or not self.path.isprintable():
+            object.__setattr__(self, "path", bounded(excerpt(self.path, EXCERPT_CHARS * 4)))
 
     def __str__(self) -> str:
         where = self.file or "<config>"
@@ -62,6 +101,15 @@ class ProviderError(RegformError):
 
 class IdentityError(ProviderError):
     pass
+
+
+class PartialApplyError(ProviderError):
+    """One change failed at ``failed`` (a step: "policy") after ``done`` ("created", ...)."""
+
+    def __init__(self, message: str, *, done: Sequence[str], failed: str) -> None:
+        super().__init__(message)
+        self.done = tuple(done)
+        self.failed = failed
 
 
 class UnsafePlanError(RegformError):

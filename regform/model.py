@@ -46,12 +46,6 @@ REPOSITORY_FIELDS: tuple[str, ...] = (
 
 #: what a repository gets when nothing says otherwise (ECR's default too).
 DEFAULT_MUTABILITY = "MUTABLE"
-MUTABILITY_MODES = (
-    DEFAULT_MUTABILITY,
-    "IMMUTABLE",
-    "MUTABLE_WITH_EXCLUSION",
-    "IMMUTABLE_WITH_EXCLUSION",
-)
 
 
 def matches_any(name: str, globs: Iterable[str]) -> bool:
@@ -284,6 +278,8 @@ class Config:
     files: tuple[str, ...] = ()
     #: sha256 of the canonical desired model; a saved plan records it (stale-plan check).
     checksum: str = ""
+    #: what the config check warned about (``file:line: path: message``); plans repeat them.
+    warnings: tuple[str, ...] = ()
     #: registries declared only for their credentials (``provider: dockerhub``): logins and
     #: pull secrets use them; plans, drift and apply never see them.
     credentials_only: Mapping[str, RegistryConfig] = field(default_factory=dict)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-FORMAT_VERSION = "1.1"
+FORMAT_VERSION = "1.2"
 
 
 class Action(StrEnum):
@@ -200,10 +200,20 @@ class Change(Addressed):
     #: delete even when images are present (from the config at plan time; a saved plan is
     #: refused when the config changed since, so this is the config's value at apply time).
     force_delete: bool = False
+    #: images the repository held when planned (deletes and replaces; None: not counted). A saved
+    #: plan is refused when the repository holds more at apply time.
+    image_count: int | None = None
 
     @property
     def destructive(self) -> bool:
         return self.action.destructive
+
+    @property
+    def images_deleted(self) -> int:
+        """How many images an image-deletion change deletes (0 for any other change)."""
+        if self.kind != IMAGES or self.action is not Action.DELETE:
+            return 0
+        return len((self.before or {}).get("images") or ())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -216,6 +226,7 @@ class Change(Addressed):
             "notes": list(self.notes),
             "preview": self.preview.to_dict() if self.preview else None,
             "force_delete": self.force_delete,
+            "image_count": self.image_count,
         }
 
     @classmethod
@@ -229,7 +240,16 @@ class Change(Addressed):
             notes=tuple(d.get("notes", ())),
             preview=LifecyclePreview.from_dict(d["preview"]) if d.get("preview") else None,
             force_delete=bool(d.get("force_delete", False)),
+            image_count=_optional_int(d.get("image_count")),
         )
+
+
+def _optional_int(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"image_count {value!r} is not a number")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +311,18 @@ class Plan:
     #: lifecycle previews of repositories without a change (``plan --lifecycle-preview``);
     #: a changed repository carries its preview in ``Change.preview``.
     lifecycle_previews: tuple[RepositoryPreview, ...] = ()
+    #: registry name -> where the plan read it: ``{"provider", "account", "region",
+    #: "endpoint"}`` (a saved plan is applied only to the same registry).
+    identities: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: the ``-c`` paths the plan was made from, relative to the directory it ran in.
+    config_paths: tuple[str, ...] = ()
+    #: guard flags (``--allow-destroy``, ``--force``) given at plan time: a saved plan's
+    #: guards with these flags are approved; applying it needs them no more.
+    approved: tuple[str, ...] = ()
+
+    def is_approved(self, guard: Guard) -> bool:
+        """Whether ``guard`` was approved when the plan was made."""
+        return guard.flag in self.approved
 
     @property
     def has_changes(self) -> bool:
@@ -298,10 +330,21 @@ class Plan:
 
     @property
     def summary(self) -> dict[str, int]:
+        """Changes by action; image deletions are counted apart (:attr:`image_deletions`)."""
         counts = {a.value: 0 for a in ACTION_ORDER}
         for c in self.changes:
-            counts[c.action.value] += 1
+            if c.kind != IMAGES:
+                counts[c.action.value] += 1
         return counts
+
+    @property
+    def image_deletions(self) -> dict[str, int]:
+        """Images deleted by retention regform enforces, and the repositories they are in."""
+        images = [c for c in self.changes if c.kind == IMAGES]
+        return {
+            "images": sum(c.images_deleted for c in images),
+            "repositories": len(images),
+        }
 
     @property
     def destructive(self) -> tuple[Change, ...]:
@@ -315,6 +358,7 @@ class Plan:
             "config_checksum": self.config_checksum,
             "state_checksums": dict(self.state_checksums),
             "summary": self.summary,
+            "image_deletions": self.image_deletions,
             "changes": [c.to_dict() for c in self.changes],
             "unmanaged": [u.to_dict() for u in self.unmanaged],
             "guards": [g.to_dict() for g in self.guards],
@@ -322,6 +366,9 @@ class Plan:
             "api_calls": dict(self.api_calls),
             "targets": list(self.targets),
             "lifecycle_previews": [p.to_dict() for p in self.lifecycle_previews],
+            "identities": {k: dict(v) for k, v in self.identities.items()},
+            "config_paths": list(self.config_paths),
+            "approved": list(self.approved),
         }
 
     @classmethod
@@ -347,6 +394,9 @@ class Plan:
             lifecycle_previews=tuple(
                 RepositoryPreview.from_dict(p) for p in d.get("lifecycle_previews", ())
             ),
+            identities={k: dict(v) for k, v in d.get("identities", {}).items()},
+            config_paths=tuple(str(p) for p in d.get("config_paths", ())),
+            approved=tuple(str(f) for f in d.get("approved", ())),
         )
 
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "regform"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("regform.errors", "regform.version", "regform.model", "regform.plan"),
+    ("regform.errors", "regform.version", "regform.model", "regform.plan", "regform.files"),
     ("regform.lifecycle",),
     ("regform.documents",),
     ("regform.registry_settings",),

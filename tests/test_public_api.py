@@ -33,6 +33,7 @@ def test_readme_pipeline_plans_applies_and_converges(
     plan = regform.make_plan(config, providers)
     assert plan.summary["create"] == 6
     assert "Plan: 6 to create" in render(plan, "text")
+    assert plan.warnings == ()  # a new user's first plan warns about nothing (no deprecated field)
 
     result = regform.apply_plan(plan, providers)
 

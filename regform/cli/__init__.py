@@ -6,25 +6,58 @@ Exit codes: 0 success / nothing to do, 1 error, 2 changes or drift (where the co
 from __future__ import annotations
 
 import importlib
+from typing import Annotated
 
 import typer
+
+from regform.version import __version__
 
 app = typer.Typer(
     name="regform",
     help="Container registries as code: validate, plan and apply registry configuration.",
     no_args_is_help=True,
-    add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
-    # plain help: rendering it with rich would cost more than the rest of `regform --help`
+    # plain help: flags read as flags (no "<bool>" that invites "--auto-approve true"), and
+    # rendering it with rich would cost more than the rest of `regform --help`
     rich_markup_mode=None,
 )
+
+
+class Settings:
+    """Options given before the command (``regform --no-color plan``)."""
+
+    no_color = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"regform {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colours, even on a terminal (like NO_COLOR).")
+    ] = False,
+) -> None:
+    """Container registries as code: validate, plan and apply registry configuration."""
+    Settings.no_color = no_color
+
 
 # Each module registers its commands on ``app`` when imported.
 _COMMAND_MODULES = (
     "validate",
     "plan",
     "apply",
+    "show",
     "drift",
     "importer",
     "ensure",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -34,18 +36,34 @@ if TYPE_CHECKING:
     from regform.providers.base import Provider
     from regform.workflows.applier import ApplyResult
 
+
+class ResultFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 CONFIRM = "Do you want to apply these changes? Only 'yes' will be accepted"
 
 
-def _load_plan(path: Path) -> Plan:
-    from regform.plan import Plan
+def load_plan(path: Path) -> Plan:
+    from regform.workflows.planfile import read_plan
 
-    try:
-        return Plan.from_dict(json.loads(path.read_text()))
-    except OSError as exc:
-        raise RegformError(f"cannot read plan file {path}: {exc.strerror or exc}") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise RegformError(f"{path} is not a regform plan: {exc}") from None
+    return read_plan(str(path))
+
+
+def _recorded_paths(saved: Plan | None) -> list[Path] | None:
+    """The config paths a saved plan was made from (relative to where plan ran)."""
+    if saved is None or not saved.config_paths:
+        return None
+    paths = [Path(p) for p in saved.config_paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise RegformError(
+            f"the plan was made from {', '.join(saved.config_paths)} (relative to the directory "
+            f"plan ran in), but {', '.join(missing)} does not exist here: run apply from that "
+            "directory or name the configuration with -c"
+        )
+    return paths
 
 
 def _progress(change: Change, status: str) -> None:
@@ -78,39 +96,71 @@ def _plan(
     target: list[str] | None,
     lifecycle_preview: bool | None,
 ) -> Plan:
-    """The saved plan, once checked against the config and the registries; else a new one."""
+    """For a saved plan, the same plan made again now (refused unless identical, see
+    ``check_saved_plan``); else a new one. Progress on stderr either way."""
+    from regform.cli.progress import reading
     from regform.workflows.plan_apply import check_saved_plan, make_plan
 
-    if saved is not None:
-        check_saved_plan(saved, cfg, providers)
-        return saved
-    return make_plan(
-        cfg,
-        providers,
-        registries=registry,
-        targets=target,
-        lifecycle_preview=lifecycle_preview,
-        on_read=read_progress if is_tty(sys.stderr) else None,
+    with reading(providers):
+        if saved is not None:
+            return check_saved_plan(saved, cfg, providers, on_read=read_progress)
+        return make_plan(
+            cfg,
+            providers,
+            registries=registry,
+            targets=target,
+            lifecycle_preview=lifecycle_preview,
+            on_read=read_progress,
+        )
+
+
+def _apply(
+    plan: Plan, providers: Mapping[str, Provider], *, allow_destroy: bool, force: bool
+) -> ApplyResult:
+    """Apply with progress on stderr: a line per change, and how far it got every few seconds."""
+    from regform.cli.progress import Applying, heartbeat
+    from regform.workflows.applier import STARTED, apply_plan
+
+    tracker = Applying(len(plan.changes))
+
+    def progress(change: Change, status: str) -> None:
+        _progress(change, status)
+        if status != STARTED:
+            tracker.one_done()
+
+    with heartbeat(tracker.line):
+        return apply_plan(
+            plan, providers, allow_destroy=allow_destroy, force=force, progress=progress
+        )
+
+
+def _report_result(result: ApplyResult, fmt: ResultFormat) -> None:
+    """What apply did, per change and in steps; exit 1 unless every change is complete."""
+    if fmt is ResultFormat.json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+        if not result.ok:
+            raise typer.Exit(1)
+        return
+    t = result.totals()
+    steps = f"{t['steps_done']} step{'s' if t['steps_done'] != 1 else ''} done"
+    if not result.reports:
+        typer.echo("Nothing to apply.")
+        return
+    if result.ok:
+        typer.echo(f"Apply complete: {t['complete']} succeeded. {steps}.")
+        return
+    typer.echo(
+        f"Apply failed: {t['complete']} complete, {t['partial']} partly done, {t['failed']} "
+        f"failed, {t['skipped']} skipped ({steps}, {t['steps_failed']} failed).",
+        err=True,
     )
-
-
-def _report(result: ApplyResult) -> None:
-    """The outcome; exit 1 when a change failed or was skipped."""
-    if result.failed or result.skipped:
-        typer.echo(
-            f"Apply failed: {len(result.succeeded)} succeeded, {len(result.failed)} failed, "
-            f"{len(result.skipped)} skipped.",
-            err=True,
-        )
-        for change, error in result.failed:
-            typer.echo(f"  failed  {change.address}: {error}", err=True)
-        for change in result.skipped:
-            typer.echo(f"  skipped {change.address}: a change before it failed", err=True)
-        typer.echo(
-            "Fix the cause and run apply again; it picks up where this run stopped.", err=True
-        )
-        raise typer.Exit(1)
-    typer.echo(f"Apply complete: {len(result.succeeded)} succeeded.")
+    for report in result.reports:
+        if report.status != "complete":
+            typer.echo(
+                f"  {report.status:<8} {report.change.address}: {report.describe()}", err=True
+            )
+    typer.echo("Fix the cause and run apply again; it picks up where this run stopped.", err=True)
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -133,6 +183,15 @@ def apply(
         bool,
         typer.Option("--force", help="Allow changing more repositories than the safety limit."),
     ] = False,
+    fmt: Annotated[
+        ResultFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="How to report the result: text, or json (a document on stdout; the plan "
+            "then goes to stderr).",
+        ),
+    ] = ResultFormat.text,
     sandbox: SandboxOption = False,
     parallelism: ParallelismOption = None,
     lifecycle_preview: PreviewOption = None,
@@ -156,25 +215,26 @@ def apply(
     """
     from regform.providers import set_secret_destination
     from regform.render import render
-    from regform.workflows.applier import apply_plan, check_guards
+    from regform.workflows.applier import ApplyResult, check_guards
 
     set_secret_destination(secrets_file, show_secrets)
     with cli_errors(verbose):
         if plan_file is not None and (registry or target):
             raise RegformError("--registry and --target cannot be used with a saved plan")
-        saved = _load_plan(plan_file) if plan_file is not None else None
-        cfg = load(config)
+        saved = load_plan(plan_file) if plan_file is not None else None
+        cfg = load(config or _recorded_paths(saved))
         only = sorted(saved.registries) if saved is not None else registry
         with open_providers(cfg, sandbox=sandbox, only=only, parallelism=parallelism) as providers:
             plan = _plan(saved, cfg, providers, registry, target, lifecycle_preview)
-            echo_plan_text(render(plan, "text"))
+            if fmt is ResultFormat.json:
+                typer.echo(render(plan, "text"), err=True, nl=False)
+            else:
+                echo_plan_text(render(plan, "text"))
             if not plan.has_changes:
-                typer.echo("Nothing to apply.")
+                _report_result(ApplyResult(), fmt)
                 return
             check_guards(plan, allow_destroy=allow_destroy, force=force)
             if saved is None:
                 _confirm(auto_approve)
-            result = apply_plan(
-                plan, providers, allow_destroy=allow_destroy, force=force, progress=_progress
-            )
-    _report(result)
+            result = _apply(plan, providers, allow_destroy=allow_destroy, force=force)
+    _report_result(result, fmt)

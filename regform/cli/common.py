@@ -14,6 +14,7 @@ import typer
 
 from regform.cli.options import DEFAULT_CONFIG
 from regform.errors import ConfigError, RegformError
+from regform.files import write_private
 
 if TYPE_CHECKING:
     from regform.model import Config
@@ -21,13 +22,9 @@ if TYPE_CHECKING:
 
 
 def write_output(path: Path, text: str, *, make_parents: bool = False) -> None:
-    """Write a command's output file; a failure is a :class:`RegformError` naming the file."""
-    try:
-        if make_parents:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    except OSError as exc:
-        raise RegformError(f"cannot write {path}: {exc.strerror or exc}") from None
+    """Write a command's output file (atomically, mode 0600, never through a symlink); a failure
+    is a :class:`RegformError` naming the file."""
+    write_private(path, text, make_parents=make_parents)
 
 
 @contextmanager

@@ -144,6 +144,11 @@ def import_(
             "account_id": account_id,
             "endpoint_url": endpoint_url,
         }
+        from regform.providers.urls import userinfo_problem
+
+        problem = userinfo_problem(endpoint_url, "ecr") if endpoint_url else None
+        if problem is not None:
+            raise RegformError(f"--endpoint-url: {problem}")
         reg = _registry(config, registry, flags)
         target = out_dir / OUTPUT_FILE if out_dir is not None else None
         if target is not None and target.exists() and not force:

@@ -14,18 +14,22 @@ ConfigOption = Annotated[
     typer.Option(
         "--config",
         "-c",
+        metavar="PATH",
         help="Config file or directory of *.yaml files; repeat to merge (default: regform.yaml).",
         show_default=False,
     ),
 ]
 RegistryOption = Annotated[
     list[str] | None,
-    typer.Option("--registry", help="Only this registry (repeatable).", show_default=False),
+    typer.Option(
+        "--registry", metavar="NAME", help="Only this registry (repeatable).", show_default=False
+    ),
 ]
 TargetOption = Annotated[
     list[str] | None,
     typer.Option(
         "--target",
+        metavar="GLOB",
         help="Only repositories matching this glob (repeatable); others are not read or changed.",
         show_default=False,
     ),
@@ -51,6 +55,24 @@ ParallelismOption = Annotated[
         help="API calls in flight at most, per registry (default: 32 for ECR; fewer while the "
         "registry throttles).",
         show_default=False,
+    ),
+]
+MaxCharsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-chars",
+        min=1000,
+        metavar="N",
+        help="Markdown: at most this many characters (default: 65,000; summary and destroys "
+        "first, then the changes that fit).",
+        show_default=False,
+    ),
+]
+ShowUnmanagedOption = Annotated[
+    bool,
+    typer.Option(
+        "--show-unmanaged",
+        help="List the unmanaged repositories outside every scope (default: one count line).",
     ),
 ]
 VerboseOption = Annotated[

@@ -6,7 +6,10 @@ Also holds the colouring of a text plan for terminals, which ``apply`` shows too
 from __future__ import annotations
 
 import os
+import shlex
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,17 +19,20 @@ import typer
 from regform.cli import app
 from regform.cli.common import cli_errors, load, open_providers, write_output
 from regform.cli.options import (
+    DEFAULT_CONFIG,
     ConfigOption,
+    MaxCharsOption,
     ParallelismOption,
     PreviewOption,
     RegistryOption,
     SandboxOption,
+    ShowUnmanagedOption,
     TargetOption,
     VerboseOption,
 )
 
 if TYPE_CHECKING:
-    pass
+    from regform.plan import Plan
 
 
 class PlanFormat(StrEnum):
@@ -35,13 +41,18 @@ class PlanFormat(StrEnum):
     json = "json"
 
 
+FormatOption = Annotated[PlanFormat, typer.Option("--format", "-f", help="How to show the plan.")]
+
+
 def is_tty(stream: object) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(callable(isatty) and isatty())
 
 
 def use_colour(stream: object) -> bool:
-    return is_tty(stream) and "NO_COLOR" not in os.environ
+    from regform.cli import Settings
+
+    return is_tty(stream) and "NO_COLOR" not in os.environ and not Settings.no_color
 
 
 _COLOURS: tuple[tuple[str, str, bool], ...] = (
@@ -74,6 +85,24 @@ def echo_plan_text(text: str) -> None:
     typer.echo(colourize(text) if use_colour(sys.stdout) else text, nl=False)
 
 
+def show_plan(plan: Plan, fmt: PlanFormat, *, show_unmanaged: bool, max_chars: int | None) -> None:
+    """The plan on stdout (text coloured on a terminal)."""
+    from regform.render import RenderOptions, render
+
+    options = RenderOptions(show_unmanaged=show_unmanaged)
+    if max_chars is not None:
+        options = RenderOptions(show_unmanaged=show_unmanaged, max_chars=max_chars)
+    if fmt is PlanFormat.text:
+        echo_plan_text(render(plan, "text", options))
+    else:
+        typer.echo(render(plan, fmt.value, options), nl=False)
+
+
+def relative_paths(paths: Sequence[Path] | None) -> tuple[str, ...]:
+    """The ``-c`` paths as a saved plan records them: relative to the current directory."""
+    return tuple(os.path.relpath(p.absolute()) for p in (paths or [DEFAULT_CONFIG]))
+
+
 def read_progress(registry: str, count: int) -> None:
     typer.echo(f"{registry}: {count} repositories found, reading details...", err=True)
 
@@ -83,16 +112,32 @@ def plan(
     config: ConfigOption = None,
     registry: RegistryOption = None,
     target: TargetOption = None,
-    fmt: Annotated[
-        PlanFormat, typer.Option("--format", "-f", help="How to show the plan.")
-    ] = PlanFormat.text,
+    fmt: FormatOption = PlanFormat.text,
+    max_chars: MaxCharsOption = None,
+    show_unmanaged: ShowUnmanagedOption = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Also save the JSON plan here (for `regform apply`)."),
+        typer.Option(
+            "--out", "-o", metavar="FILE", help="Also save the JSON plan (for `regform apply`)."
+        ),
     ] = None,
     detailed_exitcode: Annotated[
         bool,
         typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (0 when none)."),
+    ] = False,
+    allow_destroy: Annotated[
+        bool,
+        typer.Option(
+            "--allow-destroy",
+            help="Approve deletes and replaces in this plan: `regform apply` of the saved plan "
+            "then needs no flag (the approval is shown with the plan).",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Approve changing more repositories than the safety limit (as above)."
+        ),
     ] = False,
     sandbox: SandboxOption = False,
     parallelism: ParallelismOption = None,
@@ -103,29 +148,33 @@ def plan(
 
     Exit codes: 0 success, 1 error, 2 changes present (with --detailed-exitcode).
     """
+    from regform.cli.progress import reading
     from regform.render import render
-    from regform.workflows.plan_apply import make_plan
+    from regform.workflows.plan_apply import approve, make_plan
 
     with cli_errors(verbose):
         cfg = load(config)
-        with open_providers(
-            cfg, sandbox=sandbox, only=registry, parallelism=parallelism
-        ) as providers:
+        with (
+            open_providers(
+                cfg, sandbox=sandbox, only=registry, parallelism=parallelism
+            ) as providers,
+            reading(providers),
+        ):
             result = make_plan(
                 cfg,
                 providers,
                 registries=registry,
                 targets=target,
                 lifecycle_preview=lifecycle_preview,
-                on_read=read_progress if is_tty(sys.stderr) else None,
+                on_read=read_progress,
             )
+        result = approve(result, allow_destroy=allow_destroy, force=force)
+        result = replace(result, config_paths=relative_paths(config))
         if out is not None:
             write_output(out, render(result, "json"))
-    if fmt is PlanFormat.text:
-        echo_plan_text(render(result, "text"))
-    else:
-        typer.echo(render(result, fmt.value), nl=False)
+    show_plan(result, fmt, show_unmanaged=show_unmanaged, max_chars=max_chars)
     if out is not None:
-        typer.echo(f"Saved the plan to {out}; apply it with: regform apply {out}", err=True)
+        command = f"regform apply {shlex.quote(str(out))}" + (" --sandbox" if sandbox else "")
+        typer.echo(f"Saved the plan to {out}; apply it with: {command}", err=True)
     if detailed_exitcode and result.has_changes:
         raise typer.Exit(2)

@@ -25,7 +25,19 @@ def validate(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
+            metavar="PATH",
             help="Config files or directories of *.yaml files, merged (default: regform.yaml).",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--config",
+            "-c",
+            metavar="PATH",
+            help="Config file or directory, as for the other commands (repeatable; the same as "
+            "naming it as an argument).",
             show_default=False,
         ),
     ] = None,
@@ -33,6 +45,10 @@ def validate(
         ValidateFormat,
         typer.Option("--format", "-f", help="text: one issue per line; json: a list of issues."),
     ] = ValidateFormat.text,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Warnings (public policies, unset variables) are errors."),
+    ] = False,
 ) -> None:
     """Check the config without contacting any registry. Exit 1 when it has problems.
 
@@ -41,15 +57,22 @@ def validate(
     """
     from regform.config import check_config
 
-    configs = _configs(paths or [Path("regform.yaml")])
+    configs = _configs([*(paths or ()), *(config or ())] or [Path("regform.yaml")])
     outcomes = [(cfg, check_config(cfg)) for cfg in configs]
     issues = [issue for _, outcome in outcomes for issue in outcome.issues]
+    warnings = [warning for _, outcome in outcomes for warning in outcome.warnings]
+    if strict:
+        issues, warnings = issues + warnings, []
     if fmt is ValidateFormat.json:
         typer.echo(json.dumps([issue.to_dict() for issue in issues], indent=2))
     else:
         for issue in issues:
             typer.echo(str(issue))
+    for warning in warnings:
+        typer.echo(f"Warning: {warning}", err=True)
     failed = [cfg for cfg, outcome in outcomes if outcome.config is None]
+    if strict and not failed and issues:
+        failed = [cfg for cfg, outcome in outcomes if outcome.warnings]
     if fmt is ValidateFormat.text:
         for cfg, outcome in outcomes:
             if outcome.config is not None:
@@ -72,7 +95,8 @@ def _configs(paths: list[Path]) -> list[list[Path]]:
 
 
 def _yaml_files(directory: Path) -> list[Path]:
-    return [p for p in directory.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml")]
+    """Every ``*.yaml``/``*.yml`` entry, whatever it is (the loader reports what it cannot read)."""
+    return [p for p in directory.iterdir() if p.suffix in (".yaml", ".yml")]
 
 
 def _summary(config: Config) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from regform import model as m
 from regform.config.merge import Item, Merged
 from regform.config.repositories import NONE, OWNERSHIP_TAG, Resolved, effective, setting_fields
-from regform.documents.normalize import checksum
+from regform.documents.normalize import streamed_checksum
 from regform.model import JsonDict
 from regform.providers import KINDS
 
@@ -16,6 +16,14 @@ from regform.providers import KINDS
 def _location(item: Item) -> m.Location:
     mark = item.doc.mark(item.path)
     return m.Location(item.doc.file, mark.line if mark else None, mark.column if mark else None)
+
+
+_SHARED: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _shared(names: frozenset[str]) -> frozenset[str]:
+    """One object for each distinct set (50,000 repositories share a handful of them)."""
+    return _SHARED.setdefault(names, names)
 
 
 def _repository(
@@ -54,8 +62,8 @@ def _repository(
         tags=tags,
         lifecycle_policy=lifecycle_doc,
         repository_policy=policies[policy] if policy and policy != NONE else None,
-        managed=frozenset(managed),
-        ignore_tags=frozenset(settings.get("ignore_tags", ())),
+        managed=_shared(frozenset(managed)),
+        ignore_tags=_shared(frozenset(settings.get("ignore_tags", ()))),
         force_delete=bool(own.get("force_delete", reg.get("force_delete", False))),
         lifecycle_name=lifecycle if lifecycle != NONE else None,
         policy_name=policy if policy != NONE else None,
@@ -164,4 +172,4 @@ def canonical(registries: Mapping[str, m.RegistryConfig]) -> JsonDict:
 
 def desired_checksum(registries: Mapping[str, m.RegistryConfig]) -> str:
     """sha256 of the desired model (what a saved plan is checked against)."""
-    return checksum(canonical(registries))
+    return streamed_checksum(canonical(registries))

@@ -157,7 +157,8 @@ def _check_entry(
                 )
             )
         tags[key] = value
-    if len(tags) > MAX_TAGS and "tags" in own and len(own["tags"]) <= MAX_TAGS:
+    own_tags = item.get("tags")
+    if len(tags) > MAX_TAGS and isinstance(own_tags, dict) and len(own_tags) <= MAX_TAGS:
         issues.append(
             item.issue(("tags",), f"{len(tags)} tags with the defaults; ECR allows {MAX_TAGS}")
         )

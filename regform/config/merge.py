@@ -65,10 +65,25 @@ class Merged:
         return section
 
 
-def _item(doc: SourceDoc, path: DataPath, value: Any, bad: set[DataPath]) -> Item:
+_NOTHING: frozenset[DataPath] = frozenset()
+
+
+def _item(doc: SourceDoc, path: DataPath, value: Any, bad: dict[DataPath, list[DataPath]]) -> Item:
+    """The item at ``path``; ``bad`` holds the schema's bad paths by their first two parts."""
     n = len(path)
-    mine = frozenset(p[n:] for p in bad if p[:n] == path)
+    found = bad.get(path[:2], ())
+    mine = frozenset(p[n:] for p in found if p[:n] == path) if found else _NOTHING
     return Item(doc, path, value, mine)
+
+
+def _by_prefix(bad: set[DataPath]) -> dict[DataPath, list[DataPath]]:
+    """Bad paths under their first one and two parts (so each item finds its own at once)."""
+    index: dict[DataPath, list[DataPath]] = {}
+    for p in bad:
+        index.setdefault(p[:1], []).append(p)
+        if len(p) > 1:
+            index.setdefault(p[:2], []).append(p)
+    return index
 
 
 def merge(
@@ -76,8 +91,9 @@ def merge(
 ) -> Merged:
     """Merge parsed files (each with the paths its schema check flagged) in the given order."""
     merged = Merged(complete=complete)
-    for doc, bad in docs:
+    for doc, bad_paths in docs:
         merged.files.append(doc.file)
+        bad = _by_prefix(bad_paths)
         data = doc.data
         if not isinstance(data, dict):
             merged.complete = False

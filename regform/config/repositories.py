@@ -8,7 +8,7 @@ or, for a pattern entry, its glob.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -223,25 +223,30 @@ def _drop_alternatives(out: dict[str, Any], own: dict[str, Any], provider: str) 
                 out.pop(k, None)
 
 
+def _own_settings(item: Item | None, fields: Mapping[str, str]) -> dict[str, Any]:
+    """The settings keys of a mapping that passed the schema (others are reported already)."""
+    if item is None or not isinstance(item.value, dict):
+        return {}
+    return {k: v for k, v in item.value.items() if k in fields and item.ok(k)}
+
+
 def _credentials_only(reg: Item) -> bool:
     caps = CAPABILITIES.get(str(reg.get("provider")))
     return caps is not None and caps.credentials_only
 
 
 def effective(item: Item, defaults: Item | None, provider: str) -> dict[str, Any]:
-    """Settings of an entry: the defaults the provider can apply, overridden by the entry's own."""
+    """Settings of an entry: the defaults the provider can apply, overridden by the entry's own.
+
+    Total: a value the schema rejected is left out, whatever its type."""
     supported = CAPABILITIES[provider].fields
     fields = setting_fields(provider)
-    out: dict[str, Any] = {}
-    if defaults is not None and isinstance(defaults.value, dict):
-        for key, value in defaults.value.items():
-            if key in fields and fields[key] in supported:
-                out[key] = value
-    own: dict[str, Any] = item.value
+    out = {k: v for k, v in _own_settings(defaults, fields).items() if fields[k] in supported}
+    own = _own_settings(item, fields)
     tags = {**out.get("tags", {}), **own.get("tags", {})}
     ignored = sorted({*out.get("ignore_tags", ()), *own.get("ignore_tags", ())})
     _drop_alternatives(out, own, provider)
-    out.update({k: v for k, v in own.items() if k in fields})
+    out.update(own)
     mode = own.get("image_tag_mutability")
     if isinstance(mode, str) and not mode.endswith("_WITH_EXCLUSION"):
         out.pop("image_tag_mutability_exclusions", None)

@@ -12,9 +12,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from regform.config.fastcheck import Check, Unsupported, compile_check
 from regform.config.source import DataPath, SourceDoc
 from regform.config.suggest import did_you_mean
-from regform.errors import ConfigIssue
+from regform.errors import EXCERPT_CHARS, ConfigIssue, excerpt
 from regform.providers import PROVIDERS
 from regform.providers.base import ProviderKind
 
@@ -137,6 +138,42 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(config_schema())
 
 
+@cache
+def _fast() -> tuple[Check, Check, Draft202012Validator] | None:
+    """Fast checks of a whole document and of one repository entry, and the entry's validator;
+    None when the schema cannot be checked fast (then ``jsonschema`` checks everything)."""
+    root = config_schema()
+    entries = root["properties"]["repositories"]
+    if set(entries) - {"type", "items", "description"} or entries.get("type") != "array":
+        return None
+    entry = {"$defs": root["$defs"], **entries["items"]}
+    try:
+        return compile_check(root), compile_check(root, entry), Draft202012Validator(entry)
+    except Unsupported:
+        return None
+
+
+def _errors(data: Any) -> list[ValidationError]:
+    """Every schema error of a document; valid parts (each repository entry on its own) are
+    proven valid by the fast check and skip ``jsonschema``."""
+    fast = _fast()
+    if fast is not None and fast[0](data):
+        return []
+    repos = data.get("repositories") if isinstance(data, dict) else None
+    if fast is None or not isinstance(repos, list):
+        return list(_validator().iter_errors(data))
+    whole, entry_ok, entry_validator = fast
+    rest = {**data, "repositories": []}
+    errors = [] if whole(rest) else list(_validator().iter_errors(rest))
+    for i, entry in enumerate(repos):
+        if entry_ok(entry):
+            continue
+        for error in entry_validator.iter_errors(entry):
+            error.relative_path.extendleft(reversed(("repositories", i)))
+            errors.append(error)
+    return errors
+
+
 def secret_message(key: str) -> str:
     return (
         f"'{key}' looks like a secret: credentials never go in the config; use profile or "
@@ -152,7 +189,7 @@ def check_schema(doc: SourceDoc) -> tuple[list[ConfigIssue], set[DataPath]]:
     """
     issues: list[ConfigIssue] = []
     bad: set[DataPath] = set()
-    for error in _validator().iter_errors(doc.data):
+    for error in _errors(doc.data):
         path: DataPath = tuple(error.absolute_path)
         if path in doc.unresolved:  # the unset variable is the problem, already reported
             bad.add(path)
@@ -175,8 +212,21 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return repr(value)
-    return str(value)
+        return excerpt(value)
+    text = str(value)
+    return (
+        text if len(text) <= EXCERPT_CHARS else f"{text[:EXCERPT_CHARS]}... ({len(text):,} digits)"
+    )
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true or false"
+    return "a string" if isinstance(value, str) else "a number"
 
 
 def _resolve(schema: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -194,7 +244,7 @@ def _declared_keys(schema: Mapping[str, Any]) -> set[str]:
 
 
 def _exactly_one(subschemas: Any) -> list[str] | None:
-    """The keys of a ``oneOf: [{required: [a]}, {required: [b]}, ...]``, else None."""
+    """The keys of a ``oneOf``/``anyOf`` of ``[{required: [a]}, ...]``, else None."""
     if not isinstance(subschemas, list):
         return None
     keys: list[str] = []
@@ -232,7 +282,7 @@ def _translate(doc: SourceDoc, error: ValidationError) -> Iterator[ConfigIssue]:
             if key not in instance:
                 yield doc.issue(path, f"missing required key '{key}'")
         return
-    if kind == "oneOf":
+    if kind in ("oneOf", "anyOf"):
         keys = _exactly_one(validator_value)
         if keys is not None and not isinstance(instance, dict):
             return  # the type error says it
@@ -250,6 +300,8 @@ def _translate(doc: SourceDoc, error: ValidationError) -> Iterator[ConfigIssue]:
 def _message(error: ValidationError, schema: Mapping[str, Any], instance: Any) -> str:
     kind = error.validator
     value: Any = error.validator_value
+    if kind == "type" and not error.absolute_path:  # what the file holds is not shown
+        return f"a config file holds a mapping with 'version: 1'; this one holds {_kind(instance)}"
     if kind == "type":
         if "typeErrorMessage" in schema:
             return f"{schema['typeErrorMessage']} (got {_describe(instance)})"
@@ -264,7 +316,7 @@ def _message(error: ValidationError, schema: Mapping[str, Any], instance: Any) -
             hint = f' (quote it: "{instance}")'
         return f"expected {wanted}, got {_describe(instance)}{hint}"
     if kind == "enum":
-        options = ", ".join(str(v) for v in value)
+        options = ", ".join(str(v) for v in value if v is not None)
         hint = did_you_mean(instance, map(str, value)) if isinstance(instance, str) else ""
         return f"must be one of {options}; got {_describe(instance)}{hint}"
     if kind == "const":
@@ -278,6 +330,14 @@ def _message(error: ValidationError, schema: Mapping[str, Any], instance: Any) -
         return f"{explanation}; got {_describe(instance)}"
     if kind in ("minLength", "minItems") and value == 1:
         return "must not be empty"
+    if kind in ("minLength", "maxLength") and "patternErrorMessage" in schema:
+        return f"{schema['patternErrorMessage']}; got {_describe(instance)}"
+    if kind in ("maxItems", "maxProperties"):
+        return (
+            f"at most {value} {'items' if kind == 'maxItems' else 'entries'}; got {len(instance)}"
+        )
+    if kind == "maxLength":
+        return f"at most {value} characters; got {len(instance)}"
     if kind == "minimum":
         return f"must be at least {value}; got {_describe(instance)}"
     if kind == "maximum":

@@ -45,25 +45,43 @@ def check_settings(
         scope = account.get("REGISTRY_POLICY_SCOPE") if isinstance(account, dict) else None
         for kind, raw in declared.items():
             path = ("settings", kind)
-            if kind not in st.SETTING_KINDS or not item.ok(*path):
+            if kind not in st.SETTING_KINDS:
                 continue  # the schema check reported it
+            if not item.ok(*path):  # the schema check reported it; the valid entries remain
+                if kind in supported:
+                    _check_valid_entries(item, kind, raw, (lifecycles, policies, merged), issues)
+                continue
             if kind not in supported:
                 issues.append(
                     item.issue(path, f"'{kind}' is not supported by provider {provider}", key=True)
                 )
                 continue
             value = _resolve(item, kind, raw, lifecycles, policies, merged, issues)
-            found = (
-                []
-                if value is None
-                else st.validate_setting(kind, value, registry_policy_scope=scope)
-            )
+            found = st.validate_setting(kind, value, registry_policy_scope=scope)
             for where, message in found:
                 issues.append(item.issue((*path, *_setting_path(kind, where, value)), message))
             if not found:
                 values[kind] = None if value is None else st.canonical_setting(kind, value)
         out[name] = values
     return out
+
+
+def _check_valid_entries(
+    item: Item,
+    kind: str,
+    raw: Any,
+    context: tuple[Mapping[str, JsonDict], Mapping[str, JsonDict], Merged],
+    issues: list[ConfigIssue],
+) -> None:
+    """The rules across fields of each entry the schema accepted, in a keyed kind some other
+    entry of which it did not."""
+    if kind not in st.KEYED_KINDS or not isinstance(raw, dict):
+        return
+    valid = {k: v for k, v in raw.items() if item.ok("settings", kind, k)}
+    resolved = _resolve(item, kind, valid, *context, issues)
+    for prefix, entry in resolved.items():
+        for where, message in st.validate_entry(kind, str(prefix), entry):
+            issues.append(item.issue(("settings", kind, *_setting_path(kind, where, raw)), message))
 
 
 def _setting_path(kind: str, where: str, value: Any) -> tuple[str | int, ...]:
@@ -106,6 +124,9 @@ def _resolve(
                 continue
             defined = lifecycles if key == "lifecycle" else policies
             names = merged.lifecycle_policies if key == "lifecycle" else merged.repository_policies
+            if not isinstance(ref, str):
+                issues.append(item.issue(where, f"{key}: expected the name of a {label}"))
+                continue
             if ref == NONE:
                 continue
             if ref in defined:

@@ -9,18 +9,24 @@ dates stay strings, so every value is plain JSON data.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from regform.config.envvars import interpolate
-from regform.config.source import DataPath, Mark, SourceDoc, file_issue
+from regform.config.envvars import interpolate, refused_message
+from regform.config.source import (
+    DataPath,
+    Mark,
+    SourceDoc,
+    file_issue,
+    format_path,
+    pack,
+    unpack,
+)
 from regform.errors import ConfigIssue
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
 #: values produced after alias expansion (a 500-repository config has a few thousand)
 MAX_NODES = 1_000_000
 #: alias dereferences while expanding
@@ -53,11 +59,47 @@ class _Loader(yaml.SafeLoader):
 
 
 _yaml12(_Loader)
-_FastLoader: Any = None
-if yaml.__with_libyaml__:  # the same resolution on libyaml's parser, for speed
 
-    class _CLoader(yaml.CSafeLoader):
-        pass
+
+class _Start:
+    """Where a node starts (all the converter reads of a node's marks)."""
+
+    __slots__ = ("column", "line")
+
+    def __init__(self, line: int, column: int) -> None:
+        self.line = line
+        self.column = column
+
+
+class _LeanComposer(yaml.composer.Composer):
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        node: Node | None = super().compose_node(parent, index)
+        assert node is not None
+        mark = node.start_mark
+        if not isinstance(mark, _Start):
+            node.start_mark = _Start(mark.line, mark.column)
+            node.end_mark = None
+        return node
+
+
+_FastLoader: Any = None
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+if _CParser is not None:  # the same resolution on libyaml's parser, for speed
+
+    class _CLoader(
+        _LeanComposer,
+        _CParser,  # type: ignore[misc]  # libyaml's parser has no type information
+        yaml.constructor.SafeConstructor,
+        yaml.resolver.Resolver,
+    ):
+        """libyaml's parser, composed in Python into nodes that keep only a small start mark:
+        libyaml's own composer keeps two full marks per node (a 5 MB config took 250 MB)."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            _LeanComposer.__init__(self)
 
     _yaml12(_CLoader)
     _FastLoader = _CLoader
@@ -76,6 +118,27 @@ def _compose(text: str) -> tuple[Node | None, Any]:
     return loader.get_single_node(), loader
 
 
+_BOMB = f"the document expands to more than {MAX_NODES:,} values (alias bomb?)"
+
+
+_SURROGATE = "a \\u escape makes an unpaired surrogate (D800-DFFF), which is not text"
+
+
+def _as_text(text: str) -> str | None:
+    """``text`` as valid Unicode: a ``\\ud83d\\ude00`` escape pair (as JSON writes characters
+    past U+FFFF) joined into its character; None when a surrogate stays unpaired."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        joined = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        return None
+    return joined
+
+
 class _Abort(Exception):
     def __init__(self, message: str, node: Node | None = None) -> None:
         super().__init__(message)
@@ -85,6 +148,10 @@ class _Abort(Exception):
 
 def _mark(node: Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _packed(node: Node) -> int:
+    return pack(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def _expanded_size(node: Node, memo: dict[int, int], active: set[int], depth: int = 0) -> int:
@@ -105,10 +172,32 @@ def _expanded_size(node: Node, memo: dict[int, int], active: set[int], depth: in
         for child in children:
             size += _expanded_size(child, memo, active, depth + 1)
             if size > MAX_NODES:
-                break
+                raise _Abort(_BOMB, child)
         active.discard(key)
     memo[key] = size
     return size
+
+
+_OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)
+_OPEN_BLOCK = (yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken)
+_CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Line and column where ``text`` nests deeper than the limit, read token by token (the
+    scanner does not recurse, so this works where composing the document could not)."""
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if isinstance(token, _OPEN + _OPEN_BLOCK):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return token.start_mark.line + 1, token.start_mark.column + 1
+            elif isinstance(token, _CLOSE):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
 
 
 def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
@@ -119,8 +208,18 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
 class _Converter:
     """Turns a composed node tree into plain data, recording marks and problems."""
 
-    def __init__(self, doc: SourceDoc, loader: Any, env: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        doc: SourceDoc,
+        loader: Any,
+        env: Mapping[str, str],
+        shared: bool,
+        password_vars: Collection[str] = (),
+    ) -> None:
         self.doc = doc
+        self.password_vars = password_vars
+        #: the document has anchors, so a node may be reached more than once
+        self.shared = shared
         self.loader = loader
         self.env = env
         self.issues: list[ConfigIssue] = []
@@ -133,7 +232,27 @@ class _Converter:
         """Plain data of ``node``; ``expanding`` is true below an alias already counted."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _Abort(f"the document expands to more than {MAX_NODES:,} values (alias bomb?)")
+            raise _Abort(_BOMB, node)
+        if self.shared:
+            expanding = self._reached_again(node, expanding)
+        if len(path) > MAX_DEPTH:
+            raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", node)
+        self.doc.values[path] = _packed(node)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                self._check_tag(node, "tag:yaml.org,2002:seq")
+                return self._sequence(node, path, expanding)
+            assert isinstance(node, MappingNode)
+            self._check_tag(node, "tag:yaml.org,2002:map")
+            return self._mapping(node, path, expanding)
+        finally:
+            self.active.discard(id(node))
+
+    def _reached_again(self, node: Node, expanding: bool) -> bool:
+        """Alias accounting (documents with anchors only); whether ``node`` is being expanded."""
         if id(node) in self.active:
             raise _Abort("recursive alias: a node contains itself", node)
         if id(node) in self.seen and not expanding:
@@ -142,23 +261,16 @@ class _Converter:
             if self.aliases > MAX_ALIASES:
                 raise _Abort(f"more than {MAX_ALIASES:,} alias expansions (alias bomb?)", node)
         self.seen.add(id(node))
-        if len(path) > MAX_DEPTH:
-            raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", node)
-        self.doc.values[path] = _mark(node)
-        if isinstance(node, ScalarNode):
-            return self._scalar(node, path)
-        self.active.add(id(node))
-        try:
-            if isinstance(node, SequenceNode):
-                self._check_tag(node, "tag:yaml.org,2002:seq")
-                return [
-                    self.convert(item, (*path, i), expanding) for i, item in enumerate(node.value)
-                ]
-            assert isinstance(node, MappingNode)
-            self._check_tag(node, "tag:yaml.org,2002:map")
-            return self._mapping(node, path, expanding)
-        finally:
-            self.active.discard(id(node))
+        return expanding
+
+    def _sequence(self, node: SequenceNode, path: DataPath, expanding: bool) -> list[Any]:
+        items = node.value
+        out = []
+        for i, item in enumerate(items):
+            out.append(self.convert(item, (*path, i), expanding))
+            if not self.shared:  # each node is reached once: free it (nodes outweigh the data)
+                items[i] = None
+        return out
 
     def _check_tag(self, node: Node, expected: str) -> None:
         if node.tag != expected:
@@ -174,8 +286,12 @@ class _Converter:
             return str(node.value)
         if node.tag != _STR:
             return self.loader.construct_object(node)
-        result = interpolate(str(node.value), self.env)
-        if result.missing:
+        text = _as_text(node.value) if node.style == '"' else node.value
+        if text is None:
+            self.issues.append(self._issue(node, _SURROGATE))
+            return ""
+        result = interpolate(str(text), self.env, self.password_vars)
+        if result.missing or result.refused:
             self.doc.unresolved.add(path)
         for name in result.missing:
             self.issues.append(
@@ -183,8 +299,18 @@ class _Converter:
                     path, f"environment variable {name} is not set (use ${{{name}:-default}})"
                 )
             )
+        for name in result.refused:
+            self.issues.append(self.doc.issue(path, refused_message(name)))
+        if result.used and _as_text(result.value) is None:
+            names = ", ".join(name for name, _value in result.used)
+            self.issues.append(self.doc.issue(path, f"{names}: the variable is not UTF-8 text"))
+            self.doc.unresolved.add(path)
+            return ""
+        if result.used:
+            self.doc.env_values.update(result.used)
+            self.doc.env_paths.add(format_path(path))
         plain = not node.style  # None from PyYAML's parser, "" from libyaml's
-        if not result.changed or not plain or result.missing:
+        if not result.changed or not plain or result.missing or result.refused:
             return result.value
         # A plain scalar: the substituted text is typed like any plain scalar (30 -> int).
         tag = self.loader.resolve(ScalarNode, result.value, (True, False))
@@ -194,7 +320,7 @@ class _Converter:
 
     def _mapping(self, node: MappingNode, path: DataPath, expanding: bool) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        explicit: dict[str, Mark] = {}
+        explicit: dict[str, int] = {}
         merged: list[Node] = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
@@ -206,14 +332,20 @@ class _Converter:
                 self.issues.append(self._issue(key_node, "a mapping key must be a plain value"))
                 continue
             key = str(key_node.value)
-            key_mark = _mark(key_node)
+            if key_node.style == '"':
+                text = _as_text(key)
+                if text is None:
+                    self.issues.append(self._issue(key_node, _SURROGATE))
+                    continue
+                key = text
+            key_mark = _packed(key_node)
             if key in explicit:
                 first = explicit[key]
                 self.doc.keys[(*path, key)] = key_mark
                 self.issues.append(
                     self.doc.issue(
                         (*path, key),
-                        f"duplicate key '{key}' (first at line {first.line})",
+                        f"duplicate key '{key}' (first at line {unpack(first).line})",
                         key=True,
                     )
                 )
@@ -237,27 +369,10 @@ class _Converter:
         return result
 
 
-def read_file(
-    path: Path, display: str, env: Mapping[str, str]
-) -> tuple[SourceDoc | None, list[ConfigIssue]]:
-    """Parse one file. Returns (document, issues); the document is None when it cannot be read."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [
-                file_issue(
-                    display, f"file is {size:,} bytes; regform reads config files up to 5 MiB"
-                )
-            ]
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [file_issue(display, f"cannot read file: {exc.strerror or exc}")]
-    return parse_bytes(raw, display, env)
-
-
 def parse_bytes(
-    raw: bytes, display: str, env: Mapping[str, str]
+    raw: bytes, display: str, env: Mapping[str, str], password_vars: Collection[str] = ()
 ) -> tuple[SourceDoc | None, list[ConfigIssue]]:
+    """Parse one file's bytes; ``password_vars`` are more variables ``${...}`` may not read."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -274,17 +389,19 @@ def parse_bytes(
     except yaml.MarkedYAMLError as exc:
         return None, [_yaml_error(display, exc)]
     except RecursionError:
-        return None, [file_issue(display, f"nesting deeper than {MAX_DEPTH} levels")]
+        deep, message = _too_deep(text), f"nesting deeper than {MAX_DEPTH} levels"
+        return None, [file_issue(display, message, *deep) if deep else file_issue(display, message)]
     if node is None:
         loader.dispose()
-        return None, [
-            file_issue(display, "the file is empty (expected a mapping with 'version: 1')")
-        ]
+        what = "is empty" if not text.strip() else "holds only comments"
+        message = f"the file {what} (expected a mapping with 'version: 1')"
+        return None, [file_issue(display, message, 1, 1)]
     doc = SourceDoc(display, None)
-    conv = _Converter(doc, loader, env)
+    shared = "&" in text  # without an anchor there is no alias
+    conv = _Converter(doc, loader, env, shared, password_vars)
     try:
-        if _expanded_size(node, {}, set()) > MAX_NODES:
-            raise _Abort(f"the document expands to more than {MAX_NODES:,} values (alias bomb?)")
+        if shared:
+            _expanded_size(node, {}, set())
         doc.data = conv.convert(node, ())
     except _Abort as abort:
         m = _mark(abort.node) if abort.node is not None else None

@@ -43,7 +43,7 @@ _STS_ARN = re.compile(
 )
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 _ACTION = re.compile(r"^(\*|[a-zA-Z0-9-]+:[A-Za-z0-9*?]+)$")
-_SID = re.compile(r"^[A-Za-z0-9]*$")
+_SID = re.compile(r"^[A-Za-z0-9_-]*$")
 _STATEMENT_KEYS = (
     "Sid",
     "Effect",
@@ -206,7 +206,11 @@ def validate_statement(stmt: Any, path: str) -> list[PolicyIssue]:
             issues.append(PolicyIssue(_join(path, str(key)), f"unknown statement key '{key}'"))
     sid = stmt.get("Sid")
     if sid is not None and not (isinstance(sid, str) and _SID.match(sid)):
-        issues.append(PolicyIssue(_join(path, "Sid"), "a Sid holds only letters and digits"))
+        issues.append(
+            PolicyIssue(
+                _join(path, "Sid"), "a Sid holds only letters, digits, hyphens and underscores"
+            )
+        )
     effect = stmt.get("Effect")
     if effect is None:
         issues.append(PolicyIssue(path, "missing Effect (Allow or Deny)"))

@@ -136,6 +136,7 @@ def _update_or_replace(
             after=create_document(desired, reg, caps),
             notes=(note,),
             force_delete=True,
+            image_count=n,
         )
     tags = dict(desired.tags)
     key, value = reg.ownership_tag
@@ -175,6 +176,7 @@ def _delete(actual: Repository, reg: RegistryConfig, warnings: list[str]) -> Cha
         before=actual.to_dict(),
         notes=tuple(notes),
         force_delete=force,
+        image_count=n,
     )
 
 

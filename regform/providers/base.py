@@ -13,8 +13,9 @@ regform's model and one registry API. :class:`Provider` lists every method the c
   previews and enforcement (default of the second: one ``list_images`` after another);
 * ``normalize_desired(repo)`` -- a declared repository in the form the registry reports it (default:
   unchanged);
-* ``check_identity()`` -- raise :class:`~regform.errors.IdentityError` before any write when the
-  credentials do not belong to the declared registry;
+* ``check_identity()`` -- raise :class:`~regform.errors.IdentityError` before any read or write
+  when the credentials do not belong to the declared registry;
+* ``identity()`` -- provider, account, region and endpoint, recorded in plans;
 * ``api_calls()`` -- calls made so far, by operation; ``close()`` -- release what it holds.
 
 :class:`ProviderKind` is what a provider's package declares without loading any client library:
@@ -27,7 +28,7 @@ from __future__ import annotations
 import importlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -76,7 +77,9 @@ class Provider(ABC):
     def read_settings(self, kinds: frozenset[str]) -> dict[str, Any]: ...
 
     @abstractmethod
-    def apply(self, change: Change) -> None: ...
+    def apply(self, change: Change) -> Sequence[str] | None:
+        """Carry out ``change``. May return the steps done ("created", "policy set"); a change
+        that fails part way may raise :class:`~regform.errors.PartialApplyError`."""
 
     @abstractmethod
     def list_images(self, repository: str) -> list[Image]: ...
@@ -91,6 +94,11 @@ class Provider(ABC):
 
     @abstractmethod
     def check_identity(self) -> None: ...
+
+    def identity(self) -> dict[str, str]:
+        """Where the provider reads and writes: ``{"provider", "account", "region",
+        "endpoint"}`` (empty strings where they do not apply). Saved plans record it."""
+        return {"provider": type(self).__name__, "account": "", "region": "", "endpoint": ""}
 
     @abstractmethod
     def api_calls(self) -> dict[str, int]:

@@ -2,9 +2,9 @@
 repository creation templates, account settings): their shapes, comparison and validation.
 
 Pure: no I/O. Providers read and write them (:mod:`regform.providers.ecr.settings`); the
-config validates them with :func:`validate_setting`; the planner gets the changes of one declared
-kind from :func:`setting_changes` (built on :func:`setting_entries`, :func:`setting_field_changes`
-and :func:`setting_notes`).
+config's JSON Schema describes their shapes and :func:`validate_setting` checks the rules across
+fields; the planner gets the changes of one declared kind from :func:`setting_changes` (built on
+:func:`setting_entries`, :func:`setting_field_changes` and :func:`setting_notes`).
 
 A change of a setting is a :class:`~regform.plan.Change` whose ``kind`` is the setting kind,
 ``name`` the entry name (``"registry"`` for singletons, the prefix for pull-through cache rules
@@ -29,7 +29,7 @@ from regform.registry_settings.fields import (
     settings_equal,
 )
 from regform.registry_settings.shapes import (
-    ACCOUNT_SETTING_VALUES,
+    ACCOUNT_SETTING_NAMES,
     ACCOUNT_SETTINGS,
     CREATION_TEMPLATES,
     KEYED_KINDS,
@@ -48,11 +48,11 @@ from regform.registry_settings.shapes import (
     parse_document,
     setting_entries,
 )
-from regform.registry_settings.validate import validate_setting
+from regform.registry_settings.validate import validate_entry, validate_setting
 
 __all__ = [
     "ACCOUNT_SETTINGS",
-    "ACCOUNT_SETTING_VALUES",
+    "ACCOUNT_SETTING_NAMES",
     "CREATION_TEMPLATES",
     "KEYED_KINDS",
     "PULL_THROUGH_CACHE_RULES",
@@ -74,5 +74,6 @@ __all__ = [
     "setting_notes",
     "setting_requires_replace",
     "settings_equal",
+    "validate_entry",
     "validate_setting",
 ]

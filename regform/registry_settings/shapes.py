@@ -71,27 +71,8 @@ KEYED_KINDS: frozenset[str] = frozenset({PULL_THROUGH_CACHE_RULES, CREATION_TEMP
 SINGLETON_NAME = "registry"
 
 ROOT_PREFIX = "ROOT"
-SCAN_TYPES = ("BASIC", "ENHANCED")
-SCAN_FREQUENCIES = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN", "MANUAL")
-UPSTREAM_REGISTRIES = (
-    "ecr",
-    "ecr-public",
-    "quay",
-    "k8s",
-    "docker-hub",
-    "github-container-registry",
-    "azure-container-registry",
-    "gitlab-container-registry",
-    "chainguard",
-)
-APPLIED_FOR = ("REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH")
-ENCRYPTION_TYPES = ("AES256", "KMS", "KMS_DSSE")
-#: the account settings ECR knows, with their documented values.
-ACCOUNT_SETTING_VALUES: Mapping[str, tuple[str, ...]] = {
-    "BASIC_SCAN_TYPE_VERSION": ("AWS_NATIVE", "CLAIR"),
-    "REGISTRY_POLICY_SCOPE": ("V1", "V2"),
-    "BLOB_MOUNTING": ("ENABLED", "DISABLED"),
-}
+#: the account settings ECR knows (their values: the config schema's ``account_settings``).
+ACCOUNT_SETTING_NAMES = ("BASIC_SCAN_TYPE_VERSION", "REGISTRY_POLICY_SCOPE", "BLOB_MOUNTING")
 
 PULL_THROUGH_FIELDS = (
     "upstream_registry_url",

@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping
 
 from regform.plan import Plan
 from regform.render import json, markdown, text
+from regform.render.options import DEFAULT, RenderOptions
 
-RENDERERS: Mapping[str, Callable[[Plan], str]] = {
+RENDERERS: Mapping[str, Callable[[Plan, RenderOptions], str]] = {
     "text": text.render,
     "markdown": markdown.render,
     "json": json.render,
@@ -21,13 +22,13 @@ RENDERERS: Mapping[str, Callable[[Plan], str]] = {
 FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
 
-def render(plan: Plan, fmt: str = "text") -> str:
-    """The plan in one of :data:`FORMATS`."""
+def render(plan: Plan, fmt: str = "text", options: RenderOptions = DEFAULT) -> str:
+    """The plan in one of :data:`FORMATS`, presented as ``options`` say."""
     try:
         renderer = RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown plan format {fmt!r} (one of: {', '.join(FORMATS)})") from None
-    return renderer(plan)
+    return renderer(plan, options)
 
 
-__all__ = ["FORMATS", "RENDERERS", "render"]
+__all__ = ["FORMATS", "RENDERERS", "RenderOptions", "render"]

@@ -9,11 +9,14 @@ that GitHub colours) and one for the unmanaged repositories.
 from __future__ import annotations
 
 from regform.plan import ACTION_ORDER, IMAGES, REPOSITORY, Action, Change, LifecyclePreview, Plan
+from regform.render.options import DEFAULT, RenderOptions
 from regform.render.text import (
-    PHRASES,
-    SYMBOLS,
+    approval_line,
     change_body,
+    change_phrase,
+    change_symbol,
     change_title,
+    outside_count,
     preview_names,
     summary_line,
 )
@@ -33,7 +36,9 @@ def _counts_table(plan: Plan) -> list[str]:
         provider = plan.registries.get(name, "")
         label = f"{name} ({provider})" if provider else name
         counts = [
-            sum(1 for c in plan.changes if c.registry == name and c.action is a)
+            sum(
+                1 for c in plan.changes if c.registry == name and c.action is a and c.kind != IMAGES
+            )
             for a in ACTION_ORDER
         ]
         lines.append(f"| {_escape(label)} | " + " | ".join(map(str, counts)) + " |")
@@ -53,8 +58,8 @@ def _destroy_warning(plan: Plan) -> list[str]:
 
 def _what(change: Change) -> str:
     if change.kind == IMAGES:
-        n = len((change.before or {}).get("images") or ())
-        return f"deletes {n} images"
+        n = change.images_deleted
+        return f"deletes {n} image{'s' if n != 1 else ''}"
     if change.kind != REPOSITORY:
         return "replace" if change.action is Action.REPLACE else "delete"
     if change.action is Action.REPLACE:
@@ -113,8 +118,8 @@ def _previews(plan: Plan) -> list[str]:
 def _change_details(change: Change) -> list[str]:
     title = change_title(change)
     summary = (
-        f"<summary><code>{SYMBOLS[change.action]} {change.registry}/{title}</code> "
-        f"{PHRASES[change.action]}</summary>"
+        f"<summary><code>{change_symbol(change)} {change.registry}/{title}</code> "
+        f"{change_phrase(change)}</summary>"
     )
     body = change_body(change)
     if not body:
@@ -122,42 +127,89 @@ def _change_details(change: Change) -> list[str]:
     return ["<details>" + summary, "", "```diff", *body, "```", "", "</details>", ""]
 
 
-def _unmanaged(plan: Plan) -> list[str]:
-    if not plan.unmanaged:
-        return []
-    n = len(plan.unmanaged)
-    lines = [
-        f"<details><summary>{n} unmanaged repositor{'ies' if n != 1 else 'y'} "
-        "(not in the configuration; left alone)</summary>",
-        "",
-        "| Registry | Repository | Scope | Reason |",
-        "|---|---|---|---|",
-    ]
-    for u in plan.unmanaged:
-        scope = "in scope" if u.in_scope else "out of scope"
-        lines.append(f"| {_escape(u.registry)} | `{u.name}` | {scope} | {_escape(u.reason)} |")
-    return [*lines, "", "</details>", ""]
+def _unmanaged(plan: Plan, options: RenderOptions) -> list[str]:
+    inside = [u for u in plan.unmanaged if u.in_scope]
+    outside = [u for u in plan.unmanaged if not u.in_scope]
+    listed = inside + (outside if options.show_unmanaged else [])
+    lines: list[str] = []
+    if listed:
+        n = len(listed)
+        lines = [
+            f"<details><summary>{n} unmanaged repositor{'ies' if n != 1 else 'y'} "
+            "(not in the configuration; left alone)</summary>",
+            "",
+            "| Registry | Repository | Scope | Reason |",
+            "|---|---|---|---|",
+        ]
+        for u in listed:
+            scope = "in scope" if u.in_scope else "out of scope"
+            lines.append(f"| {_escape(u.registry)} | `{u.name}` | {scope} | {_escape(u.reason)} |")
+        lines.extend(["", "</details>", ""])
+    if outside and not options.show_unmanaged:
+        lines.extend([f"_{outside_count(len(outside))}_", ""])
+    return lines
 
 
-def render(plan: Plan) -> str:
-    out = [TITLE, ""]
+def _head(plan: Plan) -> list[str]:
+    """Everything before the changes: summary, counts, destroys, previews, guards, warnings."""
+    out = [TITLE, "", f"**{summary_line(plan)}**", ""]
     if plan.has_changes:
-        out.extend([f"**{summary_line(plan)}**", "", *_counts_table(plan), ""])
+        out.extend([*_counts_table(plan), ""])
         destroy = _destroy_warning(plan)
         if destroy:
             out.extend([*destroy, ""])
-    else:
-        out.extend([f"**{summary_line(plan)}**", ""])
     out.extend(_previews(plan))
     for guard in plan.guards:
-        out.append(f"- :no_entry: apply needs `{guard.flag}`: {guard.message}")
-    if plan.guards:
+        if plan.is_approved(guard):
+            out.append(
+                f"- :white_check_mark: approved at plan time with `{guard.flag}`: {guard.message}"
+            )
+        else:
+            out.append(f"- :no_entry: apply needs `{guard.flag}`: {guard.message}")
+    approval = approval_line(plan)
+    if approval:
+        out.append(f"- :white_check_mark: **{approval}**")
+    if plan.guards or approval:
         out.append("")
     for warning in plan.warnings:
         out.append(f"- :warning: {warning}")
     if plan.warnings:
         out.append("")
-    for change in plan.changes:
-        out.extend(_change_details(change))
-    out.extend(_unmanaged(plan))
-    return "\n".join(out).rstrip("\n") + "\n"
+    return out
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
+
+
+def _more(n: int) -> list[str]:
+    return [
+        f"**{n} more change{'s' if n != 1 else ''}: see the full plan** "
+        "(the JSON or text plan of this run).",
+        "",
+    ]
+
+
+def render(plan: Plan, options: RenderOptions = DEFAULT) -> str:
+    """The comment; with ``options.max_chars``, the summary and destroys first, then as many
+    changes as fit and a line saying how many more there are."""
+    out = _head(plan)
+    ordered = [*plan.destructive, *(c for c in plan.changes if not c.destructive)]
+    tail = _unmanaged(plan, options)
+    limit = options.max_chars
+    budget = None if limit is None else limit - _size(tail) - _size(_more(len(ordered)))
+    shown = 0
+    for change in ordered:
+        block = _change_details(change)
+        if budget is not None and _size(out) + _size(block) > budget:
+            break
+        out.extend(block)
+        shown += 1
+    if shown < len(ordered):
+        out.extend(_more(len(ordered) - shown))
+    out.extend(tail)
+    text = "\n".join(out).rstrip("\n") + "\n"
+    if limit is not None and len(text) > limit:
+        note = "\n_(cut here to fit a comment: see the full plan)_\n"
+        text = text[: text.rfind("\n", 0, limit - len(note)) + 1] + note.lstrip("\n")
+    return text

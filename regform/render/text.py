@@ -32,6 +32,7 @@ from regform.plan import (
     RepositoryPreview,
 )
 from regform.registry_settings import SINGLETON_NAME
+from regform.render.options import DEFAULT, RenderOptions
 
 SYMBOLS: Mapping[Action, str] = {
     Action.CREATE: "+",
@@ -52,8 +53,6 @@ PREVIEW_NAMES = 3
 UNCHANGED_PREVIEWS = (
     "Lifecycle preview of unchanged policies (the registry applies them on its own)"
 )
-#: how many unmanaged repositories outside every scope are named (the JSON plan has them all).
-UNMANAGED_OUTSIDE = 10
 
 
 def fmt_field_value(value: Any) -> str:
@@ -134,27 +133,61 @@ def change_body(change: Change) -> list[str]:
 
 def change_title(change: Change) -> str:
     """A repository's name; a setting's kind (and entry: ``pull_through_cache_rules/x``)."""
-    if change.kind == REPOSITORY:
+    if change.kind in (REPOSITORY, IMAGES):
         return change.name
-    if change.kind == IMAGES:
-        return f"{change.name} (images)"
     if change.name == SINGLETON_NAME:
         return change.kind
     return f"{change.kind}/{change.name}"
 
 
+def change_symbol(change: Change) -> str:
+    """``~`` for image deletions (the repository stays), else the action's symbol."""
+    return "~" if change.kind == IMAGES else SYMBOLS[change.action]
+
+
+def change_phrase(change: Change) -> str:
+    """``will be created``; for image deletions ``4 images will be deleted``."""
+    if change.kind == IMAGES:
+        n = change.images_deleted
+        return f"{n} image{'s' if n != 1 else ''} will be deleted"
+    return PHRASES[change.action]
+
+
 def summary_line(plan: Plan) -> str:
+    """``Plan: 1 to create, ...``; image deletions as ``4 images to delete in 1 repository``."""
     if not plan.has_changes:
         return NO_CHANGES
     s = plan.summary
-    return (
-        f"Plan: {s['create']} to create, {s['update']} to update, "
-        f"{s['replace']} to replace, {s['delete']} to delete."
-    )
+    parts: list[str] = []
+    if any(c.kind != IMAGES for c in plan.changes):
+        parts.append(
+            f"{s['create']} to create, {s['update']} to update, "
+            f"{s['replace']} to replace, {s['delete']} to delete"
+        )
+    images = plan.image_deletions
+    if images["repositories"]:
+        n, repos = images["images"], images["repositories"]
+        parts.append(
+            f"{n} image{'s' if n != 1 else ''} to delete in {repos} "
+            f"repositor{'ies' if repos != 1 else 'y'}"
+        )
+    return f"Plan: {'; '.join(parts)}."
 
 
-def guard_line(flag: str, message: str) -> str:
+def guard_line(flag: str, message: str, *, approved: bool = False) -> str:
+    if approved:
+        return f"approved at plan time with {flag}: {message}"
     return f"apply needs {flag}: {message}"
+
+
+def approval_line(plan: Plan) -> str | None:
+    """``Approved at plan time: --allow-destroy`` (None when nothing was approved)."""
+    if not plan.approved:
+        return None
+    return (
+        f"Approved at plan time: {' '.join(plan.approved)} "
+        "(applying this saved plan needs no flag for it)"
+    )
 
 
 def _registry_block(name: str, provider: str, changes: Sequence[Change]) -> list[str]:
@@ -162,7 +195,7 @@ def _registry_block(name: str, provider: str, changes: Sequence[Change]) -> list
     width = max(len(change_title(c)) for c in changes)
     for c in changes:
         title = change_title(c).ljust(width)
-        lines.append(f"{SYMBOLS[c.action]:>5} {title}  {PHRASES[c.action]}")
+        lines.append(f"{change_symbol(c):>5} {title}  {change_phrase(c)}")
         lines.extend(f"          {body}" for body in change_body(c))
     return lines
 
@@ -183,7 +216,33 @@ def _unchanged_previews(previews: Sequence[RepositoryPreview]) -> list[str]:
     return [*lines, ""]
 
 
-def render(plan: Plan) -> str:
+def outside_count(n: int) -> str:
+    """The line that stands for the unmanaged repositories outside every scope."""
+    return (
+        f"{n} repositor{'ies' if n != 1 else 'y'} outside every scope "
+        "(not managed; --show-unmanaged lists them)"
+    )
+
+
+def unmanaged_lines(plan: Plan, options: RenderOptions) -> list[str]:
+    """Unmanaged repositories inside a scope, one per line; those outside every scope as one
+    count line unless ``options.show_unmanaged``."""
+    if not plan.unmanaged:
+        return []
+    out = ["Unmanaged (exist, not in the configuration; left alone):"]
+    inside = [u for u in plan.unmanaged if u.in_scope]
+    outside = [u for u in plan.unmanaged if not u.in_scope]
+    listed = inside + (outside if options.show_unmanaged else [])
+    width = max((len(f"{u.registry}/{u.name}") for u in listed), default=0)
+    for u in listed:
+        reason = f"in scope{': ' + u.reason if u.reason else ''}" if u.in_scope else u.reason
+        out.append(f"  {f'{u.registry}/{u.name}'.ljust(width)}  {reason or 'out of scope'}")
+    if outside and not options.show_unmanaged:
+        out.append(f"  {outside_count(len(outside))}")
+    return [*out, ""]
+
+
+def render(plan: Plan, options: RenderOptions = DEFAULT) -> str:
     out: list[str] = []
     by_registry: dict[str, list[Change]] = {}
     for c in plan.changes:
@@ -192,27 +251,17 @@ def render(plan: Plan) -> str:
         out.extend(_registry_block(name, plan.registries.get(name, ""), changes))
         out.append("")
     out.extend(_unchanged_previews(plan.lifecycle_previews))
-    if plan.unmanaged:
-        out.append("Unmanaged (exist, not in the configuration; left alone):")
-        width = max(len(f"{u.registry}/{u.name}") for u in plan.unmanaged)
-        inside = [u for u in plan.unmanaged if u.in_scope]
-        outside = [u for u in plan.unmanaged if not u.in_scope]
-        for u in inside:
-            reason = f": {u.reason}" if u.reason else ""
-            out.append(f"  {f'{u.registry}/{u.name}'.ljust(width)}  in scope{reason}")
-        for u in outside[:UNMANAGED_OUTSIDE]:
-            reason = u.reason or "out of scope"
-            out.append(f"  {f'{u.registry}/{u.name}'.ljust(width)}  {reason}")
-        if len(outside) > UNMANAGED_OUTSIDE:
-            out.append(f"  ... and {len(outside) - UNMANAGED_OUTSIDE} more outside scope")
-        out.append("")
+    out.extend(unmanaged_lines(plan, options))
     for warning in plan.warnings:
         out.append(f"Warning: {warning}")
     if plan.warnings:
         out.append("")
     for guard in plan.guards:
-        out.append(guard_line(guard.flag, guard.message))
-    if plan.guards:
+        out.append(guard_line(guard.flag, guard.message, approved=plan.is_approved(guard)))
+    approval = approval_line(plan)
+    if approval:
+        out.append(approval)
+    if plan.guards or approval:
         out.append("")
     out.append(summary_line(plan))
     calls = sum(plan.api_calls.values())

@@ -1,7 +1,8 @@
 """Carry out a plan, safely.
 
 Before any write: every guard in the plan must be covered by the flag it names (``--allow-destroy``,
-``--force``), else :class:`~regform.errors.UnsafePlanError`; then every registry about to be
+``--force``), given now or approved when the plan was made (``Plan.approved``), else
+:class:`~regform.errors.UnsafePlanError`; then every registry about to be
 written checks its identity (``check_identity``: the credentials belong to the declared account).
 
 Changes run concurrently (a bounded thread pool) in phases: creates, then in-place updates, then
@@ -16,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Any
 
-from regform.errors import RegformError, UnsafePlanError
+from regform.errors import PartialApplyError, RegformError, UnsafePlanError
 from regform.plan import ACTION_ORDER, Action, Change, Guard, Plan
 from regform.providers.base import Provider
 
@@ -33,20 +35,92 @@ Progress = Callable[[Change, str], None]
 MAX_WORKERS = 4
 
 
+#: the step a provider that names none did, by action.
+DONE: Mapping[Action, str] = {
+    Action.CREATE: "created",
+    Action.UPDATE: "updated",
+    Action.REPLACE: "replaced",
+    Action.DELETE: "deleted",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeReport:
+    """What apply did to one change: the steps done, and the step that failed (with why)."""
+
+    change: Change
+    done: tuple[str, ...] = ()
+    failed: str | None = None
+    error: str = ""
+    skipped: bool = False
+
+    @property
+    def status(self) -> str:
+        """``complete``, ``partial`` (some steps done, one failed), ``failed`` or ``skipped``."""
+        if self.skipped:
+            return SKIPPED
+        if self.failed is None:
+            return "complete"
+        return "partial" if self.done else FAILED
+
+    def describe(self) -> str:
+        """``created; lifecycle set; policy failed: <why>`` (``skipped: ...`` when skipped)."""
+        if self.skipped:
+            return "skipped: a change before it failed"
+        parts = list(self.done)
+        if self.failed is not None:
+            parts.append(f"{self.failed} failed: {self.error}")
+        return "; ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.change.address,
+            "action": self.change.action.value,
+            "status": self.status,
+            "done": list(self.done),
+            "failed": self.failed,
+            "error": self.error or None,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
     succeeded: tuple[Change, ...] = ()
     failed: tuple[tuple[Change, str], ...] = ()
     skipped: tuple[Change, ...] = ()
+    #: one report per change, in plan order.
+    reports: tuple[ChangeReport, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.failed and not self.skipped
 
+    def totals(self) -> dict[str, int]:
+        """Changes by status, and steps done, failed and not attempted (skipped changes)."""
+        counts = dict.fromkeys(("complete", "partial", FAILED, SKIPPED), 0)
+        for r in self.reports:
+            counts[r.status] += 1
+        return {
+            **counts,
+            "steps_done": sum(len(r.done) for r in self.reports),
+            "steps_failed": sum(1 for r in self.reports if r.failed is not None),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as a document (``apply --format json``)."""
+        return {
+            "format_version": "1.0",
+            "ok": self.ok,
+            "totals": self.totals(),
+            "changes": [r.to_dict() for r in self.reports],
+        }
+
 
 def unmet_guards(plan: Plan, *, allow_destroy: bool, force: bool) -> list[Guard]:
-    """The guards the given flags do not cover (a destructive change always needs
-    ``--allow-destroy``, even in a plan that lost its guards)."""
+    """The guards neither the given flags nor the plan's approval (``plan.approved``) cover (a
+    destructive change always needs ``--allow-destroy``, even in a plan that lost its guards)."""
+    allow_destroy = allow_destroy or "--allow-destroy" in plan.approved
+    force = force or "--force" in plan.approved
     given = {"--allow-destroy": allow_destroy, "--force": force}
     unmet = [g for g in plan.guards if not given.get(g.flag, False)]
     guarded = {g.message for g in plan.guards if g.flag == "--allow-destroy"}
@@ -75,32 +149,33 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _report(change: Change, future: Future[Sequence[str] | None]) -> ChangeReport:
+    exc = future.exception()
+    if exc is None:
+        steps = future.result()
+        return ChangeReport(change, tuple(steps) if steps else (DONE[change.action],))
+    if isinstance(exc, PartialApplyError):
+        return ChangeReport(change, exc.done, exc.failed, _error_text(exc))
+    return ChangeReport(change, (), change.action.value, _error_text(exc))
+
+
 def _run_phase(
     changes: Sequence[Change],
     providers: Mapping[str, Provider],
     progress: Progress,
     max_workers: int,
-) -> tuple[list[Change], list[tuple[Change, str]]]:
-    done: list[Change] = []
-    failed: list[tuple[Change, str]] = []
+) -> list[ChangeReport]:
+    reports: dict[int, ChangeReport] = {}
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="regform-apply") as pool:
-        futures: dict[Future[None], Change] = {}
-        for change in changes:
+        futures: dict[Future[Sequence[str] | None], int] = {}
+        for i, change in enumerate(changes):
             progress(change, STARTED)
-            futures[pool.submit(providers[change.registry].apply, change)] = change
+            futures[pool.submit(providers[change.registry].apply, change)] = i
         for future in as_completed(futures):
-            change = futures[future]
-            exc = future.exception()
-            if exc is None:
-                done.append(change)
-                progress(change, SUCCEEDED)
-            else:
-                failed.append((change, _error_text(exc)))
-                progress(change, FAILED)
-    order = {id(c): i for i, c in enumerate(changes)}
-    done.sort(key=lambda c: order[id(c)])
-    failed.sort(key=lambda f: order[id(f[0])])
-    return done, failed
+            i = futures[future]
+            reports[i] = report = _report(changes[i], future)
+            progress(changes[i], SUCCEEDED if report.failed is None else FAILED)
+    return [reports[i] for i in sorted(reports)]
 
 
 def _no_progress(change: Change, status: str) -> None:
@@ -126,19 +201,20 @@ def apply_plan(
         providers[name].check_identity()
 
     report = progress or _no_progress
-    succeeded: list[Change] = []
-    failed: list[tuple[Change, str]] = []
-    skipped: list[Change] = []
+    reports: list[ChangeReport] = []
     for action in ACTION_ORDER:
         batch = [c for c in plan.changes if c.action is action]
         if not batch:
             continue
-        if action is Action.DELETE and failed:
+        if action is Action.DELETE and any(r.failed is not None for r in reports):
             for change in batch:
-                skipped.append(change)
+                reports.append(ChangeReport(change, skipped=True))
                 report(change, SKIPPED)
             continue
-        done, bad = _run_phase(batch, providers, report, max_workers)
-        succeeded.extend(done)
-        failed.extend(bad)
-    return ApplyResult(tuple(succeeded), tuple(failed), tuple(skipped))
+        reports.extend(_run_phase(batch, providers, report, max_workers))
+    return ApplyResult(
+        succeeded=tuple(r.change for r in reports if r.status == "complete"),
+        failed=tuple((r.change, r.error) for r in reports if r.failed is not None),
+        skipped=tuple(r.change for r in reports if r.skipped),
+        reports=tuple(reports),
+    )

@@ -406,5 +406,9 @@ def to_yaml(data: Mapping[str, Any], header: Sequence[str] = ()) -> str:
         yaml.dump({key: value}, Dumper=_Dumper, sort_keys=False, width=100, allow_unicode=True)
         for key, value in data.items()
     ]
-    top = "".join(f"# {line}\n" if line else "#\n" for line in header)
+    top = "".join(
+        f"# {part}\n" if part else "#\n"
+        for line in header
+        for part in (line.splitlines() or [""])  # every line of a header stays a comment
+    )
     return top + "\n".join(parts)

@@ -37,5 +37,15 @@ def read_for_import(
         try:
             found.update(provider.read_settings(frozenset({kind})))
         except ProviderError as exc:
-            warnings.append(f"{kind} not imported: {exc}")
+            warnings.append(one_line(f"{kind} not imported: {exc}"))
     return RegistryState(repositories=repos, settings=found), warnings
+
+
+#: characters of a registry's error message kept in a warning.
+WARNING_CHARS = 300
+
+
+def one_line(text: str, limit: int = WARNING_CHARS) -> str:
+    """``text`` on one line (a registry's error may be a whole HTML page), cut at ``limit``."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."

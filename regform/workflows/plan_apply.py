@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from regform.config.build import desired_checksum
 from regform.errors import RegformError, StalePlanError
 from regform.model import Config, Image, RegistryConfig, RegistryState, Repository
-from regform.plan import Plan, RepositoryPreview
+from regform.plan import REPOSITORY, Plan, RepositoryPreview
+from regform.planning.plan_compare import describe, plan_differences
 from regform.planning.planner import RegistryPlan, combine, plan_registry, state_checksum
 from regform.planning.scope import enforced_repositories, in_targets, pattern_repositories
 from regform.providers.base import Provider
@@ -32,7 +33,14 @@ from regform.workflows.applier import ApplyResult, apply_plan
 from regform.workflows.preview import PreviewScope, add_previews
 from regform.workflows.reader import read_images, read_registry
 
-__all__ = ["ApplyResult", "apply_plan", "check_saved_plan", "config_checksum", "make_plan"]
+__all__ = [
+    "ApplyResult",
+    "apply_plan",
+    "approve",
+    "check_saved_plan",
+    "config_checksum",
+    "make_plan",
+]
 
 #: called with (registry name, repositories found) after each registry's listing is read.
 ReadProgress = Callable[[str, int], None]
@@ -86,6 +94,7 @@ class RegistryRead:
 
 
 def _read(reg: RegistryConfig, provider: Provider, targets: Sequence[str] | None) -> RegistryRead:
+    provider.check_identity()  # the declared account, before anything is read
     desired = desired_repositories(reg, provider, targets)
     state = read_registry(reg, provider, desired=desired, targets=targets)
     matched = pattern_repositories(reg, state.repositories, desired)
@@ -147,15 +156,8 @@ def make_plan(
         reg = config.registries[name]
         provider = providers[name]
         got = read[name]
-        rp = plan_registry(
-            reg,
-            got.state,
-            provider.capabilities,
-            desired=got.desired,
-            targets=targets,
-            images=got.images,
-            now=now,
-        )
+        rp = _plan(reg, got.state, provider, got, now, targets)
+        rp = _count_images(rp, reg, got, provider, now, targets)
         rp, unchanged = add_previews(name, rp, got.desired, got.state, provider, now, scope)
         previews.extend(unchanged)
         plans[name] = rp
@@ -174,32 +176,129 @@ def make_plan(
         created_at=now.isoformat(timespec="seconds"),
         targets=tuple(targets or ()),
     )
-    return replace(plan, lifecycle_previews=tuple(previews))
+    identities = {n: providers[n].identity() for n in names}
+    return replace(
+        plan,
+        lifecycle_previews=tuple(previews),
+        identities=identities,
+        warnings=(*config.warnings, *plan.warnings),
+    )
 
 
-def check_saved_plan(plan: Plan, config: Config, providers: Mapping[str, Provider]) -> None:
-    """Raise :class:`StalePlanError` unless the config and every registry the plan read are as
-    they were when it was made."""
+def _plan(
+    reg: RegistryConfig,
+    state: RegistryState,
+    provider: Provider,
+    got: RegistryRead,
+    now: datetime,
+    targets: Sequence[str] | None,
+) -> RegistryPlan:
+    return plan_registry(
+        reg,
+        state,
+        provider.capabilities,
+        desired=got.desired,
+        targets=targets,
+        images=got.images,
+        now=now,
+    )
+
+
+def _count_images(
+    rp: RegistryPlan,
+    reg: RegistryConfig,
+    got: RegistryRead,
+    provider: Provider,
+    now: datetime,
+    targets: Sequence[str] | None,
+) -> RegistryPlan:
+    """Count the images of every repository the plan deletes or replaces, and plan again with
+    the counts (the plan records them; a saved plan is refused when a count grew)."""
+    names = [
+        c.name
+        for c in rp.changes
+        if c.kind == REPOSITORY and c.destructive and c.image_count is None
+    ]
+    if not names:
+        return rp
+    repos = dict(got.state.repositories)
+    failed: list[str] = []
+    for name in names:
+        try:
+            count = len(provider.list_images(name))
+        except (RegformError, NotImplementedError, OSError) as exc:
+            failed.append(f"{provider.registry}/{name}: its images could not be counted ({exc})")
+            continue
+        repo = repos[name]
+        repos[name] = replace(repo, info={**repo.info, "image_count": count})
+    again = _plan(reg, replace(got.state, repositories=repos), provider, got, now, targets)
+    return replace(again, warnings=(*again.warnings, *failed))
+
+
+def approve(plan: Plan, *, allow_destroy: bool = False, force: bool = False) -> Plan:
+    """The plan with the guard flags given at plan time recorded as approved: applying it
+    (saved) then needs them no more. Every renderer shows the approval."""
+    flags = [f for f, given in (("--allow-destroy", allow_destroy), ("--force", force)) if given]
+    return replace(plan, approved=tuple(flags))
+
+
+def check_saved_plan(
+    plan: Plan,
+    config: Config,
+    providers: Mapping[str, Provider],
+    *,
+    on_read: ReadProgress | None = None,
+) -> Plan:
+    """The plan to apply for a saved ``plan``: made again from ``config`` and the registries as
+    they are now, at the time the saved plan was made. Raises :class:`StalePlanError`, before
+    any write, unless it has exactly the saved plan's changes, guards and registry identities
+    (:mod:`regform.planning.plan_compare`) and every registry read the same; the error names every
+    difference. The returned plan carries the saved plan's approval."""
     if plan.config_checksum != config_checksum(config):
         raise StalePlanError(
             "saved plan is stale: the configuration changed since the plan was made; run plan again"
         )
-    targets = plan.targets or None
-    names = sorted(plan.state_checksums)
+    names = sorted(plan.registries.keys() | plan.state_checksums.keys())
     gone = [n for n in names if n not in config.registries]
     if gone:
         raise StalePlanError(
             f"saved plan is stale: registry {', '.join(gone)} is no longer declared"
         )
-    read = _read_all(config, providers, names, targets)
-    changed = [
-        name
-        for name in names
-        if read[name].checksum(config.registries[name], targets) != plan.state_checksums[name]
-    ]
-    if changed:
-        which = ", ".join(changed)
-        raise StalePlanError(
-            f"saved plan is stale: registr{'ies' if len(changed) > 1 else 'y'} {which} "
-            "changed since the plan was made; run plan again"
-        )
+    fresh = make_plan(
+        config,
+        providers,
+        registries=names,
+        targets=plan.targets or None,
+        lifecycle_preview=False,
+        now=_planned_at(plan),
+        on_read=on_read,
+    )
+    differences = plan_differences(plan, fresh)
+    if not differences:
+        differences = {
+            n: [] for n in names if fresh.state_checksums.get(n) != plan.state_checksums.get(n)
+        }
+    if differences:
+        raise StalePlanError(_stale_message(differences))
+    return replace(fresh, approved=plan.approved, config_paths=plan.config_paths)
+
+
+def _planned_at(plan: Plan) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(plan.created_at)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def _stale_message(differences: Mapping[str, list[str]]) -> str:
+    names = ", ".join(differences)
+    which = f"registr{'ies' if len(differences) > 1 else 'y'} {names}"
+    detail = describe(differences)
+    text = (
+        f"saved plan is stale: {which} changed since the plan was made, or the plan file was "
+        "edited; nothing was applied; run plan again"
+    )
+    if detail:
+        return f"{text}. Differences (saved plan vs a plan made now):\n{detail}"
+    return f"{text} (a value the plan read differs, though its changes are the same)"

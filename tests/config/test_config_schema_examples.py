@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -70,7 +73,33 @@ def test_pre_commit_hook_definition() -> None:
     assert hook["id"] == "regform-validate"
     assert hook["entry"] == "regform validate"
     assert hook["language"] == "python"
-    assert hook["pass_filenames"] is True
+    assert hook["pass_filenames"] is False  # the whole configuration, once
+    files = re.compile(hook["files"])
+    assert files.search("registries/prod.yaml") and files.search("regform.yaml")
+    assert not files.search(".github/workflows/ci.yaml")
+    assert not files.search("charts/app/values.yaml")
+
+
+def test_the_readme_pre_commit_example_works_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```yaml\nrepos:\n  - repo: local\n")[1].split("```")[0]
+    (hook,) = yaml.safe_load("repos:\n  - repo: local\n" + block)["repos"][0]["hooks"]
+    assert "rev" not in block
+    files = re.compile(hook["files"])
+    assert files.search("registries/prod.yaml")
+    assert not files.search(".github/workflows/ci.yaml")
+    assert hook["pass_filenames"] is False and hook["language"] == "system"
+
+    shutil.copytree(ROOT / "examples" / "quickstart", tmp_path / "registries")
+    monkeypatch.chdir(tmp_path)
+    command, *args = shlex.split(hook["entry"])
+    assert command == "regform"
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
 
 
 runner = CliRunner()
@@ -122,3 +151,39 @@ def test_cli_schema_prints_the_schema() -> None:
     assert result.exit_code == 0
     assert result.stdout == schema_text()
     assert json.loads(result.stdout)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_a_definition_nothing_uses_is_a_warning_naming_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "regform.yaml").write_text(
+        "version: 1\n"
+        "registries:\n"
+        "  prod: {provider: ecr, region: us-east-1}\n"
+        "lifecycle_policies:\n"
+        "  used: [{untagged: true, keep_last: 1}]\n"
+        "  leftover: [{untagged: true, keep_last: 2}]\n"
+        "repository_policies:\n"
+        "  ci-pul: {allow_pull: ['111111111111']}\n"
+        "repositories:\n"
+        "  - {name: app, lifecycle: used}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+
+    result = runner.invoke(app, ["validate"])
+
+    assert result.exit_code == 0, result.output  # valid: a warning, not an error
+    assert result.stderr.splitlines() == [
+        "Warning: regform.yaml:6:13: lifecycle_policies.leftover: lifecycle policy 'leftover' is "
+        "defined but nothing uses it (no repository, default or template says lifecycle: "
+        "leftover)",
+        "Warning: regform.yaml:8:11: repository_policies.ci-pul: repository policy 'ci-pul' is "
+        "defined but nothing uses it (no repository, default or template says policy: ci-pul)",
+    ]
+    config = load_config(tmp_path / "regform.yaml", env={})
+    assert [w.split(": ")[2] for w in config.warnings] == [
+        "lifecycle policy 'leftover' is defined but nothing uses it (no repository, default or "
+        "template says lifecycle",
+        "repository policy 'ci-pul' is defined but nothing uses it (no repository, default or "
+        "template says policy",
+    ]

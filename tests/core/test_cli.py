@@ -49,7 +49,9 @@ def test_plan_exit_codes_and_default_config(
     assert "+ app  will be created" in shown.stdout
     assert "Plan: 2 to create, 0 to update, 0 to replace, 0 to delete." in shown.stdout
     assert "\x1b[" not in shown.stdout  # no colour when stdout is not a terminal
-    assert shown.stderr == ""
+    assert shown.stderr == (  # progress, also when stderr is not a terminal
+        f"prod: reading {moto_reset}...\nprod: 0 repositories found, reading details...\n"
+    )
 
     detailed = runner.invoke(app, ["plan", "--detailed-exitcode"])
     assert detailed.exit_code == 2
@@ -146,9 +148,35 @@ def test_failed_changes_exit_1_and_name_the_change(
     write_config(workdir, moto_reset, body)
     result = runner.invoke(app, ["apply", "--auto-approve"])
     assert result.exit_code == 1
-    assert "Apply failed: 1 succeeded, 1 failed, 0 skipped." in result.stderr
-    assert "failed  prod/app:" in result.stderr
+    assert (
+        "Apply failed: 1 complete, 1 partly done, 0 failed, 0 skipped "
+        "(2 steps done, 1 failed)." in result.stderr
+    )
+    assert "  partial  prod/app: created; lifecycle failed: registry 'prod': " in result.stderr
+    report = result.stderr.split("Apply failed:")[1]
+    assert "prod/web" not in report  # complete: not listed among the failures
     assert "Apply complete" not in result.stdout
+
+    again = runner.invoke(app, ["apply", "--auto-approve", "--format", "json"])
+    assert again.exit_code == 1
+    document = json.loads(again.stdout)  # only the document on stdout; the plan on stderr
+    assert "will be updated in place" in again.stderr
+    assert document["ok"] is False
+    assert document["totals"] == {
+        "complete": 0,
+        "partial": 0,
+        "failed": 1,
+        "skipped": 0,
+        "steps_done": 0,
+        "steps_failed": 1,
+    }
+    [change] = document["changes"]
+    assert (change["address"], change["status"], change["failed"]) == (
+        "prod/app",
+        "failed",
+        "lifecycle",
+    )
+    assert "PutLifecyclePolicy" in change["error"]
 
 
 def test_config_errors_print_every_issue_without_traceback(

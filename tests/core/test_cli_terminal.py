@@ -75,3 +75,12 @@ def test_no_color_turns_colour_off_on_a_terminal(workdir: Path) -> None:
 
     assert "6 to create" in shown
     assert "\x1b[" not in shown
+
+
+def test_the_no_color_option_turns_colour_off_on_a_terminal(workdir: Path) -> None:
+    shown = _run_on_terminal(
+        ["--no-color", "plan", "-c", "quickstart"], b"", _env(workdir), workdir
+    )
+
+    assert "6 to create" in shown
+    assert "\x1b[" not in shown

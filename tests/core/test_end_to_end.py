@@ -12,7 +12,7 @@ from ecr_images import push_image
 
 from regform.config import load_config
 from regform.errors import IdentityError, StalePlanError, UnsafePlanError
-from regform.plan import Action, Plan
+from regform.plan import REPOSITORY, Action, Change, Plan
 from regform.workflows.plan_apply import apply_plan, check_saved_plan, make_plan
 
 pytestmark = pytest.mark.server
@@ -250,12 +250,18 @@ def test_account_id_mismatch_is_refused_before_any_write(
     """
     config = config_for(tmp_path, moto_reset, body, registry="account_id: '111111111111'")
     with ecr_providers(config) as (providers, clients):
-        plan = make_plan(config, providers)
         writes = record_writes(clients["prod"].ecr)
         with pytest.raises(IdentityError, match="111111111111"):
-            apply_plan(plan, providers)
+            make_plan(config, providers)  # checked at plan time, before any read
+        assert providers["prod"].api_calls() == {"GetCallerIdentity": 1}
+        with pytest.raises(IdentityError, match="111111111111"):
+            apply_plan(Plan(changes=(_create("app"),)), providers)
         assert writes == []
     assert raw_ecr.describe_repositories()["repositories"] == []
+
+
+def _create(name: str) -> Change:
+    return Change("prod", REPOSITORY, name, Action.CREATE, after={"name": name})
 
 
 def test_ownership_by_tag_deletes_only_what_regform_owns(

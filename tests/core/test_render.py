@@ -17,7 +17,7 @@ from core_builders import POLICY, ROLE, UNTAGGED, have, plan_one, registry, want
 from regform.model import Encryption, SafetySettings
 from regform.plan import Action, LifecyclePreview, Plan
 from regform.planning.planner import combine
-from regform.render import FORMATS, render
+from regform.render import FORMATS, RenderOptions, render
 
 GOLDEN = Path(__file__).parent / "golden"
 EXTENSIONS = {"text": "txt", "markdown": "md", "json": "json"}
@@ -185,7 +185,7 @@ def test_text_summary_lines() -> None:
 def test_json_is_the_plan_format_and_reads_back() -> None:
     plan = every_action()
     data = json.loads(render(plan, "json"))
-    assert data["format_version"] == "1.1"
+    assert data["format_version"] == "1.2"
     assert [c["action"] for c in data["changes"]] == [a.value for a in Action]
     assert Plan.from_dict(data) == plan
 
@@ -204,3 +204,54 @@ def test_markdown_puts_the_summary_first_and_highlights_destroys() -> None:
 def test_unknown_format_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown plan format 'yaml'"):
         render(no_changes(), "yaml")
+
+
+def test_an_approval_given_at_plan_time_is_shown_by_every_renderer() -> None:
+    plan = dataclasses.replace(two_registries_with_guards(), approved=("--allow-destroy",))
+    text = render(plan, "text")
+    assert "approved at plan time with --allow-destroy: prod/svc-old will be deleted" in text
+    assert "apply needs --force:" in text  # a flag not approved is still needed
+    assert "Approved at plan time: --allow-destroy" in text
+    markdown = render(plan, "markdown")
+    assert "- :white_check_mark: approved at plan time with `--allow-destroy`" in markdown
+    assert "- :no_entry: apply needs `--force`" in markdown
+    assert json.loads(render(plan, "json"))["approved"] == ["--allow-destroy"]
+    assert "Approved" not in render(two_registries_with_guards(), "text")
+
+
+def _org(n: int) -> Plan:
+    """``n`` repositories to create with a repository policy each, one to delete."""
+    wanted = [want(f"team-{i:03}/api", repository_policy=POLICY) for i in range(n)]
+    reg = registry("prod", *wanted, prune=True, force_delete=True)
+    result = plan_one(reg, have("old", info={"image_count": 3}))
+    return _finish(combine({"prod": result}, registries={"prod": "ecr"}))
+
+
+def test_markdown_fits_a_comment_with_the_summary_and_destroys_first() -> None:
+    plan = _org(400)
+    full = render(plan, "markdown", RenderOptions(max_chars=None))
+    assert len(full) > 100_000
+
+    cut = render(plan, "markdown", RenderOptions(max_chars=20_000))
+    default = render(plan, "markdown")
+
+    assert len(cut) <= 20_000 and len(default) <= 65_000
+    assert cut.startswith("### regform plan\n\n**Plan: 400 to create, 0 to update, 0 to replace")
+    first = cut.index("<details>")
+    assert cut[first:].startswith("<details><summary><code>- prod/old</code> will be deleted")
+    shown = cut.count("will be created</summary>")
+    assert 0 < shown < 400
+    assert f"**{400 - shown} more changes: see the full plan**" in cut
+    assert full.count("will be created</summary>") == 400
+
+
+def test_unmanaged_outside_every_scope_is_one_line_unless_asked() -> None:
+    plan = every_action()
+    listed = RenderOptions(show_unmanaged=True)
+    assert "prod/tools/builder" not in render(plan, "text")
+    assert "1 repository outside every scope" in render(plan, "text")
+    assert "  prod/tools/builder  outside scope app-*, legacy, old-*" in render(
+        plan, "text", listed
+    )
+    assert "| prod | `tools/builder` | out of scope |" in render(plan, "markdown", listed)
+    assert "tools/builder" in render(plan, "json")  # the plan document has every repository

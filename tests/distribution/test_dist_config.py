@@ -73,6 +73,10 @@ def test_declared_retention_is_planned_rendered_applied_and_converges(
     text = render(plan, "text")
     assert f"- {old.digest}  v1  pushed 2026-01-01T00:00:00  (rule 1)" in text
     assert "lifecycle would expire 1 of 2 images now and keep 1: v1" in text
+    assert f"    ~ {repo}/api  1 image will be deleted\n" in text  # images, not the repository
+    assert "Plan: 1 image to delete in 1 repository." in text
+    assert plan.summary["delete"] == 0
+    assert f"{repo}/api` (deletes 1 image)" in render(plan, "markdown")
     with pytest.raises(UnsafePlanError, match="--allow-destroy"):
         apply_plan(plan, providers)
 

@@ -253,3 +253,40 @@ def test_import_a_prefix_to_stdout_without_a_config(
     plan = make_plan(config, build_providers(config))
     assert plan.changes == ()
     assert [u.name for u in plan.unmanaged] == ["legacy/app"]  # outside the imported prefix
+
+
+def test_a_policy_sid_with_hyphens_imports_validates_and_plans_to_nothing(
+    tmp_path: Path, moto_reset: str, raw_ecr: Any
+) -> None:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "allow-ci_pull",  # ECR accepts hyphens and underscores
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            }
+        ],
+    }
+    raw_ecr.create_repository(repositoryName="app")
+    raw_ecr.set_repository_policy(repositoryName="app", policyText=json.dumps(policy))
+    out = tmp_path / "out"
+    cmd = ["import", "--registry", "prod", "-c", str(connection_config(tmp_path, moto_reset))]
+
+    result = CliRunner().invoke(app, [*cmd, "-o", str(out)])
+
+    assert result.exit_code == 0, result.output
+    written = out / "regform.yaml"
+    assert "allow-ci_pull" in written.read_text()
+    # moto answers some settings reads with an HTML error page: every line of the header stays a
+    # comment, and each warning is one capped line
+    header = written.read_text().split("\nversion: 1\n")[0]
+    assert "Internal Server Error" in header
+    assert all(line.startswith("#") for line in header.splitlines() if line)
+    warnings = [x for x in result.stderr.splitlines() if x.startswith("Warning:")]
+    assert warnings and all(len(x) <= 320 for x in warnings)
+    assert len(result.stderr.splitlines()) == len(warnings) + 1  # and "Wrote ..."
+    assert CliRunner().invoke(app, ["validate", str(written)]).exit_code == 0
+    config = load_config([written])
+    assert make_plan(config, build_providers(config)).changes == ()

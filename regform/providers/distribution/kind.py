@@ -7,6 +7,7 @@ import re
 from regform import model as m
 from regform.model import Capabilities
 from regform.providers.base import ConfigProblem, ProviderKind, RegistryEntry
+from regform.providers.urls import userinfo_problem
 
 CAPABILITIES = Capabilities(
     fields=frozenset({m.LIFECYCLE_POLICY}),
@@ -30,7 +31,10 @@ def oci_name_problem(name: str) -> str | None:
 def check_registry(entry: RegistryEntry) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
     url = entry.get("url")
-    if isinstance(url, str) and url.startswith("http://") and entry.get("allow_http") is not True:
+    userinfo = userinfo_problem(url, "distribution") if isinstance(url, str) else None
+    if userinfo is not None:
+        problems.append((("url",), userinfo, False))
+    elif isinstance(url, str) and url.startswith("http://") and entry.get("allow_http") is not True:
         problems.append((("url",), "a plain http:// URL needs allow_http: true", False))
     creds = entry.get("credentials")
     if isinstance(creds, dict):

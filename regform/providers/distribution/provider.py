@@ -127,6 +127,10 @@ class DistributionProvider(Provider):
         """The registry answers ``/v2/`` with these credentials (no account to compare)."""
         self.client.request("GET", "", op="Ping")
 
+    def identity(self) -> dict[str, str]:
+        blank = dict.fromkeys(("account", "region"), "")
+        return {**blank, "provider": "distribution", "endpoint": self.client.url}
+
     def api_calls(self) -> dict[str, int]:
         return self.client.calls()
 
@@ -153,7 +157,7 @@ class DistributionProvider(Provider):
     def read_settings(self, kinds: frozenset[str]) -> dict[str, Any]:
         return {}
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change) -> tuple[str, ...]:
         if change.kind != IMAGES or change.action is not Action.DELETE:
             raise ProviderError(
                 f"{change.address}: a distribution registry cannot {change.action.value} "
@@ -166,6 +170,7 @@ class DistributionProvider(Provider):
         self._check_unchanged(change, planned_tags={p.digest: p.tags for p in planned})
         for p in planned:
             self._delete_manifest(change.name, p.digest)
+        return (f"{len(planned)} images deleted",)
 
     def list_images(self, repository: str) -> list[Image]:
         """Every manifest reachable from a tag (and from the indexes they name)."""

@@ -12,13 +12,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from regform import model as m
-from regform.errors import ProviderError
+from regform.errors import PartialApplyError, ProviderError
 from regform.model import Encryption, Repository
 from regform.plan import Action, Change, FieldChange
 from regform.providers.ecr.calls import (
@@ -68,8 +71,24 @@ def _mutability_kwargs(repo: Repository) -> dict[str, Any]:
     return kwargs
 
 
+def _retried(exc: ClientError) -> bool:
+    """Whether botocore sent the call more than once (an earlier answer was lost)."""
+    meta: Mapping[str, Any] = exc.response.get("ResponseMetadata") or {}
+    return int(meta.get("RetryAttempts") or 0) > 0
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What one change did: the steps carried out ("created", "policy set", ...) and the
+    repository's description when it was created."""
+
+    steps: tuple[str, ...]
+    created: Mapping[str, Any] | None = None
+
+
 class RepositoryWriter:
-    """Writes repository changes through one ECR client."""
+    """Writes repository changes through one ECR client. Every write is a named step; a change
+    that fails part way raises :class:`PartialApplyError` saying which steps were done."""
 
     def __init__(
         self,
@@ -89,11 +108,35 @@ class RepositoryWriter:
         self._after_create = after_create
         self._iam = iam_propagation
         self._warned_scan = False
+        self._local = threading.local()  # the steps of the change this thread carries out
+
+    @contextmanager
+    def _step(self, what: str, done: str) -> Iterator[None]:
+        steps: list[str] = self._local.steps
+        try:
+            yield
+        except PartialApplyError:
+            raise
+        except ProviderError as exc:
+            raise PartialApplyError(str(exc), done=steps, failed=what) from exc
+        steps.append(done)
 
     # Actions ------------------------------------------------------------------------------
 
-    def apply(self, change: Change) -> Mapping[str, Any] | None:
-        """Carry out ``change``; returns the repository description when one was created."""
+    def apply(self, change: Change) -> Applied:
+        """Carry out ``change``: the steps done, and the repository description when one was
+        created."""
+        steps: list[str] = []
+        self._local.steps = steps
+        try:
+            created = self._apply(change)
+        except PartialApplyError:
+            raise
+        except ProviderError as exc:
+            raise PartialApplyError(str(exc), done=steps, failed=change.action.value) from exc
+        return Applied(tuple(steps), created)
+
+    def _apply(self, change: Change) -> Mapping[str, Any] | None:
         if change.action is Action.CREATE:
             return self.create(self._after(change))
         if change.action is Action.UPDATE:
@@ -116,19 +159,41 @@ class RepositoryWriter:
             )
         if repo.tags:
             kwargs["tags"] = tags_to_api(repo.tags)
-        created = self._call(
-            "CreateRepository",
-            repo.name,
-            self._ecr.create_repository,
-            retry_if=_already_exists if retry_exists else None,
-            backoff=self._after_create,
-            **kwargs,
-        )["repository"]
+        with self._step("create", "created"):
+            created = self._create(repo.name, kwargs, retry_exists)
         if repo.lifecycle_policy is not None:
             self._put_lifecycle(repo.name, repo.lifecycle_policy, retry_if=is_not_found)
         if repo.repository_policy is not None:
             self._set_policy(repo.name, repo.repository_policy, retry_if=_not_found_or_principal)
         return created
+
+    def _create(
+        self, name: str, kwargs: Mapping[str, Any], retry_exists: bool
+    ) -> Mapping[str, Any]:
+        """CreateRepository. When botocore sent it again (the answer to the first was lost) and
+        the repository exists now, it was this create: the repository is read and kept."""
+        try:
+            response = self._call(
+                "CreateRepository",
+                name,
+                self._ecr.create_repository,
+                retry_if=_already_exists if retry_exists else None,
+                backoff=self._after_create,
+                **kwargs,
+            )
+        except ProviderError as exc:
+            cause = exc.__cause__
+            if not (isinstance(cause, ClientError) and _already_exists(cause) and _retried(cause)):
+                raise
+            log.info("%s: %s: created by the first CreateRepository", self._caller.registry, name)
+            found = self._call(
+                "DescribeRepositories",
+                name,
+                self._ecr.describe_repositories,
+                repositoryNames=[name],
+            )
+            return found["repositories"][0]
+        return response["repository"]
 
     def update(self, change: Change) -> None:
         after = self._after(change)
@@ -175,6 +240,10 @@ class RepositoryWriter:
             self._write_tags(change.name, tags_set, tags_removed)
 
     def delete(self, name: str, *, force: bool) -> None:
+        with self._step("delete", "deleted"):
+            self._delete(name, force=force)
+
+    def _delete(self, name: str, *, force: bool) -> None:
         try:
             self._ecr.delete_repository(repositoryName=name, force=force)
         except ClientError as exc:
@@ -197,18 +266,25 @@ class RepositoryWriter:
     # Single aspects ----------------------------------------------------------------------
 
     def _put_mutability(self, repo: Repository) -> None:
-        self._call(
-            "PutImageTagMutability",
-            repo.name,
-            self._ecr.put_image_tag_mutability,
-            **_mutability_kwargs(repo),
-        )
+        with self._step("tag mutability", "tag mutability set"):
+            self._call(
+                "PutImageTagMutability",
+                repo.name,
+                self._ecr.put_image_tag_mutability,
+                **_mutability_kwargs(repo),
+            )
 
     def _delete_document(self, operation: str, name: str, method: Callable[..., Any]) -> None:
-        self._call(operation, name, method, repositoryName=name)
+        what = "lifecycle" if operation == "DeleteLifecyclePolicy" else "policy"
+        with self._step(what, f"{what} removed"):
+            self._call(operation, name, method, repositoryName=name)
 
     def _put_scanning(self, name: str, scan_on_push: bool) -> None:
         self._warn_scan_on_push()
+        with self._step("scan on push", "scan on push set"):
+            self._scanning(name, scan_on_push)
+
+    def _scanning(self, name: str, scan_on_push: bool) -> None:
         self._call(
             "PutImageScanningConfiguration",
             name,
@@ -223,6 +299,15 @@ class RepositoryWriter:
         doc: Mapping[str, Any],
         retry_if: Callable[[ClientError], bool] | None = None,
     ) -> None:
+        with self._step("lifecycle", "lifecycle set"):
+            self._lifecycle(name, doc, retry_if)
+
+    def _lifecycle(
+        self,
+        name: str,
+        doc: Mapping[str, Any],
+        retry_if: Callable[[ClientError], bool] | None,
+    ) -> None:
         self._call(
             "PutLifecyclePolicy",
             name,
@@ -236,6 +321,12 @@ class RepositoryWriter:
     def _set_policy(
         self, name: str, doc: Mapping[str, Any], retry_if: Callable[[ClientError], bool]
     ) -> None:
+        with self._step("policy", "policy set"):
+            self._policy(name, doc, retry_if)
+
+    def _policy(
+        self, name: str, doc: Mapping[str, Any], retry_if: Callable[[ClientError], bool]
+    ) -> None:
         self._call(
             "SetRepositoryPolicy",
             name,
@@ -247,6 +338,10 @@ class RepositoryWriter:
         )
 
     def _write_tags(self, name: str, set_: dict[str, str], removed: set[str]) -> None:
+        with self._step("tags", "tags set"):
+            self._tags(name, set_, removed)
+
+    def _tags(self, name: str, set_: dict[str, str], removed: set[str]) -> None:
         arn = self._arn_for(name)
         if set_:
             self._call(

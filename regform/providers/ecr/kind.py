@@ -11,6 +11,7 @@ from typing import Any
 from regform import model as m
 from regform.model import Capabilities
 from regform.providers.base import ConfigProblem, ProviderKind, RegistryEntry
+from regform.providers.urls import plain_http_remote, userinfo_problem
 from regform.registry_settings import SETTING_KINDS
 
 CAPABILITIES = Capabilities(
@@ -57,9 +58,20 @@ def ecr_name_problem(name: str) -> str | None:
 
 
 def check_registry(entry: RegistryEntry) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
     if entry.get("external_id") is not None and "role_arn" not in entry.value:
-        return [(("external_id",), "external_id is used only with role_arn", True)]
-    return []
+        problems.append((("external_id",), "external_id is used only with role_arn", True))
+    url = entry.get("endpoint_url")
+    if isinstance(url, str):
+        problem = userinfo_problem(url, "ecr")
+        if problem is None and plain_http_remote(url) and entry.get("allow_http") is not True:
+            problem = (
+                "a plain http:// endpoint on another host sends request signatures and the "
+                "session token unencrypted: use https, or set allow_http: true"
+            )
+        if problem is not None:
+            problems.append((("endpoint_url",), problem, False))
+    return problems
 
 
 def _account(reg: dict[str, Any]) -> str | None:

@@ -12,6 +12,7 @@ key written as alias, id or ARN never forces a replace by itself.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -36,8 +37,10 @@ from regform.providers.ecr.mapping import (
     shared_document,
     tags_from_api,
 )
+from regform.providers.ecr.reach import Reachability
 from regform.providers.ecr.session import DEFAULT_PARALLELISM, ConnectionSettings, build_clients
 from regform.providers.ecr.throttle import Throttle
+from regform.providers.urls import HTTP_WARNING, plain_http_remote
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
@@ -78,8 +81,10 @@ class EcrProvider(Provider):
         self._sts = Deferred.of(sts)  # created when first used
         self._parallelism = max(1, parallelism)
         self._caller = caller or ApiCaller(registry, throttle=Throttle(self._parallelism))
+        reach = Reachability(registry)
         for client in (ecr, sts, kms):
             self._caller.watch(client)
+            reach.watch(client)
         self._endpoint = endpoint
         self._declared_settings = dict(declared_settings or {})
         self._lock = threading.Lock()
@@ -111,6 +116,8 @@ class EcrProvider(Provider):
     ) -> EcrProvider:
         """Build the provider for a declared registry (the sandbox when asked for)."""
         settings = ConnectionSettings.from_mapping(registry.connection, parallelism=parallelism)
+        if settings.endpoint_url and plain_http_remote(settings.endpoint_url):
+            logging.getLogger(__name__).warning(HTTP_WARNING, registry.name, settings.endpoint_url)
         endpoint: Endpoint = REAL
         caller: ApiCaller | None = None
         if sandbox or bool(registry.connection.get("sandbox")):
@@ -146,6 +153,18 @@ class EcrProvider(Provider):
     def sandbox(self) -> Endpoint | None:
         """The embedded sandbox this provider works on (None: a real endpoint)."""
         return None if self._endpoint is REAL else self._endpoint
+
+    def identity(self) -> dict[str, str]:
+        """Where this provider reads and writes (recorded in plans): provider, declared account,
+        region and endpoint ("the sandbox" for the sandbox)."""
+        meta = self._ecr.meta
+        endpoint = meta.endpoint_url if self._endpoint is REAL else self._endpoint.description
+        return {
+            "provider": "ecr",
+            "account": self.account_id or "",
+            "region": meta.region_name,
+            "endpoint": str(endpoint),
+        }
 
     # Reading -----------------------------------------------------------------------------
 
@@ -341,17 +360,20 @@ class EcrProvider(Provider):
 
     # Writing -----------------------------------------------------------------------------
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change) -> tuple[str, ...] | None:
+        """Carry out one change; the steps done ("created", "policy set", ...) for a
+        repository (a failure part way raises :class:`PartialApplyError` naming them)."""
         if change.kind != REPOSITORY:
             self._apply_setting(change)
-            return
+            return None
         try:
-            created = self._writer.apply(change)
+            applied = self._writer.apply(change)
         except BaseException:
             with self._lock:
                 self._stale.add(change.name)  # a partial write: read it again when needed
             self._endpoint.save([change.name])
             raise
+        created = applied.created
         repo = repository_from_listing(created, self._kms_keys.resolve_actual) if created else None
         with self._lock:
             if repo is not None:
@@ -363,6 +385,7 @@ class EcrProvider(Provider):
                 self._listing.pop(change.name, None)
                 self._stale.discard(change.name)
         self._endpoint.save([change.name])
+        return applied.steps
 
     def _apply_setting(self, change: Change) -> None:
         from regform.providers.ecr.settings import apply_setting_change

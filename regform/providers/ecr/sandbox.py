@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ProfileNotFound
 
 from regform.errors import ProviderError
+from regform.files import write_private
 from regform.model import DEFAULT_MUTABILITY
 from regform.providers.ecr.emulator import (
     check_emulator_installed,
@@ -187,10 +188,8 @@ class Sandbox(Endpoint):
             "repositories": [(self._saved or {})[n] for n in sorted(self._saved or {})],
             "settings": self._settings,
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+        write_private(self.path, text, make_parents=True)
 
     def close(self) -> None:
         """Make sure the state is saved; the sandbox is not used afterwards.

@@ -41,7 +41,7 @@ from regform.providers.ecr.settings_codec import (
     template_params,
 )
 from regform.registry_settings import (
-    ACCOUNT_SETTING_VALUES,
+    ACCOUNT_SETTING_NAMES,
     ACCOUNT_SETTINGS,
     CREATION_TEMPLATES,
     PULL_THROUGH_CACHE_RULES,
@@ -206,9 +206,7 @@ def read_settings(
         ACCOUNT_SETTINGS: lambda: _read_account_settings(
             ecr,
             count,
-            ACCOUNT_SETTING_VALUES.keys()
-            if account_setting_names is None
-            else account_setting_names,
+            ACCOUNT_SETTING_NAMES if account_setting_names is None else account_setting_names,
         ),
     }
     return {kind: readers[kind]() for kind in SETTING_KINDS if kind in kinds}

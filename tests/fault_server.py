@@ -41,6 +41,9 @@ class Script:
     upstream: str
     #: operation (X-Amz-Target suffix) -> faults answered before forwarding again
     faults: dict[str, list[Fault]] = field(default_factory=dict)
+    #: operation -> how many of its next requests are forwarded, their answer then lost (the
+    #: connection closes without a response)
+    lose: Counter[str] = field(default_factory=Counter)
     #: "length" (Content-Length), "chunked", or "close" (body ends with the connection)
     framing: str = "length"
     #: close every connection after its response without a ``Connection: close``
@@ -91,6 +94,10 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
                 return
             sent = {k: v for k, v in self.headers.items() if k.lower() not in ("host",)}
             resp = upstream.post(script.upstream + "/", data=body, headers=sent, timeout=30)
+            if script.lose[op] > 0:
+                script.lose[op] -= 1
+                self.close_connection = True
+                return
             self._reply(resp.status_code, resp.content, {})
 
         def _reply(self, status: int, payload: bytes, headers: dict[str, str]) -> None:

@@ -1,0 +1,165 @@
+"""What a valid config may still get wrong: warnings, which ``validate`` prints and plans carry.
+
+* a policy that grants anyone (``Principal: "*"``, ``allow_pull: ['*']``): the repositories using
+  it, or the whole registry, are public;
+* a registry's ``credentials`` naming an environment variable that is not set (CI may set it
+  later; ``validate --strict`` makes it an error);
+* an ``ecr:`` action in a policy that names no ECR operation (botocore's service model lists
+  them; it is loaded only when a policy names an ``ecr:`` action).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from regform.config.merge import Item, Merged
+from regform.config.suggest import did_you_mean
+from regform.documents.policy import PUSH_ACTIONS
+from regform.errors import ConfigIssue
+
+JsonDict = dict[str, Any]
+
+
+def _grants_anyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        return any(_grants_anyone(v) for v in principal.values())
+    if isinstance(principal, list):
+        return any(_grants_anyone(v) for v in principal)
+    return False
+
+
+def public_statements(document: Mapping[str, Any]) -> list[int]:
+    """Indexes of the Allow statements of an IAM document that grant anyone."""
+    statements = document.get("Statement")
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list):
+        return []
+    return [
+        i
+        for i, s in enumerate(statements)
+        if isinstance(s, Mapping)
+        and s.get("Effect") == "Allow"
+        and _grants_anyone(s.get("Principal"))
+    ]
+
+
+def _users(merged: Merged, name: str) -> int:
+    count = 0
+    defaults = merged.defaults.get("policy") if merged.defaults else None
+    for entry in merged.repositories:
+        own = entry.get("policy")
+        count += (own if own is not None else defaults) == name
+    return count
+
+
+def public_warnings(
+    merged: Merged, policies: Mapping[str, JsonDict], settings: Mapping[str, JsonDict]
+) -> list[ConfigIssue]:
+    """A loud warning for each policy that makes repositories (or a registry) public."""
+    out: list[ConfigIssue] = []
+    for name, document in policies.items():
+        found = public_statements(document)
+        if not found:
+            continue
+        item = merged.repository_policies[name]
+        used = _users(merged, name)
+        out.append(
+            item.issue(
+                (),
+                f"PUBLIC: repository policy '{name}' grants anyone (Principal \"*\", statement "
+                f"{', '.join(map(str, found))} of the document): the {used} "
+                f"repositor{'y' if used == 1 else 'ies'} using it can be read by anyone; "
+                "name the accounts or roles instead",
+            )
+        )
+    for name, kinds in settings.items():
+        policy_doc = kinds.get("registry_policy")
+        if isinstance(policy_doc, Mapping) and public_statements(policy_doc):
+            out.append(
+                merged.registries[name].issue(
+                    ("settings", "registry_policy"),
+                    f"PUBLIC: the registry policy of registry '{name}' grants anyone "
+                    '(Principal "*")',
+                )
+            )
+    return out
+
+
+def credential_warnings(merged: Merged, env: Mapping[str, str]) -> list[ConfigIssue]:
+    out: list[ConfigIssue] = []
+    for name, item in merged.registries.items():
+        creds = item.get("credentials")
+        if not isinstance(creds, dict):
+            continue
+        for key in ("username_env", "password_env", "token_env"):
+            var = creds.get(key)
+            if isinstance(var, str) and var not in env:
+                out.append(_unset(item, name, key, var))
+    return out
+
+
+def _unset(item: Item, registry: str, key: str, var: str) -> ConfigIssue:
+    return item.issue(
+        ("credentials", key),
+        f"environment variable {var} ({key} of registry '{registry}') is not set: plan, apply "
+        "and drift fail unless it is set when they run",
+    )
+
+
+#: ECR actions IAM knows that are not API operations (permissions checked by the service itself)
+PERMISSION_ONLY_ACTIONS = frozenset({"ReplicateImage", "BatchImportUpstreamImage"})
+_SHORTHAND = frozenset(PUSH_ACTIONS)
+
+
+def _actions(document: Mapping[str, Any]) -> Iterator[str]:
+    statements = document.get("Statement")
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, Mapping):
+            continue
+        for key in ("Action", "NotAction"):
+            value = statement.get(key)
+            for action in value if isinstance(value, list) else [value]:
+                if isinstance(action, str) and action.lower().startswith("ecr:"):
+                    yield action
+
+
+def _ecr_operations() -> frozenset[str]:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("ecr")
+    return frozenset(model.operation_names) | PERMISSION_ONLY_ACTIONS
+
+
+def action_warnings(
+    merged: Merged, policies: Mapping[str, JsonDict], settings: Mapping[str, JsonDict]
+) -> list[ConfigIssue]:
+    """A warning for each ``ecr:`` action (or pattern) that names no ECR operation."""
+    documents: list[tuple[Item, tuple[str, ...], Mapping[str, Any]]] = [
+        (merged.repository_policies[n], (), d) for n, d in policies.items()
+    ]
+    documents += [
+        (merged.registries[n], ("settings", "registry_policy"), kinds["registry_policy"])
+        for n, kinds in settings.items()
+        if isinstance(kinds.get("registry_policy"), Mapping)
+    ]
+    wanted = {a for _item, _path, doc in documents for a in _actions(doc)}
+    if not wanted - _SHORTHAND:  # the shorthand's own actions need no service model
+        return []
+    operations = _ecr_operations()
+    lowered = {op.lower(): op for op in operations}
+    out: list[ConfigIssue] = []
+    for item, path, doc in documents:
+        for action in dict.fromkeys(_actions(doc)):
+            name = action.split(":", 1)[1]
+            if fnmatch.filter(lowered, name.lower()):
+                continue
+            hint = did_you_mean(name, operations)
+            out.append(
+                item.issue(path, f"'{action}' is not an ECR action (no operation matches){hint}")
+            )
+    return out

@@ -1,0 +1,174 @@
+"""A saved plan against a fresh one: what was reviewed against what apply would do now.
+
+A saved plan is applied only when a plan made again, from the same configuration and the
+registries as they are now, has exactly its changes (every field of every change), its guards
+and its registry identities (provider, account, region, endpoint). :func:`plan_differences`
+names every difference, by registry, as ``<what>: saved <value> vs now <value>``; an empty result
+means the saved plan is what apply would do.
+
+Lines a reviewer cannot act on are left out of the comparison: notes and lifecycle previews
+(derived, informational). The image count of a delete or replace may shrink (lifecycle expired
+images) but not grow: images pushed since the plan are not deleted with it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from regform.plan import Change, Plan
+
+#: change keys that are not compared (derived text, previews; image counts separately).
+NOT_COMPARED = frozenset({"notes", "preview", "image_count", "address", "destructive"})
+#: characters of a value shown in a difference.
+EXCERPT = 60
+#: differences named per registry before "... and N more".
+MAX_LINES = 20
+ABSENT = object()
+
+Key = tuple[str, str, str]
+
+
+def excerpt(value: Any) -> str:
+    """A value as one short line (JSON, cut at :data:`EXCERPT` characters)."""
+    if value is ABSENT:
+        return "(absent)"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=True, default=str)
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 3] + "..."
+
+
+def _comparable(change: Change) -> dict[str, Any]:
+    d = {k: v for k, v in change.to_dict().items() if k not in NOT_COMPARED}
+    d["fields"] = {f["path"]: {k: v for k, v in f.items() if k != "path"} for f in d["fields"]}
+    before = d.get("before")
+    if isinstance(before, dict) and isinstance(before.get("info"), dict):
+        info = {k: v for k, v in before["info"].items() if k != "image_count"}
+        d["before"] = {**before, "info": info}
+    return d
+
+
+def _leaves(path: str, saved: Any, now: Any) -> Iterator[tuple[str, Any, Any]]:
+    """(path, saved, now) of every differing leaf of two JSON values."""
+    if saved == now:
+        return
+    if isinstance(saved, dict) and isinstance(now, dict):
+        for key in sorted(saved.keys() | now.keys(), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            yield from _leaves(sub, saved.get(key, ABSENT), now.get(key, ABSENT))
+        return
+    if isinstance(saved, list) and isinstance(now, list) and len(saved) == len(now):
+        for i, (a, b) in enumerate(zip(saved, now, strict=True)):
+            yield from _leaves(f"{path}[{i}]", a, b)
+        return
+    yield path, saved, now
+
+
+def _key(change: Change) -> Key:
+    return (change.registry, change.kind, change.name)
+
+
+def _index(plan: Plan, lines: dict[str, list[str]]) -> dict[Key, Change]:
+    out: dict[Key, Change] = {}
+    for change in plan.changes:
+        if _key(change) in out:
+            lines.setdefault(change.registry, []).append(
+                f"{change.address}: listed more than once in the saved plan"
+            )
+        out[_key(change)] = change
+    return out
+
+
+def _image_count(saved: Change, now: Change) -> str | None:
+    if now.image_count is None:
+        return None
+    if saved.image_count is None:
+        return f"{saved.address} image count: saved not counted vs now {now.image_count}"
+    if now.image_count > saved.image_count:
+        return (
+            f"{saved.address} image count: saved {saved.image_count} vs now {now.image_count} "
+            "(images were pushed since the plan was made)"
+        )
+    return None
+
+
+def _change_lines(saved: Change | None, now: Change | None) -> list[str]:
+    if saved is None and now is not None:
+        return [f"{now.address}: saved no change vs now {now.action.value}"]
+    if now is None and saved is not None:
+        return [f"{saved.address}: saved {saved.action.value} vs now no change"]
+    assert saved is not None and now is not None
+    lines = [
+        f"{saved.address} {path}: saved {excerpt(a)} vs now {excerpt(b)}"
+        for path, a, b in _leaves("", _comparable(saved), _comparable(now))
+    ]
+    grown = _image_count(saved, now)
+    return [*lines, grown] if grown else lines
+
+
+def _identity_lines(name: str, saved: Plan, fresh: Plan) -> list[str]:
+    was = saved.identities.get(name)
+    now = fresh.identities.get(name, {})
+    if was is None:
+        return [f"registry {name} identity: saved none recorded vs now {excerpt(dict(now))}"]
+    return [
+        f"registry {name} {key}: saved {excerpt(was.get(key, ABSENT))} vs now "
+        f"{excerpt(now.get(key, ABSENT))}"
+        for key in sorted(was.keys() | now.keys())
+        if was.get(key) != now.get(key)
+    ]
+
+
+def _guard_lines(name: str, saved: Plan, fresh: Plan) -> list[str]:
+    def guards(plan: Plan) -> set[tuple[str, str]]:
+        return {(g.flag, g.message) for g in plan.guards if g.registry == name}
+
+    was, now = guards(saved), guards(fresh)
+    return [
+        f"guard {flag} ({message}): saved {'present' if (flag, message) in was else 'absent'} "
+        f"vs now {'present' if (flag, message) in now else 'absent'}"
+        for flag, message in sorted(was ^ now)
+    ]
+
+
+def _unmanaged_lines(name: str, saved: Plan, fresh: Plan) -> list[str]:
+    def inside(plan: Plan) -> dict[str, str]:
+        return {u.name: u.reason for u in plan.unmanaged if u.registry == name and u.in_scope}
+
+    was, now = inside(saved), inside(fresh)
+    return [
+        f"{name}/{repo} unmanaged in scope: saved {excerpt(was.get(repo, ABSENT))} vs now "
+        f"{excerpt(now.get(repo, ABSENT))}"
+        for repo in sorted(was.keys() | now.keys())
+        if was.get(repo, ABSENT) != now.get(repo, ABSENT)
+    ]
+
+
+def plan_differences(saved: Plan, fresh: Plan) -> dict[str, list[str]]:
+    """Registry name -> every difference between the saved plan and the fresh one (empty
+    when the saved plan is exactly what apply would do now)."""
+    lines: dict[str, list[str]] = {}
+    was, now = _index(saved, lines), _index(fresh, {})
+    for key in sorted(was.keys() | now.keys()):
+        found = _change_lines(was.get(key), now.get(key))
+        if found:
+            lines.setdefault(key[0], []).extend(found)
+    for name in sorted(saved.registries.keys() | fresh.registries.keys()):
+        for more in (
+            _identity_lines(name, saved, fresh),
+            _guard_lines(name, saved, fresh),
+            _unmanaged_lines(name, saved, fresh),
+        ):
+            if more:
+                lines.setdefault(name, []).extend(more)
+    return {name: lines[name] for name in sorted(lines)}
+
+
+def describe(differences: Mapping[str, list[str]], limit: int = MAX_LINES) -> str:
+    """The differences as indented lines, at most ``limit`` per registry."""
+    out: list[str] = []
+    for lines in differences.values():
+        out.extend(f"  {line}" for line in lines[:limit])
+        if len(lines) > limit:
+            out.append(f"  ... and {len(lines) - limit} more differences")
+    return "\n".join(out)
