@@ -84,7 +84,7 @@ class EcrProvider(Provider):
         reach = Reachability(registry)
         for client in (ecr, sts, kms):
             self._caller.watch(client)
-            reach.watch(client)
+            Deferred.of(client).on_create(reach.watch)
         self._endpoint = endpoint
         self._declared_settings = dict(declared_settings or {})
         self._lock = threading.Lock()
