@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 C = TypeVar("C")
 
@@ -45,3 +45,11 @@ class Deferred(Generic[C]):
                 self._watchers.append(watch)
                 return
         watch(cast("C", self._client))
+
+
+def when_created(client: Any, watch: Callable[[Any], None]) -> None:
+    """Call ``watch`` with ``client`` now, or once created if it is :class:`Deferred`."""
+    if isinstance(client, Deferred):
+        client.on_create(watch)
+    else:
+        watch(client)

@@ -26,7 +26,7 @@ from regform.plan import REPOSITORY, Action, Change
 from regform.providers.base import Provider
 from regform.providers.ecr.apply import RepositoryWriter
 from regform.providers.ecr.calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
-from regform.providers.ecr.deferred import Deferred
+from regform.providers.ecr.deferred import Deferred, when_created
 from regform.providers.ecr.endpoint import REAL, Endpoint
 from regform.providers.ecr.indexes import INDEX_MEDIA_TYPES, with_references
 from regform.providers.ecr.kind import CAPABILITIES
@@ -84,7 +84,7 @@ class EcrProvider(Provider):
         reach = Reachability(registry)
         for client in (ecr, sts, kms):
             self._caller.watch(client)
-            Deferred.of(client).on_create(reach.watch)
+            when_created(client, reach.watch)
         self._endpoint = endpoint
         self._declared_settings = dict(declared_settings or {})
         self._lock = threading.Lock()
