@@ -51,3 +51,9 @@ def test_validate_loads_no_sdk_and_no_emulator() -> None:
     loaded = _loaded("validate", "examples/org-500")
     assert "regform.config" in loaded  # it did validate
     assert [m for m in loaded if m in ("botocore", "boto3", "moto")] == []
+
+
+def test_validate_of_a_valid_config_loads_no_jsonschema() -> None:
+    # importing jsonschema loads every format checker installed, which can cost more than
+    # checking the whole config; a config the fast check proves valid does not need it
+    assert "jsonschema" not in _loaded("validate", "examples/org-500")

@@ -7,10 +7,7 @@ import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from regform.config.fastcheck import Check, Unsupported, compile_check
 from regform.config.source import DataPath, SourceDoc
@@ -18,6 +15,12 @@ from regform.config.suggest import did_you_mean
 from regform.errors import EXCERPT_CHARS, ConfigIssue, excerpt
 from regform.providers import PROVIDERS
 from regform.providers.base import ProviderKind
+
+if TYPE_CHECKING:
+    # jsonschema loads only when a document is not proven valid by the fast check: importing
+    # it can cost more than checking a whole config (it loads every format checker installed)
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _SECRET = re.compile(r"secret|passw|token|access_key|private_key|api_key|session_key", re.I)
 #: the ``provider:`` (or ``provider, other:``) a registry key's description starts with.
@@ -135,20 +138,33 @@ def _provider_rules(kind: ProviderKind, shared: set[str]) -> dict[str, Any]:
 
 @cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(config_schema())
 
 
+def _entry_schema() -> dict[str, Any]:
+    root = config_schema()
+    return {"$defs": root["$defs"], **root["properties"]["repositories"]["items"]}
+
+
 @cache
-def _fast() -> tuple[Check, Check, Draft202012Validator] | None:
-    """Fast checks of a whole document and of one repository entry, and the entry's validator;
-    None when the schema cannot be checked fast (then ``jsonschema`` checks everything)."""
+def _entry_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(_entry_schema())
+
+
+@cache
+def _fast() -> tuple[Check, Check] | None:
+    """Fast checks of a whole document and of one repository entry; None when the schema
+    cannot be checked fast (then ``jsonschema`` checks everything)."""
     root = config_schema()
     entries = root["properties"]["repositories"]
     if set(entries) - {"type", "items", "description"} or entries.get("type") != "array":
         return None
-    entry = {"$defs": root["$defs"], **entries["items"]}
     try:
-        return compile_check(root), compile_check(root, entry), Draft202012Validator(entry)
+        return compile_check(root), compile_check(root, _entry_schema())
     except Unsupported:
         return None
 
@@ -162,13 +178,13 @@ def _errors(data: Any) -> list[ValidationError]:
     repos = data.get("repositories") if isinstance(data, dict) else None
     if fast is None or not isinstance(repos, list):
         return list(_validator().iter_errors(data))
-    whole, entry_ok, entry_validator = fast
+    whole, entry_ok = fast
     rest = {**data, "repositories": []}
     errors = [] if whole(rest) else list(_validator().iter_errors(rest))
     for i, entry in enumerate(repos):
         if entry_ok(entry):
             continue
-        for error in entry_validator.iter_errors(entry):
+        for error in _entry_validator().iter_errors(entry):
             error.relative_path.extendleft(reversed(("repositories", i)))
             errors.append(error)
     return errors

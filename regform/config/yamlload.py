@@ -25,13 +25,11 @@ from regform.config.source import (
     pack,
     unpack,
 )
+from regform.config.yamlguards import BOMB as _BOMB
+from regform.config.yamlguards import MAX_ALIASES, MAX_DEPTH, MAX_NODES, too_deep
+from regform.config.yamlguards import Abort as _Abort
+from regform.config.yamlguards import expanded_size as _expanded_size
 from regform.errors import ConfigIssue
-
-#: values produced after alias expansion (a 500-repository config has a few thousand)
-MAX_NODES = 1_000_000
-#: alias dereferences while expanding
-MAX_ALIASES = 10_000
-MAX_DEPTH = 64
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -118,9 +116,6 @@ def _compose(text: str) -> tuple[Node | None, Any]:
     return loader.get_single_node(), loader
 
 
-_BOMB = f"the document expands to more than {MAX_NODES:,} values (alias bomb?)"
-
-
 _SURROGATE = "a \\u escape makes an unpaired surrogate (D800-DFFF), which is not text"
 
 
@@ -139,65 +134,12 @@ def _as_text(text: str) -> str | None:
     return joined
 
 
-class _Abort(Exception):
-    def __init__(self, message: str, node: Node | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.node = node
-
-
 def _mark(node: Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def _packed(node: Node) -> int:
     return pack(node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-def _expanded_size(node: Node, memo: dict[int, int], active: set[int], depth: int = 0) -> int:
-    """How many values ``node`` stands for once every alias is expanded (capped past the limit)."""
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    if key in active:
-        raise _Abort("recursive alias: a node contains itself", node)
-    if depth > MAX_DEPTH:
-        raise _Abort(f"nesting deeper than {MAX_DEPTH} levels", node)
-    size = 1
-    if isinstance(node, SequenceNode | MappingNode):
-        active.add(key)
-        children = (
-            node.value if isinstance(node, SequenceNode) else [n for kv in node.value for n in kv]
-        )
-        for child in children:
-            size += _expanded_size(child, memo, active, depth + 1)
-            if size > MAX_NODES:
-                raise _Abort(_BOMB, child)
-        active.discard(key)
-    memo[key] = size
-    return size
-
-
-_OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)
-_OPEN_BLOCK = (yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken)
-_CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
-
-
-def _too_deep(text: str) -> tuple[int, int] | None:
-    """Line and column where ``text`` nests deeper than the limit, read token by token (the
-    scanner does not recurse, so this works where composing the document could not)."""
-    depth = 0
-    try:
-        for token in yaml.scan(text, Loader=_Loader):
-            if isinstance(token, _OPEN + _OPEN_BLOCK):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return token.start_mark.line + 1, token.start_mark.column + 1
-            elif isinstance(token, _CLOSE):
-                depth -= 1
-    except yaml.YAMLError:
-        return None
-    return None
 
 
 def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
@@ -389,7 +331,7 @@ def parse_bytes(
     except yaml.MarkedYAMLError as exc:
         return None, [_yaml_error(display, exc)]
     except RecursionError:
-        deep, message = _too_deep(text), f"nesting deeper than {MAX_DEPTH} levels"
+        deep, message = too_deep(text, _Loader), f"nesting deeper than {MAX_DEPTH} levels"
         return None, [file_issue(display, message, *deep) if deep else file_issue(display, message)]
     if node is None:
         loader.dispose()

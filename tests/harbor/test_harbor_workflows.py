@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 import yaml
@@ -212,6 +213,9 @@ def test_a_saved_plan_applies_exactly(workspace: Workspace) -> None:
     runner = CliRunner()
     planned = runner.invoke(app, ["plan", "-c", str(workspace.path), "--out", str(saved)])
     assert planned.exit_code == 0, planned.output
+    identity = json.loads(saved.read_text())["identities"]["hb"]
+    assert identity == {"provider": "harbor", "account": "", "region": "", "endpoint": ANY}
+    assert identity["endpoint"].startswith("http://127.0.0.1:")  # the Harbor the plan read
     applied = runner.invoke(app, ["apply", str(saved), "-c", str(workspace.path)])
     assert applied.exit_code == 0, applied.output
     assert {p["name"] for p in workspace.harbor.state.projects.values()} == {"team-a", "team-b"}

@@ -178,7 +178,8 @@ def test_a_plan_on_the_sandbox_after_an_apply_needs_no_emulator(
     monkeypatch.setenv("REGFORM_SANDBOX_DIR", str(tmp_path / "state"))
     path = tmp_path / "regform.yaml"
     path.write_text(
-        "version: 1\nregistries:\n  play: {provider: ecr, region: eu-west-1, sandbox: true}\n"
+        "version: 1\nregistries:\n  play: {provider: ecr, region: eu-west-1, sandbox: true,\n"
+        "    account_id: '123456789012'}\n"
         "lifecycle_policies:\n  short: [{untagged: true, older_than_days: 1}]\n"
         "repository_policies:\n  ci: {allow_pull: ['111122223333']}\n"
         "repositories:\n"

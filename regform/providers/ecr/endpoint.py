@@ -2,7 +2,8 @@
 
 ECR itself keeps what it is told: :class:`Endpoint` does nothing. The embedded sandbox is an
 emulator whose state lives in a file; it overrides these hooks to save after each write and to
-resolve emulated KMS keys (:class:`~regform.providers.ecr.sandbox.Sandbox`).
+resolve emulated KMS keys, and its emulated account is the only one there is
+(:class:`~regform.providers.ecr.sandbox.Sandbox`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ class Endpoint:
 
     #: how error messages name it.
     description = "this ECR endpoint"
+
+    def caller_account(self) -> str | None:
+        """The account every caller belongs to here, when the endpoint decides it (None: ask
+        STS who the credentials are)."""
+        return None
 
     def kms_resolver(self) -> Callable[[str], str] | None:
         """Resolves KMS keys when KMS is emulated here (None: ask KMS)."""

@@ -172,10 +172,13 @@ class EcrProvider(Provider):
         """Raise :class:`IdentityError` when the credentials belong to another account."""
         if not self.account_id or self._identity_checked:
             return
-        identity = self._caller.call(
-            "GetCallerIdentity", "the credentials", self._sts().get_caller_identity
-        )
-        actual = identity["Account"]
+        actual = self._endpoint.caller_account()
+        identity: Mapping[str, Any] = {}
+        if actual is None:
+            identity = self._caller.call(
+                "GetCallerIdentity", "the credentials", self._sts().get_caller_identity
+            )
+            actual = str(identity["Account"])
         if actual != self.account_id:
             raise IdentityError(
                 f"registry {self.registry!r} declares account_id {self.account_id} but the "

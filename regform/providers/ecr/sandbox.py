@@ -137,6 +137,10 @@ class Sandbox(Endpoint):
             settings, region=self.region, profile=None, role_arn=None, endpoint_url=None
         )
 
+    def caller_account(self) -> str:
+        """The emulated account: the registry's ``account_id``, or one derived from its name."""
+        return self.account_id
+
     def kms_resolver(self) -> Callable[[str], str]:
         return self.resolve_kms_key
 

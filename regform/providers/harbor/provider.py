@@ -115,6 +115,10 @@ class HarborProvider(Provider):
         """The credentials are accepted (there is no account to compare)."""
         self.client.request("GET", "projects", op="ListProjects", params={"page_size": 1})
 
+    def identity(self) -> dict[str, str]:
+        blank = dict.fromkeys(("account", "region"), "")
+        return {**blank, "provider": "harbor", "endpoint": self.client.base}
+
     def api_calls(self) -> dict[str, int]:
         return self.client.calls()
 
