@@ -4,7 +4,9 @@ The registry is named with ``--registry``. Its connection comes from the config 
 ``-c`` (where it must be declared; its scope limits what is imported), or, without a config, from
 ``--region`` (required), ``--profile``, ``--account-id`` and ``--endpoint-url`` (ECR). The YAML
 goes to stdout, or to ``DIR/regform.yaml`` with ``-o DIR`` (an existing file is kept unless
-``--force``). Only reads the registry. Exit codes: 0 written, 1 error.
+``--force``). Only reads the registry. Exit codes: 0 written, 1 error, or a kind of registry
+settings asked for (``--settings``, all by default) that could not be read: the file is written
+without it and stderr says which kind and why.
 """
 
 from __future__ import annotations
@@ -73,16 +75,19 @@ def _imported(
     kinds: tuple[str, ...],
     sandbox: bool,
     parallelism: int | None,
-) -> tuple[str, list[str], int]:
-    """Read the registry and write its config: (YAML text, warnings, repositories)."""
+) -> tuple[str, list[str], int, list[str]]:
+    """Read the registry and write its config: (YAML text, warnings, repositories, setting kinds
+    not read)."""
     from regform.providers import build_provider
-    from regform.workflows.importer import ImportSource, import_config, to_yaml
-    from regform.workflows.importer_read import read_for_import
+    from regform.workflows.import_yaml import to_yaml
+    from regform.workflows.importer import ImportSource, import_config
+    from regform.workflows.importer_read import read_for_import, settings_not_read
 
     provider = build_provider(reg, sandbox=sandbox, parallelism=parallelism)
     try:
         provider.check_identity()
         state, warnings = read_for_import(provider, scope=reg.scope, prefix=prefix, settings=kinds)
+        unread = settings_not_read(provider, state, kinds)
     finally:
         provider.close()
     source = ImportSource(reg.name, reg.provider, _connection(reg), reg.scope)
@@ -96,7 +101,7 @@ def _imported(
         + ". `regform plan` on this file shows no changes.",
         *(f"Warning: {w}" for w in warnings),
     ]
-    return to_yaml(result.data, header), warnings, len(result.repositories)
+    return to_yaml(result.data, header), warnings, len(result.repositories), unread
 
 
 @app.command("import")
@@ -153,7 +158,7 @@ def import_(
         target = out_dir / OUTPUT_FILE if out_dir is not None else None
         if target is not None and target.exists() and not force:
             raise RegformError(f"{target} exists; pass --force to overwrite it")
-        text, warnings, count = _imported(reg, prefix, kinds, sandbox, parallelism)
+        text, warnings, count, unread = _imported(reg, prefix, kinds, sandbox, parallelism)
         if target is not None:
             write_output(target, text, make_parents=True)
     for warning in warnings:
@@ -163,3 +168,11 @@ def import_(
     else:
         typer.echo(f"Wrote {target} ({count} repositories)", err=True)
     sys.stdout.flush()
+    if unread:
+        read = [k for k in kinds if k not in unread]
+        typer.echo(
+            f"Error: registry settings not imported: {', '.join(unread)} (see the warnings); "
+            f"to import without them: --settings {','.join(read) or 'none'}",
+            err=True,
+        )
+        raise typer.Exit(1)

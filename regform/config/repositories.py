@@ -117,19 +117,13 @@ def check_settings(item: Item, merged: Merged) -> list[ConfigIssue]:
 
 
 def _check_encryption(item: Item) -> list[ConfigIssue]:
-    """A KMS key where the type needs one, and only there, in a form KMS knows."""
+    """A KMS key only with KMS encryption (without one ECR uses its AWS-managed key), in a form
+    KMS knows."""
     issues: list[ConfigIssue] = []
     enc = item.get("encryption")
     if isinstance(enc, dict):
         kind, key = enc.get("type"), enc.get("kms_key")
-        if kind in ("KMS", "KMS_DSSE") and key is None:
-            issues.append(
-                item.issue(
-                    ("encryption",),
-                    f"encryption type {kind} needs kms_key (alias/name, key id or key ARN)",
-                )
-            )
-        elif kind == "AES256" and key is not None:
+        if kind == "AES256" and key is not None:
             issues.append(
                 item.issue(
                     ("encryption", "kms_key"),

@@ -74,7 +74,13 @@ class Provider(ABC):
         return self.read_details(wanted)
 
     @abstractmethod
-    def read_settings(self, kinds: frozenset[str]) -> dict[str, Any]: ...
+    def read_settings(self, kinds: frozenset[str]) -> dict[str, Any]:
+        """The value of each kind in ``kinds`` (a key for every kind read)."""
+
+    def read_settings_failing_fast(self, kinds: frozenset[str]) -> dict[str, Any]:
+        """:meth:`read_settings`, where an answer that retrying cannot fix (an operation the
+        endpoint does not implement) fails at its first attempt instead of after every retry."""
+        return self.read_settings(kinds)
 
     @abstractmethod
     def apply(self, change: Change) -> Sequence[str] | None:

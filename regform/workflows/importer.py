@@ -30,8 +30,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from regform import lifecycle
 from regform import model as m
 from regform.documents import policy
@@ -278,8 +276,13 @@ def registry_settings(found: Mapping[str, Any]) -> JsonDict:
         scanning = canonical_setting(SCANNING, found[SCANNING])
         if scanning["scan_type"] != "BASIC" or scanning["rules"]:
             out[SCANNING] = scanning
-    if REPLICATION in found and canonical_setting(REPLICATION, found[REPLICATION])["rules"]:
-        out[REPLICATION] = canonical_setting(REPLICATION, found[REPLICATION])
+    rules = (
+        canonical_setting(REPLICATION, found[REPLICATION])["rules"] if REPLICATION in found else []
+    )
+    if rules:  # a rule without filters replicates every repository: written without them
+        out[REPLICATION] = {
+            "rules": [{k: v for k, v in r.items() if k != "filters" or v} for r in rules]
+        }
     for kind in (PULL_THROUGH_CACHE_RULES, CREATION_TEMPLATES):
         entries = canonical_setting(kind, found.get(kind))
         if entries:
@@ -375,40 +378,3 @@ def import_config(
     if repos:
         data["repositories"] = _entries([r.name for r in repos], all_settings, defaults)
     return ImportResult(data, tuple(r.name for r in repos), tuple(warnings))
-
-
-# YAML ---------------------------------------------------------------------------------------
-
-
-class _Dumper(yaml.SafeDumper):
-    """Block style, no anchors, short lists of plain values on one line."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)  # list items indented under their key
-
-
-def _list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
-    flow = all(isinstance(v, str | int | float | bool) for v in data) and (
-        len(canonical_json(data)) <= 60
-    )
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
-
-
-_Dumper.add_representer(list, _list)
-
-
-def to_yaml(data: Mapping[str, Any], header: Sequence[str] = ()) -> str:
-    """The config as YAML, sections separated by a blank line, ``header`` as comments."""
-    parts = [
-        yaml.dump({key: value}, Dumper=_Dumper, sort_keys=False, width=100, allow_unicode=True)
-        for key, value in data.items()
-    ]
-    top = "".join(
-        f"# {part}\n" if part else "#\n"
-        for line in header
-        for part in (line.splitlines() or [""])  # every line of a header stays a comment
-    )
-    return top + "\n".join(parts)

@@ -1,6 +1,8 @@
 """What ``regform import`` reads: every repository (under a prefix, inside the scope) with every
 field, and the registry settings an import writes, each kind on its own so that a kind the
-endpoint does not offer is left out with a warning instead of failing the import."""
+endpoint does not offer is left out with a warning instead of failing the import (each read is
+tried once when its answer is one that retrying cannot fix, see
+:meth:`~regform.providers.base.Provider.read_settings_failing_fast`)."""
 
 from __future__ import annotations
 
@@ -35,10 +37,18 @@ def read_for_import(
         if kind not in caps.settings:
             continue
         try:
-            found.update(provider.read_settings(frozenset({kind})))
+            found.update(provider.read_settings_failing_fast(frozenset({kind})))
         except ProviderError as exc:
             warnings.append(one_line(f"{kind} not imported: {exc}"))
     return RegistryState(repositories=repos, settings=found), warnings
+
+
+def settings_not_read(
+    provider: Provider, state: RegistryState, settings: Sequence[str] = IMPORTED_SETTINGS
+) -> list[str]:
+    """The kinds of ``settings`` the provider offers that :func:`read_for_import` could not read
+    (the config written does not declare them, whatever the registry holds)."""
+    return [k for k in settings if k in provider.capabilities.settings and k not in state.settings]
 
 
 #: characters of a registry's error message kept in a warning.

@@ -15,12 +15,13 @@ from regform.documents.policy import compile_policy
 from regform.model import Encryption, RegistryState, Repository
 from regform.planning.planner import plan_registry
 from regform.providers import CAPABILITIES
+from regform.registry_settings import canonical_setting
+from regform.workflows.import_yaml import to_yaml
 from regform.workflows.importer import (
     ImportSource,
     definition_name,
     import_config,
     policy_definition,
-    to_yaml,
 )
 
 ALL = frozenset(m.REPOSITORY_FIELDS)
@@ -161,3 +162,50 @@ def test_settings_moto_lacks_round_trip_and_defaults_are_left_out(tmp_path: Path
     config = load_config([tmp_path / "regform.yaml"])
     planned = plan_registry(config.registries["prod"], state, CAPABILITIES["ecr"])
     assert planned.changes == ()
+
+
+def test_values_ecr_accepts_import_validate_and_plan_to_nothing(tmp_path: Path) -> None:
+    """KMS encryption with ECR's AWS-managed key (no key named) and a replication rule without
+    repository filters (every repository replicated)."""
+    from typer.testing import CliRunner
+
+    from regform.cli import app
+
+    replication = {
+        "rules": [{"destinations": [{"region": "eu-west-1", "registry_id": "210987654321"}]}]
+    }
+    state = RegistryState(
+        repositories={
+            "app": repo("app", encryption=Encryption("KMS")),
+            "dsse": repo("dsse", encryption=Encryption("KMS_DSSE")),
+        },
+        settings={"replication": replication},
+    )
+    data, changes = round_trip(tmp_path, state)
+
+    assert changes == []
+    entries = {e["name"]: e for e in data["repositories"]}
+    assert entries["app"]["encryption"] == {"type": "KMS"}
+    assert entries["dsse"]["encryption"] == {"type": "KMS_DSSE"}
+    assert data["registries"]["prod"]["settings"]["replication"] == replication
+    validated = CliRunner().invoke(app, ["validate", str(tmp_path / "regform.yaml")])
+    assert validated.exit_code == 0, validated.output
+
+
+def test_an_empty_filter_list_validates_as_no_filters(tmp_path: Path) -> None:
+    destination = "{region: eu-west-1, registry_id: '210987654321'}"
+    texts = {
+        "listed": f"rules: [{{destinations: [{destination}], filters: []}}]",
+        "omitted": f"rules: [{{destinations: [{destination}]}}]",
+    }
+    loaded = {}
+    for name, rules in texts.items():
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(
+            "version: 1\nregistries:\n  prod:\n    provider: ecr\n    region: us-east-1\n"
+            f"    settings:\n      replication: {{{rules}}}\n"
+        )
+        loaded[name] = load_config([path]).registries["prod"].settings
+    assert canonical_setting("replication", loaded["listed"]["replication"]) == canonical_setting(
+        "replication", loaded["omitted"]["replication"]
+    )

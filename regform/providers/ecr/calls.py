@@ -48,6 +48,33 @@ def error_message(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
 
 
+#: error codes of an operation the endpoint does not offer.
+NOT_IMPLEMENTED_CODES = frozenset(
+    {"NotImplemented", "NotImplementedException", "UnknownOperationException", "InvalidAction"}
+)
+
+
+def retrying_cannot_fix(exc: BaseException) -> bool:
+    """Whether the error behind ``exc`` (it or its causes) is an answer that the same call
+    repeated cannot change: an operation the endpoint does not implement (501, a not-implemented
+    code, a 5xx whose body is no AWS error, such as an emulator's HTML error page) or a 4xx other
+    than throttling."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ClientError | NotImplementedError):
+        cause = cause.__cause__
+    if isinstance(cause, NotImplementedError):
+        return True
+    if cause is None:
+        return False
+    code = error_code(cause)
+    status = int(cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    if code in NOT_IMPLEMENTED_CODES or status == 501:
+        return True
+    if status >= 500:
+        return code == str(status)  # no AWS error document: botocore names it by its status
+    return 400 <= status < 500 and status != 429 and "Throttl" not in code
+
+
 def is_not_found(exc: ClientError) -> bool:
     return error_code(exc) == "RepositoryNotFoundException"
 

@@ -25,7 +25,13 @@ from regform.model import Capabilities, Image, RegistryConfig, Repository
 from regform.plan import REPOSITORY, Action, Change
 from regform.providers.base import Provider
 from regform.providers.ecr.apply import RepositoryWriter
-from regform.providers.ecr.calls import AFTER_CREATE, IAM_PROPAGATION, ApiCaller, Backoff
+from regform.providers.ecr.calls import (
+    AFTER_CREATE,
+    IAM_PROPAGATION,
+    ApiCaller,
+    Backoff,
+    retrying_cannot_fix,
+)
 from regform.providers.ecr.deferred import Deferred, when_created
 from regform.providers.ecr.endpoint import REAL, Endpoint
 from regform.providers.ecr.indexes import INDEX_MEDIA_TYPES, with_references
@@ -74,6 +80,7 @@ class EcrProvider(Provider):
         declared_settings: Mapping[str, Any] | None = None,
         after_create: Backoff = AFTER_CREATE,
         iam_propagation: Backoff = IAM_PROPAGATION,
+        single_attempt_ecr: Callable[[], ECRClient] | None = None,
     ) -> None:
         self.registry = registry
         self.account_id = account_id
@@ -81,10 +88,12 @@ class EcrProvider(Provider):
         self._sts = Deferred.of(sts)  # created when first used
         self._parallelism = max(1, parallelism)
         self._caller = caller or ApiCaller(registry, throttle=Throttle(self._parallelism))
-        reach = Reachability(registry)
+        self._reach = Reachability(registry)
         for client in (ecr, sts, kms):
             self._caller.watch(client)
-            when_created(client, reach.watch)
+            when_created(client, self._reach.watch)
+        self._make_single_attempt_ecr = single_attempt_ecr
+        self._single_attempt_ecr: ECRClient | None = None
         self._endpoint = endpoint
         self._declared_settings = dict(declared_settings or {})
         self._lock = threading.Lock()
@@ -141,6 +150,7 @@ class EcrProvider(Provider):
             caller=caller,
             endpoint=endpoint,
             declared_settings=registry.settings,
+            single_attempt_ecr=clients.single_attempt_ecr,
         )
 
     # Lifetime ----------------------------------------------------------------------------
@@ -301,6 +311,26 @@ class EcrProvider(Provider):
 
     def read_settings(self, kinds: frozenset[str]) -> dict[str, Any]:
         """Registry-level settings of the kinds asked for (account settings: the declared names)."""
+        return self._read_settings(self._ecr, kinds)
+
+    def read_settings_failing_fast(self, kinds: frozenset[str]) -> dict[str, Any]:
+        """:meth:`read_settings`, each call tried once first: an answer that retrying cannot fix
+        (an operation the endpoint does not implement, a refusal) fails at once; any other
+        failure (throttling, a transient server error) is read again with retries."""
+        if self._make_single_attempt_ecr is None:
+            return self.read_settings(kinds)
+        if self._single_attempt_ecr is None:
+            self._single_attempt_ecr = self._make_single_attempt_ecr()
+            self._caller.watch(self._single_attempt_ecr)
+            self._reach.watch(self._single_attempt_ecr)
+        try:
+            return self._read_settings(self._single_attempt_ecr, kinds)
+        except ProviderError as exc:
+            if retrying_cannot_fix(exc):
+                raise
+        return self.read_settings(kinds)
+
+    def _read_settings(self, ecr: ECRClient, kinds: frozenset[str]) -> dict[str, Any]:
         if not kinds:
             return {}
         from regform.providers.ecr.settings import read_settings
@@ -310,7 +340,7 @@ class EcrProvider(Provider):
         names = list(declared) if isinstance(declared, Mapping) and declared else None
         with self._settings_errors(kinds):
             # calls are counted by the client hook, not by the settings module
-            return read_settings(self._ecr, kinds, lambda op: None, account_setting_names=names)
+            return read_settings(ecr, kinds, lambda op: None, account_setting_names=names)
 
     def list_images(self, repository: str) -> list[Image]:
         paginator = self._ecr.get_paginator("describe_images")

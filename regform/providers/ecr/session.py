@@ -54,10 +54,18 @@ USER_AGENT_EXTRA = "regform"
 class EcrClients:
     """The three clients one ECR registry needs; STS and KMS are created when first used."""
 
-    def __init__(self, ecr: ECRClient, sts: Deferred[STSClient], kms: Deferred[KMSClient]) -> None:
+    def __init__(
+        self,
+        ecr: ECRClient,
+        sts: Deferred[STSClient],
+        kms: Deferred[KMSClient],
+        single_attempt_ecr: Callable[[], ECRClient] | None = None,
+    ) -> None:
         self.ecr = ecr
         self.deferred_sts = sts
         self.deferred_kms = kms
+        #: makes an ECR client that tries each call once (a call that fails is not retried)
+        self.single_attempt_ecr = single_attempt_ecr
 
     @property
     def sts(self) -> STSClient:
@@ -211,9 +219,9 @@ def build_clients(
                 "no AWS region: set `region` on the registry or AWS_REGION in the environment"
             )
 
-        def create(target: botocore.session.Session, service: str) -> Any:
+        def create(target: botocore.session.Session, service: str, options: Config = config) -> Any:
             client = target.create_client(
-                service, region_name=region, endpoint_url=settings.endpoint_url, config=config
+                service, region_name=region, endpoint_url=settings.endpoint_url, config=options
             )
             if on_client is not None:
                 on_client(client)
@@ -232,10 +240,14 @@ def build_clients(
                     method="assume-role",
                 ),
             )
+        once = config.merge(
+            Config(retries=cast("Any", {**retry_options(settings, base), "total_max_attempts": 1}))
+        )
         return EcrClients(
             ecr=create(target, "ecr"),
             sts=Deferred(lambda: _created(create, target, "sts")),
             kms=Deferred(lambda: _created(create, target, "kms")),
+            single_attempt_ecr=lambda: create(target, "ecr", once),
         )
     except BotoCoreError as exc:
         raise ProviderError(f"cannot set up AWS clients: {exc}") from exc
