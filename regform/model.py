@@ -62,6 +62,7 @@ _NOT_EXTRA = frozenset(
         "ignore_tags",
         "force_delete",
         "lifecycle_name",
+        "lifecycle_readable",
         "policy_name",
         "info",
     }
@@ -110,6 +111,8 @@ class Repository:
     force_delete: bool = False
     #: name of the lifecycle definition in the config, for display ("pr-builds"), if any.
     lifecycle_name: str | None = None
+    #: the lifecycle policy was declared with readable rules (plans show it in that form).
+    lifecycle_readable: bool = False
     #: name of the repository-policy definition in the config, for display, if any.
     policy_name: str | None = None
 
@@ -150,6 +153,8 @@ class Repository:
             out["force_delete"] = True
         if self.lifecycle_name:
             out["lifecycle_name"] = self.lifecycle_name
+        if self.lifecycle_readable:
+            out["lifecycle_readable"] = True
         if self.policy_name:
             out["policy_name"] = self.policy_name
         if self.info:
@@ -174,6 +179,7 @@ class Repository:
             ignore_tags=frozenset(data.get("ignore_tags", ())),
             force_delete=bool(data.get("force_delete", False)),
             lifecycle_name=data.get("lifecycle_name"),
+            lifecycle_readable=bool(data.get("lifecycle_readable", False)),
             policy_name=data.get("policy_name"),
             extra=extra,
             loaded=frozenset() if data.get("managed") else present,
@@ -317,6 +323,10 @@ class Capabilities:
     #: the registry evaluates lifecycle policies itself (ECR); otherwise regform enforces them
     #: by deleting what its lifecycle engine selects.
     native_lifecycle: bool = True
+    #: what an image's time (``Image.pushed_at``) is, in the registry's words: "pushed" (ECR,
+    #: Harbor record the push) or "created" (the image's own creation time, all a distribution
+    #: registry records). Shown as the time column of image lists.
+    image_time: str = "pushed"
     #: fields the registry's vendor deprecated -> the warning a plan shows when it sets them.
     deprecated: Mapping[str, str] = field(default_factory=dict)
     #: the module whose ``evaluate(policy, images, now)`` and ``explain(policy, images, now)``

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-FORMAT_VERSION = "1.2"
+FORMAT_VERSION = "1.3"
 
 
 class Action(StrEnum):
@@ -90,6 +90,9 @@ class FieldChange:
     forces_replacement: bool = False
     #: readable minimal diff lines for documents ("+ Statement[1].Principal.AWS: ..."); optional.
     diff: tuple[str, ...] = ()
+    #: the same difference in the words of the config, where it has its own (a lifecycle policy
+    #: declared with readable rules: "~ rules[2].older_than_days: 14 -> 10"); optional.
+    display: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -100,6 +103,8 @@ class FieldChange:
         }
         if self.diff:
             d["diff"] = list(self.diff)
+        if self.display:
+            d["display"] = list(self.display)
         return d
 
     @classmethod
@@ -110,6 +115,7 @@ class FieldChange:
             after=d.get("after"),
             forces_replacement=bool(d.get("forces_replacement", False)),
             diff=tuple(d.get("diff", ())),
+            display=tuple(d.get("display", ())),
         )
 
 

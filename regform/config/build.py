@@ -33,6 +33,7 @@ def _repository(
     own: Mapping[str, Any],
     lifecycles: Mapping[str, JsonDict],
     policies: Mapping[str, JsonDict],
+    readable: frozenset[str],
 ) -> m.Repository:
     provider = reg["provider"]
     fields = setting_fields(provider)
@@ -48,11 +49,13 @@ def _repository(
     policy = settings.get("policy")
     enc = settings.get("encryption")
     lifecycle_doc = lifecycles[lifecycle] if lifecycle and lifecycle != NONE else None
+    lifecycle_readable = lifecycle_doc is not None and lifecycle in readable
     extra: dict[str, Any] = {}
     keys = KINDS[provider].repository_keys
     if keys is not None and keys.build is not None:
         extra, own_doc = keys.build(settings, lifecycles)
-        lifecycle_doc = own_doc if own_doc is not None else lifecycle_doc
+        if own_doc is not None:
+            lifecycle_doc, lifecycle_readable = own_doc, False
     return m.Repository(
         name=name,
         image_tag_mutability=settings.get("image_tag_mutability", m.DEFAULT_MUTABILITY),
@@ -66,6 +69,7 @@ def _repository(
         ignore_tags=_shared(frozenset(settings.get("ignore_tags", ()))),
         force_delete=bool(own.get("force_delete", reg.get("force_delete", False))),
         lifecycle_name=lifecycle if lifecycle != NONE else None,
+        lifecycle_readable=lifecycle_readable,
         policy_name=policy if policy != NONE else None,
         extra=extra,
     )
@@ -90,12 +94,16 @@ def build_config(
     repos: dict[str, dict[str, m.Repository]] = {name: {} for name in merged.registries}
     locations: dict[str, dict[str, m.Location]] = {name: {} for name in merged.registries}
     patterns: dict[str, list[m.RepositoryPattern]] = {name: [] for name in merged.registries}
+    # Lifecycle definitions written as readable rules (not ``ecr_json``): shown so in plans.
+    readable = frozenset(
+        k for k, v in merged.lifecycle_policies.items() if isinstance(v.value, list)
+    )
     for entry in resolved:
         reg = merged.registries[entry.registry].value
         settings = effective(entry.item, merged.defaults, reg["provider"])
         if entry.pattern is not None:
             template = _repository(
-                entry.pattern, settings, reg, entry.item.value, lifecycles, policies
+                entry.pattern, settings, reg, entry.item.value, lifecycles, policies, readable
             )
             cache = entry.item.value.get("cache") is True
             patterns[entry.registry].append(m.RepositoryPattern(entry.pattern, template, cache))
@@ -103,7 +111,7 @@ def build_config(
             continue
         for name, _sub in entry.names:
             repos[entry.registry][name] = _repository(
-                name, settings, reg, entry.item.value, lifecycles, policies
+                name, settings, reg, entry.item.value, lifecycles, policies, readable
             )
             locations[entry.registry][name] = _location(entry.item)
     registries: dict[str, m.RegistryConfig] = {}

@@ -22,7 +22,8 @@ from regform.documents.docdiff import diff_documents, fmt_value
 from regform.documents.normalize import display_form, field_equal
 from regform.model import Capabilities, RegistryConfig, Repository
 from regform.plan import FieldChange
-from regform.planning.scope import managed_fields, tag_ownership
+from regform.planning.lifecycle_display import lifecycle_display
+from regform.planning.scope import declared_repository, managed_fields, tag_ownership
 
 DOCUMENT_FIELDS = frozenset({m.LIFECYCLE_POLICY, m.REPOSITORY_POLICY})
 
@@ -60,8 +61,43 @@ def tag_diff(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[str, 
     return tuple(lines)
 
 
-def field_change(name: str, before: Any, after: Any, caps: Capabilities) -> FieldChange:
+def declared_key(desired: Repository, reg: RegistryConfig) -> str | None:
+    """The KMS key as the config wrote it (an alias, say), before the provider resolved it."""
+    declared = declared_repository(desired.name, reg)
+    return declared.encryption.kms_key if declared is not None else None
+
+
+def encryption_display(before: Any, after: Any, key: str | None) -> tuple[str, ...]:
+    """The encryption change with the key as declared (``+ kms_key: "alias/team-a"``); nothing
+    when the declared key is what is compared anyway."""
+    resolved = (after or {}).get("kms_key")
+    if not key or not resolved or key == resolved:
+        return ()
+    old = {k: v for k, v in (before or {}).items() if v is not None}
+    shown = {k: v for k, v in (after or {}).items() if v is not None}
+    # The same key under another spelling is no change of key.
+    shown["kms_key"] = old["kms_key"] if old.get("kms_key") == resolved else key
+    return tag_diff(old, shown)
+
+
+def field_change(
+    name: str,
+    before: Any,
+    after: Any,
+    caps: Capabilities,
+    *,
+    readable: bool = False,
+    kms_key: str | None = None,
+) -> FieldChange:
+    """A difference of one field. ``display`` shows it in the config's words where they differ
+    from what is compared: a lifecycle policy declared with readable rules (``readable``), a
+    KMS key declared by alias (``kms_key``, as written)."""
     diff: tuple[str, ...] = ()
+    display: tuple[str, ...] = ()
+    if name == m.LIFECYCLE_POLICY and readable:
+        display = lifecycle_display(before, after)
+    elif name == m.ENCRYPTION:
+        display = encryption_display(before, after, kms_key)
     if name in DOCUMENT_FIELDS:
         diff = diff_documents(display_form(name, before), display_form(name, after))
     elif name == m.TAGS:
@@ -74,7 +110,12 @@ def field_change(name: str, before: Any, after: Any, caps: Capabilities) -> Fiel
         b, a = set(before or ()), set(after or ())
         diff = tuple(f"- {v}" for v in sorted(b - a)) + tuple(f"+ {v}" for v in sorted(a - b))
     return FieldChange(
-        path=name, before=before, after=after, forces_replacement=name in caps.replace_on, diff=diff
+        path=name,
+        before=before,
+        after=after,
+        forces_replacement=name in caps.replace_on,
+        diff=diff,
+        display=display,
     )
 
 
@@ -106,5 +147,7 @@ def compare(
             continue
         d, a = desired.value(name), actual.value(name)
         if not field_equal(name, d, a):
-            changes.append(field_change(name, a, d, caps))
+            key = declared_key(desired, reg) if name == m.ENCRYPTION else None
+            readable = desired.lifecycle_readable
+            changes.append(field_change(name, a, d, caps, readable=readable, kms_key=key))
     return changes

@@ -27,7 +27,7 @@ from regform import model as m
 from regform.documents.normalize import checksum, normalize_field
 from regform.model import Capabilities, Image, RegistryConfig, RegistryState, Repository
 from regform.plan import ACTION_ORDER, REPOSITORY, Action, Change, Guard, Plan, Unmanaged
-from regform.planning.compare import compare, compared_fields, field_change
+from regform.planning.compare import compare, compared_fields, declared_key, field_change
 from regform.planning.guards import registry_guards
 from regform.planning.retention import enforcement_change, images_checksum, unsupported_rules
 from regform.planning.scope import (
@@ -50,6 +50,7 @@ def _enforcement(
     desired: Mapping[str, Repository],
     images: Mapping[str, Sequence[Image]],
     now: datetime,
+    caps: Capabilities,
     warnings: list[str],
 ) -> list[Change]:
     """Image deletions that enforce declared lifecycle policies (see
@@ -61,7 +62,13 @@ def _enforcement(
         for problem in unsupported_rules(policy):
             warnings.append(f"{reg.name}/{name}: lifecycle {problem}; the rule is not enforced")
         change = enforcement_change(
-            reg.name, name, policy, images[name], now, lifecycle_name=repo.lifecycle_name
+            reg.name,
+            name,
+            policy,
+            images[name],
+            now,
+            lifecycle_name=repo.lifecycle_name,
+            image_time=caps.image_time,
         )
         if change is not None:
             changes.append(change)
@@ -99,8 +106,9 @@ def _create(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> Cha
     after = create_document(desired, reg, caps)
     # Shown as created: every supported field with a value (empty lists and absent documents
     # say nothing about the new repository).
+    key = declared_key(desired, reg)
     fields = tuple(
-        field_change(f, None, after[f], caps)
+        field_change(f, None, after[f], caps, readable=desired.lifecycle_readable, kms_key=key)
         for f in compared_fields(caps)
         if f in after and after[f] not in (None, [])
     )
@@ -299,7 +307,9 @@ def plan_registry(
     changes.extend(_settings_changes(reg, actual, caps))
     if images:
         enforced = {n: i for n, i in images.items() if n in wanted}
-        changes.extend(_enforcement(reg, wanted, enforced, now or datetime.now(UTC), warnings))
+        changes.extend(
+            _enforcement(reg, wanted, enforced, now or datetime.now(UTC), caps, warnings)
+        )
     changes = sort_changes(changes)
     touched = {f.path.split(".")[0] for c in changes if c.kind == REPOSITORY for f in c.fields}
     warnings.extend(

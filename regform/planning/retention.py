@@ -15,7 +15,7 @@ The change (kind ``"images"``, action ``delete``, one per repository)::
                         "rule_priority": 1, "size_bytes": 1234},
                        ...]},
            fields=(FieldChange("images", before=[digests], after=None,
-                               diff=("- sha256:... v1 pushed 2026-01-01 (rule 1)", ...)),),
+                               diff=("- sha256:... v1 created 2026-01-01 (rule 1)", ...)),),
            notes=(...,), preview=LifecyclePreview(...))
 
 Semantics, beyond the lifecycle engine's (which follows ECR):
@@ -185,10 +185,10 @@ def _entry(d: Deletion) -> dict[str, Any]:
     return entry
 
 
-def _diff_line(entry: Mapping[str, Any]) -> str:
+def _diff_line(entry: Mapping[str, Any], image_time: str) -> str:
     tags = ", ".join(entry["tags"]) if entry["tags"] else "<untagged>"
     when = str(entry["pushed_at"])[:19] if entry["pushed_at"] else "unknown time"
-    return f"- {entry['digest']}  {tags}  pushed {when}  ({entry['reason']})"
+    return f"- {entry['digest']}  {tags}  {image_time} {when}  ({entry['reason']})"
 
 
 def enforcement_change(
@@ -199,8 +199,11 @@ def enforcement_change(
     now: datetime,
     *,
     lifecycle_name: str | None = None,
+    image_time: str = "created",
 ) -> Change | None:
-    """The image-deletion change for one repository, or None when nothing is to be deleted."""
+    """The image-deletion change for one repository, or None when nothing is to be deleted.
+    ``image_time`` says what an image's time is (:attr:`Capabilities.image_time`): registries
+    without lifecycle of their own record when an image was created, not pushed."""
     selection = select_deletions(policy, images, now)
     if not selection.deletions:
         return None
@@ -218,7 +221,7 @@ def enforcement_change(
         path=IMAGES,
         before=[e["digest"] for e in entries],
         after=None,
-        diff=tuple(_diff_line(e) for e in entries),
+        diff=tuple(_diff_line(e, image_time) for e in entries),
     )
     sample = tuple(
         {"digest": e["digest"], "tags": e["tags"], "pushed_at": e["pushed_at"], "action": "expire"}

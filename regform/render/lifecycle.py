@@ -9,6 +9,9 @@ Text (newest image first; ``archive`` is ECR's ``transition`` action)::
     sha256:5b0d1c2e3f4a  pr-12   2026-02-28 09:14:03  -                    keep     1: PR builds
     ...
 
+The time column is named by what the registry records: ``PUSHED`` (ECR, Harbor) or ``CREATED``
+(a distribution registry, which keeps only the image's creation time).
+
 JSON: :meth:`regform.workflows.preview.RepositoryReport.to_dict`.
 """
 
@@ -22,7 +25,8 @@ from regform.workflows.preview import PolicySource, RepositoryReport
 
 #: text verdicts (the readable rule form calls ECR's ``transition`` action ``archive``).
 VERDICTS = {"expire": "expire", "transition": "archive", "keep": "keep"}
-HEADERS = ("DIGEST", "TAGS", "PUSHED", "LAST PULLED", "VERDICT", "RULE")
+#: the column headers; the time column is named by what the registry records ("PUSHED").
+HEADERS = ("DIGEST", "TAGS", "{time}", "LAST PULLED", "VERDICT", "RULE")
 #: characters of a digest shown ("sha256:" and 12 hex digits).
 DIGEST_CHARS = 19
 UNTAGGED = "<untagged>"
@@ -87,8 +91,9 @@ def _row(report: RepositoryReport, decision: Decision) -> tuple[str, ...]:
 def render_text(report: RepositoryReport) -> str:
     lines = [heading(report), counts(report)]
     if report.decisions:
-        rows = [HEADERS, *(_row(report, d) for d in report.decisions)]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(HEADERS) - 1)]
+        headers = tuple(h.format(time=report.image_time.upper()) for h in HEADERS)
+        rows = [headers, *(_row(report, d) for d in report.decisions)]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(headers) - 1)]
         lines.append("")
         for row in rows:
             cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]

@@ -109,12 +109,13 @@ def _field_lines(change: Change, field: FieldChange) -> list[str]:
         label += f" ({change.after['lifecycle_name']})"
     if field.path == "repository_policy" and change.after and change.after.get("policy_name"):
         label += f" ({change.after['policy_name']})"
+    lines = field.display or field.diff
     if change.action is Action.CREATE:
-        if field.diff:
-            return [f"+ {label}:", *(f"    {d}" for d in field.diff)]
+        if lines:
+            return [f"+ {label}:", *(f"    {d}" for d in lines)]
         return [f"+ {label}: {fmt_field_value(field.after)}"]
-    if field.diff:
-        return [f"~ {label}:{suffix}", *(f"    {d}" for d in field.diff)]
+    if lines:
+        return [f"~ {label}:{suffix}", *(f"    {d}" for d in lines)]
     before, after = fmt_field_value(field.before), fmt_field_value(field.after)
     return [f"~ {label}: {before} -> {after}{suffix}"]
 

@@ -229,6 +229,8 @@ class RepositoryReport:
     evaluated_at: datetime
     decisions: tuple[Decision, ...]
     lifecycle_name: str | None = None
+    #: what the images' time is ("pushed", or "created" where the registry records only that).
+    image_time: str = "pushed"
 
     def count(self, action: str) -> int:
         return sum(1 for d in self.decisions if d.action == action)
@@ -359,4 +361,13 @@ def preview_repository(
         decisions = engine(provider.capabilities).explain(policy, images, now)
     except ValueError as exc:
         raise RegformError(f"{registry}/{repository}: {exc}") from exc
-    return RepositoryReport(registry, repository, source, policy, now, decisions, name)
+    return RepositoryReport(
+        registry,
+        repository,
+        source,
+        policy,
+        now,
+        decisions,
+        name,
+        image_time=provider.capabilities.image_time,
+    )

@@ -53,7 +53,9 @@ POLICY = {
 def want(name: str, *, managed: Iterable[str] | None = None, **fields: Any) -> Repository:
     """A desired repository managing exactly the fields given (or ``managed``)."""
     extra = {
-        k: fields.pop(k) for k in ("ignore_tags", "lifecycle_name", "policy_name") if k in fields
+        k: fields.pop(k)
+        for k in ("ignore_tags", "lifecycle_name", "lifecycle_readable", "policy_name")
+        if k in fields
     }
     if "ignore_tags" in extra:
         extra["ignore_tags"] = frozenset(extra["ignore_tags"])

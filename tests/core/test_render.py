@@ -72,6 +72,7 @@ def every_action() -> Plan:
             tags={"team": "payments"},
             lifecycle_policy=PR_BUILDS,
             lifecycle_name="pr-builds",
+            lifecycle_readable=True,
             repository_policy={
                 **POLICY,
                 "Statement": [
@@ -185,7 +186,7 @@ def test_text_summary_lines() -> None:
 def test_json_is_the_plan_format_and_reads_back() -> None:
     plan = every_action()
     data = json.loads(render(plan, "json"))
-    assert data["format_version"] == "1.2"
+    assert data["format_version"] == "1.3"
     assert [c["action"] for c in data["changes"]] == [a.value for a in Action]
     assert Plan.from_dict(data) == plan
 

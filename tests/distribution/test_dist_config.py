@@ -19,8 +19,10 @@ from regform.providers import build_providers
 from regform.providers.base import Provider
 from regform.render import render
 from regform.render.drift import render_drift
+from regform.render.lifecycle import render_text as render_lifecycle
 from regform.workflows.drift import FailOn, make_drift_report
 from regform.workflows.plan_apply import apply_plan, check_saved_plan, make_plan
+from regform.workflows.preview import preview_repository
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -71,7 +73,7 @@ def test_declared_retention_is_planned_rendered_applied_and_converges(
     assert [(c.kind, c.name) for c in plan.changes] == [(IMAGES, f"{repo}/api")]
     assert plan.changes[0].fields[0].before == [old.digest]
     text = render(plan, "text")
-    assert f"- {old.digest}  v1  pushed 2026-01-01T00:00:00  (rule 1)" in text
+    assert f"- {old.digest}  v1  created 2026-01-01T00:00:00  (rule 1)" in text
     assert "lifecycle would expire 1 of 2 images now and keep 1: v1" in text
     assert f"    ~ {repo}/api  1 image will be deleted\n" in text  # images, not the repository
     assert "Plan: 1 image to delete in 1 repository." in text
@@ -117,9 +119,26 @@ def test_drift_names_images_pushed_after_the_apply_that_retention_would_delete(
     [item] = report.items
     assert (item.kind, item.name, item.definitions) == (IMAGES, f"{repo}/api", {IMAGES: "ci"})
     [found] = item.fields[0].found
-    assert found.startswith(f"{v2.digest}  v2  pushed 2026-02-01")
+    assert found.startswith(f"{v2.digest}  v2  created 2026-02-01")
     text = render_drift(report, "text")
     assert f"images/{repo}/api  changed outside regform" in text
-    assert "v2  pushed 2026-02-01T00:00:00  (rule 1)" in text
+    assert "v2  created 2026-02-01T00:00:00  (rule 1)" in text
     assert late.digest not in text  # the newest release is kept
     assert pusher.served(f"{repo}/api", late.digest) == 200  # drift never deletes
+
+
+def test_lifecycle_preview_names_the_time_column_created(
+    config: Config, providers: dict[str, Provider], pusher: Pusher, repo: str
+) -> None:
+    pusher.image(f"{repo}/api", "v1", "2026-01-01T00:00:00Z")
+    pusher.image(f"{repo}/api", "v2", "2026-02-01T00:00:00Z")
+
+    report = preview_repository(config, providers["local"], "local", f"{repo}/api", now=NOW)
+
+    header, *rows = render_lifecycle(report).splitlines()[3:]
+    assert header.split() == ["DIGEST", "TAGS", "CREATED", "LAST", "PULLED", "VERDICT", "RULE"]
+    assert "PUSHED" not in render_lifecycle(report)
+    assert [r.split()[1:4] for r in rows] == [
+        ["v2", "2026-02-01", "00:00:00"],
+        ["v1", "2026-01-01", "00:00:00"],
+    ]

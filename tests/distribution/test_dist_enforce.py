@@ -152,8 +152,8 @@ def test_the_change_lists_every_deleted_manifest_and_survives_a_saved_plan() -> 
     assert change.address == "local:images/team/app"
     assert change.fields[0].before == [d("v1"), d("v2")]
     assert change.fields[0].diff == (
-        f"- {d('v1')}  v1  pushed {(NOW - timedelta(days=40)).isoformat()[:19]}  (rule 1)",
-        f"- {d('v2')}  stable, v2  pushed {(NOW - timedelta(days=30)).isoformat()[:19]}  (rule 1)",
+        f"- {d('v1')}  v1  created {(NOW - timedelta(days=40)).isoformat()[:19]}  (rule 1)",
+        f"- {d('v2')}  stable, v2  created {(NOW - timedelta(days=30)).isoformat()[:19]}  (rule 1)",
     )
     assert change.preview is not None
     assert (change.preview.total, change.preview.expire, change.preview.keep) == (4, 2, 2)

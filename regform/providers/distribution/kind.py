@@ -14,6 +14,7 @@ CAPABILITIES = Capabilities(
     can_create=False,
     can_delete=False,
     native_lifecycle=False,
+    image_time="created",
 )
 
 _OCI_NAME = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")
