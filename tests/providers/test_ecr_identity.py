@@ -88,3 +88,19 @@ def test_unreachable_endpoint_is_a_provider_error(aws_test_env: None) -> None:
     )
     with pytest.raises(ProviderError, match="'down'.*DescribeRepositories"):
         EcrProvider.from_config(reg).list_repositories()
+
+
+def test_clients_created_on_first_use_count_their_calls(ecr_registry: Any, raw_kms: Any) -> None:
+    # a provider built from the config creates its STS and KMS clients only when it needs them;
+    # their calls still count, and the account check still refuses another account
+    meta = raw_kms.create_key()["KeyMetadata"]
+    provider = EcrProvider.from_config(ecr_registry("main", account_id=MOTO_ACCOUNT))
+    assert provider.api_calls() == {}
+
+    provider.check_identity()
+    key = provider.resolve_kms_key(meta["KeyId"])
+
+    assert key == meta["Arn"]
+    assert provider.api_calls() == {"DescribeKey": 1, "GetCallerIdentity": 1}
+    with pytest.raises(IdentityError):
+        EcrProvider.from_config(ecr_registry("other", account_id=OTHER_ACCOUNT)).check_identity()

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from regform.errors import ProviderError
+from regform.providers.ecr.deferred import Deferred
 from regform.providers.ecr.session import DEFAULT_PARALLELISM
 from regform.providers.ecr.throttle import Throttle
 
@@ -110,7 +111,11 @@ class ApiCaller:
         self._counts: dict[str, int] = {}
 
     def watch(self, client: Any) -> None:
-        """Count the calls ``client`` makes and learn when AWS throttles them."""
+        """Count the calls ``client`` makes and learn when AWS throttles them (a
+        :class:`Deferred` client: from when it is created)."""
+        if isinstance(client, Deferred):
+            client.on_create(self.watch)
+            return
         client.meta.events.register(
             "before-parameter-build", self.count, unique_id=f"regform-count-{id(self)}"
         )

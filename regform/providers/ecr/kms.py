@@ -31,7 +31,7 @@ class KmsKeys:
     def __init__(
         self,
         registry: str,
-        kms: KMSClient,
+        kms: Callable[[], KMSClient],
         caller: ApiCaller,
         *,
         resolver: Callable[[str], str] | None = None,
@@ -56,7 +56,7 @@ class KmsKeys:
             found = self._caller.call_or_none(
                 "DescribeKey",
                 f"KMS key {key!r}",
-                self._kms.describe_key,
+                self._kms().describe_key,
                 "NotFoundException",
                 KeyId=key,
             )

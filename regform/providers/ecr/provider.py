@@ -32,6 +32,7 @@ from regform.providers.ecr.calls import (
     Backoff,
     retrying_cannot_fix,
 )
+from regform.providers.ecr.deferred import Deferred, when_created
 from regform.providers.ecr.endpoint import REAL, Endpoint
 from regform.providers.ecr.indexes import INDEX_MEDIA_TYPES, with_references
 from regform.providers.ecr.kind import CAPABILITIES
@@ -70,8 +71,8 @@ class EcrProvider(Provider):
         registry: str,
         *,
         ecr: ECRClient,
-        sts: STSClient,
-        kms: KMSClient,
+        sts: STSClient | Deferred[STSClient],
+        kms: KMSClient | Deferred[KMSClient],
         account_id: str | None = None,
         parallelism: int = DEFAULT_PARALLELISM,
         caller: ApiCaller | None = None,
@@ -84,14 +85,13 @@ class EcrProvider(Provider):
         self.registry = registry
         self.account_id = account_id
         self._ecr = ecr
-        self._sts = sts
-        self._kms = kms
+        self._sts = Deferred.of(sts)  # created when first used
         self._parallelism = max(1, parallelism)
         self._caller = caller or ApiCaller(registry, throttle=Throttle(self._parallelism))
         self._reach = Reachability(registry)
         for client in (ecr, sts, kms):
             self._caller.watch(client)
-            self._reach.watch(client)
+            when_created(client, self._reach.watch)
         self._make_single_attempt_ecr = single_attempt_ecr
         self._single_attempt_ecr: ECRClient | None = None
         self._endpoint = endpoint
@@ -104,7 +104,7 @@ class EcrProvider(Provider):
         self._stale: set[str] = set()
         self._kms_keys = KmsKeys(
             registry,
-            kms,
+            Deferred.of(kms),
             self._caller,
             resolver=endpoint.kms_resolver(),
             explicit_default=endpoint.kms_resolver() is not None,
@@ -143,8 +143,8 @@ class EcrProvider(Provider):
         return cls(
             registry.name,
             ecr=clients.ecr,
-            sts=clients.sts,
-            kms=clients.kms,
+            sts=clients.deferred_sts,
+            kms=clients.deferred_kms,
             account_id=settings.account_id,
             parallelism=settings.parallelism,
             caller=caller,
@@ -186,7 +186,7 @@ class EcrProvider(Provider):
         identity: Mapping[str, Any] = {}
         if actual is None:
             identity = self._caller.call(
-                "GetCallerIdentity", "the credentials", self._sts.get_caller_identity
+                "GetCallerIdentity", "the credentials", self._sts().get_caller_identity
             )
             actual = str(identity["Account"])
         if actual != self.account_id:

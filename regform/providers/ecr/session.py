@@ -32,6 +32,7 @@ from botocore.credentials import (
 from botocore.exceptions import BotoCoreError
 
 from regform.errors import ProviderError
+from regform.providers.ecr.deferred import Deferred
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
@@ -50,15 +51,29 @@ ROLE_SESSION_NAME = "regform"
 USER_AGENT_EXTRA = "regform"
 
 
-@dataclass(frozen=True, slots=True)
 class EcrClients:
-    """The three clients one ECR registry needs."""
+    """The three clients one ECR registry needs; STS and KMS are created when first used."""
 
-    ecr: ECRClient
-    sts: STSClient
-    kms: KMSClient
-    #: makes an ECR client that tries each call once (a call that fails is not retried)
-    single_attempt_ecr: Callable[[], ECRClient] | None = None
+    def __init__(
+        self,
+        ecr: ECRClient,
+        sts: Deferred[STSClient],
+        kms: Deferred[KMSClient],
+        single_attempt_ecr: Callable[[], ECRClient] | None = None,
+    ) -> None:
+        self.ecr = ecr
+        self.deferred_sts = sts
+        self.deferred_kms = kms
+        #: makes an ECR client that tries each call once (a call that fails is not retried)
+        self.single_attempt_ecr = single_attempt_ecr
+
+    @property
+    def sts(self) -> STSClient:
+        return self.deferred_sts()
+
+    @property
+    def kms(self) -> KMSClient:
+        return self.deferred_kms()
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +208,7 @@ def build_clients(
     ``session`` replaces the default botocore session (the sandbox passes one with fixed
     credentials); ``role_arn`` is then not used. ``on_client`` is called with every client
     created, including the STS client used to assume a role (the provider counts its calls).
+    The STS and KMS clients are created when first used.
     """
     try:
         base = session if session is not None else _base_session(settings)
@@ -229,9 +245,17 @@ def build_clients(
         )
         return EcrClients(
             ecr=create(target, "ecr"),
-            sts=create(target, "sts"),
-            kms=create(target, "kms"),
+            sts=Deferred(lambda: _created(create, target, "sts")),
+            kms=Deferred(lambda: _created(create, target, "kms")),
             single_attempt_ecr=lambda: create(target, "ecr", once),
         )
+    except BotoCoreError as exc:
+        raise ProviderError(f"cannot set up AWS clients: {exc}") from exc
+
+
+def _created(create: Callable[[botocore.session.Session, str], Any], *args: Any) -> Any:
+    """A client created on first use: a failure is a :class:`ProviderError` as at setup."""
+    try:
+        return create(*args)
     except BotoCoreError as exc:
         raise ProviderError(f"cannot set up AWS clients: {exc}") from exc
