@@ -51,7 +51,7 @@ def test_role_is_assumed_for_the_declared_account(ecr_registry: Any, raw_ecr: An
         role_arn=f"arn:aws:iam::{target}:role/deployer",
         external_id="shared-secret-id",
     )
-    provider = EcrProvider.from_config(reg)
+    provider = build_provider(reg)
 
     provider.check_identity()  # the assumed role belongs to the declared account
     provider.apply(create(Repository(name="in-target")))
@@ -68,7 +68,7 @@ def test_identity_error_names_the_assumed_role_session(ecr_registry: Any) -> Non
         "cross", account_id=OTHER_ACCOUNT, role_arn="arn:aws:iam::111111111111:role/deployer"
     )
     with pytest.raises(IdentityError, match="assumed-role/deployer/regform.*111111111111"):
-        EcrProvider.from_config(reg).check_identity()
+        build_provider(reg).check_identity()
 
 
 def test_factory_builds_the_ecr_provider(ecr_registry: Any) -> None:
@@ -87,14 +87,14 @@ def test_unreachable_endpoint_is_a_provider_error(aws_test_env: None) -> None:
         connection={"region": "us-east-1", "endpoint_url": "http://127.0.0.1:9", "max_attempts": 1},
     )
     with pytest.raises(ProviderError, match="'down'.*DescribeRepositories"):
-        EcrProvider.from_config(reg).list_repositories()
+        build_provider(reg).list_repositories()
 
 
 def test_clients_created_on_first_use_count_their_calls(ecr_registry: Any, raw_kms: Any) -> None:
     # a provider built from the config creates its STS and KMS clients only when it needs them;
     # their calls still count, and the account check still refuses another account
     meta = raw_kms.create_key()["KeyMetadata"]
-    provider = EcrProvider.from_config(ecr_registry("main", account_id=MOTO_ACCOUNT))
+    provider = build_provider(ecr_registry("main", account_id=MOTO_ACCOUNT))
     assert provider.api_calls() == {}
 
     provider.check_identity()
@@ -103,4 +103,4 @@ def test_clients_created_on_first_use_count_their_calls(ecr_registry: Any, raw_k
     assert key == meta["Arn"]
     assert provider.api_calls() == {"DescribeKey": 1, "GetCallerIdentity": 1}
     with pytest.raises(IdentityError):
-        EcrProvider.from_config(ecr_registry("other", account_id=OTHER_ACCOUNT)).check_identity()
+        build_provider(ecr_registry("other", account_id=OTHER_ACCOUNT)).check_identity()

@@ -13,6 +13,7 @@ from moto.core.base_backend import BackendDict
 from regform.errors import ProviderError
 from regform.model import RegistryConfig
 from regform.plan import Action, Change
+from regform.providers import build_provider
 from regform.providers.ecr.provider import EcrProvider
 from regform.registry_settings import (
     CREATION_TEMPLATES,
@@ -81,12 +82,12 @@ def test_sandbox_keeps_registry_settings_between_runs(
 ) -> None:
     monkeypatch.setenv("REGFORM_SANDBOX_DIR", str(tmp_path))
     policy = _policy("123412341234")
-    with EcrProvider.from_config(_sandbox_registry()) as p:
+    with build_provider(_sandbox_registry()) as p:
         _converge(p, REGISTRY_POLICY, policy)
         _converge(p, SCANNING, SCAN)
     BackendDict.reset()
 
-    with EcrProvider.from_config(_sandbox_registry()) as p:
+    with build_provider(_sandbox_registry()) as p:
         kinds = frozenset({REGISTRY_POLICY, SCANNING, REPLICATION})
         actual = p.read_settings(kinds)
         for kind, desired in ((REGISTRY_POLICY, policy), (SCANNING, SCAN)):
@@ -96,7 +97,7 @@ def test_sandbox_keeps_registry_settings_between_runs(
         p.apply(Change("play", REGISTRY_POLICY, "registry", Action.DELETE, before=policy))
     BackendDict.reset()
 
-    with EcrProvider.from_config(_sandbox_registry()) as p:
+    with build_provider(_sandbox_registry()) as p:
         assert p.read_settings(frozenset({REGISTRY_POLICY})) == {REGISTRY_POLICY: None}
 
 
@@ -105,7 +106,7 @@ def test_settings_the_sandbox_cannot_emulate_are_a_clear_error(
 ) -> None:
     monkeypatch.setenv("REGFORM_SANDBOX_DIR", str(tmp_path))
     with (
-        EcrProvider.from_config(_sandbox_registry()) as p,
+        build_provider(_sandbox_registry()) as p,
         pytest.raises(ProviderError, match="'play'.*sandbox does not support creation_templates"),
     ):
         p.read_settings(frozenset({CREATION_TEMPLATES}))

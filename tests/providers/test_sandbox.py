@@ -62,14 +62,14 @@ def test_state_survives_into_a_new_run(sandbox_dir: Path) -> None:
         repository_policy=POLICY,
         managed=ALL,
     )
-    with EcrProvider.from_config(_registry()) as first:
+    with build_provider(_registry()) as first:
         desired = first.normalize_desired(wanted)
         first.apply(create(desired))
         first.apply(create(Repository(name="other")))
         before = _read(first)
     _new_process()
 
-    with EcrProvider.from_config(_registry()) as second:
+    with build_provider(_registry()) as second:
         after = _read(second)
         again = second.normalize_desired(wanted)
 
@@ -84,14 +84,14 @@ def test_state_survives_into_a_new_run(sandbox_dir: Path) -> None:
 
 
 def test_every_write_is_saved_at_once(sandbox_dir: Path) -> None:
-    provider = EcrProvider.from_config(_registry())
+    provider = build_provider(_registry())
     provider.apply(create(Repository(name="app")))
     after = Repository(name="app", tags={"k": "v"}, managed=frozenset({m.TAGS}))
     provider.apply(update(Repository(name="app"), after, field_change(m.TAGS, {}, {"k": "v"})))
     # no close(): a run that dies after a write keeps what it wrote
     _new_process()
 
-    found = EcrProvider.from_config(_registry()).read_details({"app": frozenset({m.TAGS})})
+    found = build_provider(_registry()).read_details({"app": frozenset({m.TAGS})})
 
     assert found["app"].tags == {"k": "v"}
 
@@ -99,12 +99,12 @@ def test_every_write_is_saved_at_once(sandbox_dir: Path) -> None:
 def test_deletes_are_saved_too(sandbox_dir: Path) -> None:
     from regform.plan import REPOSITORY, Action, Change
 
-    with EcrProvider.from_config(_registry()) as p:
+    with build_provider(_registry()) as p:
         p.apply(create(Repository(name="gone")))
         p.apply(Change(registry="play", kind=REPOSITORY, name="gone", action=Action.DELETE))
     _new_process()
 
-    assert EcrProvider.from_config(_registry()).list_repositories() == {}
+    assert build_provider(_registry()).list_repositories() == {}
 
 
 def test_default_state_file_is_under_the_current_directory(
@@ -126,15 +126,15 @@ def test_default_state_file_is_under_the_current_directory(
 
 
 def test_sandbox_registries_do_not_see_each_other(sandbox_dir: Path) -> None:
-    with EcrProvider.from_config(_registry("one")) as one:
+    with build_provider(_registry("one")) as one:
         one.apply(create(Repository(name="only-in-one")))
-        with EcrProvider.from_config(_registry("two")) as two:
+        with build_provider(_registry("two")) as two:
             assert two.list_repositories() == {}
         assert set(one.list_repositories()) == {"only-in-one"}
 
 
 def test_sandbox_answers_for_the_declared_account(sandbox_dir: Path) -> None:
-    with EcrProvider.from_config(_registry(account_id="210987654321")) as p:
+    with build_provider(_registry(account_id="210987654321")) as p:
         p.check_identity()
         p.apply(create(Repository(name="app")))
         assert ":210987654321:" in p.list_repositories()["app"].info["arn"]
@@ -149,7 +149,7 @@ def test_sandbox_leaves_the_environment_and_real_endpoints_alone(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
     environ = dict(os.environ)
 
-    with EcrProvider.from_config(_registry(profile="prod", role_arn="arn:aws:iam::1:role/x")) as p:
+    with build_provider(_registry(profile="prod", role_arn="arn:aws:iam::1:role/x")) as p:
         p.apply(create(Repository(name="app")))
         assert set(p.list_repositories()) == {"app"}
 
@@ -162,7 +162,7 @@ def test_broken_state_file_is_a_clear_error(sandbox_dir: Path) -> None:
     sandbox_dir.mkdir(parents=True)
     (sandbox_dir / "play.json").write_text("{not json")
     with pytest.raises(ProviderError, match="play.json"):
-        EcrProvider.from_config(_registry())
+        build_provider(_registry())
 
 
 def test_missing_emulator_is_a_clear_error(
@@ -171,30 +171,28 @@ def test_missing_emulator_is_a_clear_error(
     monkeypatch.setitem(sys.modules, "moto.core.botocore_stubber", None)
     monkeypatch.setitem(sys.modules, "moto", None)
     with pytest.raises(ProviderError, match=r"regform\[sandbox\]"):
-        EcrProvider.from_config(_registry())
+        build_provider(_registry())
 
 
 def test_concurrent_writes_are_all_applied_and_saved(sandbox_dir: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     names = [f"svc-{i:02d}" for i in range(24)]
-    with EcrProvider.from_config(_registry()) as p, ThreadPoolExecutor(max_workers=8) as pool:
+    with build_provider(_registry()) as p, ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda n: p.apply(create(Repository(name=n, tags={"n": n}))), names))
     _new_process()
 
-    found = EcrProvider.from_config(_registry()).read_details(
-        dict.fromkeys(names, frozenset({m.TAGS}))
-    )
+    found = build_provider(_registry()).read_details(dict.fromkeys(names, frozenset({m.TAGS})))
     assert {n: r.tags for n, r in found.items()} == {n: {"n": n} for n in names}
 
 
 def test_kms_without_a_key_stays_equal_to_the_managed_default(sandbox_dir: Path) -> None:
     wanted = Repository(name="enc", encryption=Encryption("KMS"), managed=ALL)
-    with EcrProvider.from_config(_registry()) as p:
+    with build_provider(_registry()) as p:
         p.apply(create(p.normalize_desired(wanted)))
     _new_process()
 
-    with EcrProvider.from_config(_registry()) as p:
+    with build_provider(_registry()) as p:
         actual = p.list_repositories()["enc"].encryption
         assert p.normalize_desired(wanted).encryption == actual
         assert actual.type == "KMS" and actual.kms_key is not None

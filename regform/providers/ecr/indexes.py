@@ -14,9 +14,15 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regform.model import Image
+from regform.providers.ecr.mapping import image_from_detail
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecr import ECRClient
+
+    from regform.providers.ecr.calls import ApiCaller
 
 log = logging.getLogger(__name__)
 
@@ -98,3 +104,33 @@ def with_references(images: list[Image], get: ManifestGetter) -> list[Image]:
     if not indexes:
         return images
     return link_references(images, read_children(indexes, get))
+
+
+def read_images(
+    ecr: ECRClient, caller: ApiCaller, repository: str, *, page_size: int
+) -> list[Image]:
+    """Every image of ``repository`` (archived ones too), linked to the manifest lists and
+    indexes that reference them: one DescribeImages listing, and one BatchGetImage of the
+    indexes only when the repository holds any."""
+    pages = ecr.get_paginator("describe_images").paginate(
+        repositoryName=repository,
+        filter={"tagStatus": "ANY", "imageStatus": "ANY"},
+        PaginationConfig={"PageSize": page_size},
+    )
+
+    def collect() -> list[Image]:
+        return [image_from_detail(d) for page in pages for d in page.get("imageDetails", ())]
+
+    def get_manifests(digests: Sequence[str]) -> list[Mapping[str, Any]]:
+        resp = caller.call(
+            "BatchGetImage",
+            repository,
+            ecr.batch_get_image,
+            repositoryName=repository,
+            imageIds=[{"imageDigest": d} for d in digests],
+            acceptedMediaTypes=list(INDEX_MEDIA_TYPES),
+        )
+        return list(resp.get("images", ()))
+
+    images = caller.call("DescribeImages", repository, collect)
+    return with_references(images, get_manifests)

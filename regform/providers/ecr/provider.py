@@ -12,16 +12,14 @@ key written as alias, id or ARN never forces a replace by itself.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from regform import model as m
 from regform.errors import IdentityError, ProviderError
-from regform.model import Capabilities, Image, RegistryConfig, Repository
+from regform.model import Capabilities, Image, Repository
 from regform.plan import REPOSITORY, Action, Change
 from regform.providers.base import Provider
 from regform.providers.ecr.apply import RepositoryWriter
@@ -34,19 +32,18 @@ from regform.providers.ecr.calls import (
 )
 from regform.providers.ecr.deferred import Deferred, when_created
 from regform.providers.ecr.endpoint import REAL, Endpoint
-from regform.providers.ecr.indexes import INDEX_MEDIA_TYPES, with_references
+from regform.providers.ecr.indexes import read_images
 from regform.providers.ecr.kind import CAPABILITIES
 from regform.providers.ecr.kms import KmsKeys
 from regform.providers.ecr.mapping import (
-    image_from_detail,
     repository_from_listing,
     shared_document,
     tags_from_api,
 )
 from regform.providers.ecr.reach import Reachability
-from regform.providers.ecr.session import DEFAULT_PARALLELISM, ConnectionSettings, build_clients
+from regform.providers.ecr.session import DEFAULT_PARALLELISM
+from regform.providers.ecr.settings_errors import settings_errors
 from regform.providers.ecr.throttle import Throttle
-from regform.providers.urls import HTTP_WARNING, plain_http_remote
 
 if TYPE_CHECKING:
     from mypy_boto3_ecr import ECRClient
@@ -117,40 +114,6 @@ class EcrProvider(Provider):
             send_kms_key=self._kms_keys.send_key,
             after_create=after_create,
             iam_propagation=iam_propagation,
-        )
-
-    @classmethod
-    def from_config(
-        cls, registry: RegistryConfig, *, sandbox: bool = False, parallelism: int | None = None
-    ) -> EcrProvider:
-        """Build the provider for a declared registry (the sandbox when asked for)."""
-        settings = ConnectionSettings.from_mapping(registry.connection, parallelism=parallelism)
-        if settings.endpoint_url and plain_http_remote(settings.endpoint_url):
-            logging.getLogger(__name__).warning(HTTP_WARNING, registry.name, settings.endpoint_url)
-        endpoint: Endpoint = REAL
-        caller: ApiCaller | None = None
-        if sandbox or bool(registry.connection.get("sandbox")):
-            from regform.providers.ecr.sandbox import Sandbox
-
-            box = Sandbox.open(
-                registry.name, region=settings.region, account_id=settings.account_id
-            )
-            endpoint = box
-            clients = build_clients(box.connection_settings(settings), session=box.session)
-        else:
-            caller = ApiCaller(registry.name, throttle=Throttle(settings.parallelism))
-            clients = build_clients(settings, on_client=caller.watch)
-        return cls(
-            registry.name,
-            ecr=clients.ecr,
-            sts=clients.deferred_sts,
-            kms=clients.deferred_kms,
-            account_id=settings.account_id,
-            parallelism=settings.parallelism,
-            caller=caller,
-            endpoint=endpoint,
-            declared_settings=registry.settings,
-            single_attempt_ecr=clients.single_attempt_ecr,
         )
 
     # Lifetime ----------------------------------------------------------------------------
@@ -338,35 +301,12 @@ class EcrProvider(Provider):
 
         declared = self._declared_settings.get(ACCOUNT_SETTINGS)
         names = list(declared) if isinstance(declared, Mapping) and declared else None
-        with self._settings_errors(kinds):
+        with settings_errors(self.registry, self._endpoint.description, kinds):
             # calls are counted by the client hook, not by the settings module
             return read_settings(ecr, kinds, lambda op: None, account_setting_names=names)
 
     def list_images(self, repository: str) -> list[Image]:
-        paginator = self._ecr.get_paginator("describe_images")
-        pages = paginator.paginate(
-            repositoryName=repository,
-            filter={"tagStatus": "ANY", "imageStatus": "ANY"},
-            PaginationConfig={"PageSize": PAGE_SIZE},
-        )
-
-        def collect() -> list[Image]:
-            return [image_from_detail(d) for page in pages for d in page.get("imageDetails", ())]
-
-        images = self._caller.call("DescribeImages", repository, collect)
-        return with_references(images, lambda digests: self._get_manifests(repository, digests))
-
-    def _get_manifests(self, repository: str, digests: Sequence[str]) -> list[Mapping[str, Any]]:
-        """BatchGetImage on the manifest lists / indexes named by digest (at most 100)."""
-        resp = self._caller.call(
-            "BatchGetImage",
-            repository,
-            self._ecr.batch_get_image,
-            repositoryName=repository,
-            imageIds=[{"imageDigest": d} for d in digests],
-            acceptedMediaTypes=list(INDEX_MEDIA_TYPES),
-        )
-        return list(resp.get("images", ()))
+        return read_images(self._ecr, self._caller, repository, page_size=PAGE_SIZE)
 
     def api_calls(self) -> dict[str, int]:
         return self._caller.counts()
@@ -424,24 +364,12 @@ class EcrProvider(Provider):
         from regform.providers.ecr.settings import apply_setting_change
 
         try:
-            with self._settings_errors(frozenset({change.kind})):
+            with settings_errors(
+                self.registry, self._endpoint.description, frozenset({change.kind})
+            ):
                 apply_setting_change(self._ecr, change)
         finally:
             self._endpoint.save_settings()
-
-    @contextmanager
-    def _settings_errors(self, kinds: frozenset[str]) -> Iterator[None]:
-        """Errors of the settings calls, naming this registry. An emulator (the sandbox, moto)
-        lacks some ECR APIs: say so instead of crashing."""
-        try:
-            yield
-        except NotImplementedError as exc:
-            raise ProviderError(
-                f"registry {self.registry!r}: {self._endpoint.description} does not support "
-                f"{', '.join(sorted(kinds))} ({exc})"
-            ) from exc
-        except ProviderError as exc:
-            raise ProviderError(f"registry {self.registry!r}: {exc}") from exc
 
     def _arn_for(self, name: str) -> str:
         with self._lock:
