@@ -163,6 +163,7 @@ def _report_result(result: ApplyResult, fmt: ResultFormat) -> None:
     raise typer.Exit(1)
 
 
+# Longer than 60 lines because typer reads every option from a parameter of the command.
 @app.command()
 def apply(
     plan_file: Annotated[

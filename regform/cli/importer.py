@@ -104,6 +104,7 @@ def _imported(
     return to_yaml(result.data, header), warnings, len(result.repositories), unread
 
 
+# Longer than 60 lines because typer reads every option from a parameter of the command.
 @app.command("import")
 def import_(
     registry: Annotated[str, typer.Option("--registry", help="The registry to import (its name).")],

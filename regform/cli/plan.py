@@ -107,6 +107,7 @@ def read_progress(registry: str, count: int) -> None:
     typer.echo(f"{registry}: {count} repositories found, reading details...", err=True)
 
 
+# Longer than 60 lines because typer reads every option from a parameter of the command.
 @app.command()
 def plan(
     config: ConfigOption = None,

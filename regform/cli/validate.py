@@ -20,6 +20,7 @@ class ValidateFormat(StrEnum):
     json = "json"
 
 
+# Longer than 60 lines because typer reads every option from a parameter of the command.
 @app.command()
 def validate(
     paths: Annotated[

@@ -84,6 +84,38 @@ def _setting_locations(item: Item, kinds: Mapping[str, Any]) -> dict[str, m.Loca
     return out
 
 
+def _registry(
+    name: str,
+    reg: Mapping[str, Any],
+    connection: Mapping[str, Any],
+    repos: Mapping[str, m.Repository],
+    patterns: list[m.RepositoryPattern],
+    settings: Mapping[str, Any],
+    locations: Mapping[str, m.Location],
+) -> m.RegistryConfig:
+    """One declared registry of the desired model."""
+    safety = reg.get("safety", {})
+    return m.RegistryConfig(
+        name=name,
+        provider=reg["provider"],
+        connection=dict(connection),
+        scope=tuple(reg.get("scope", ("*",))),
+        prune=bool(reg.get("prune", False)),
+        ownership=reg.get("ownership", "scope"),
+        ownership_tag=OWNERSHIP_TAG,
+        safety=m.SafetySettings(
+            max_change_percent=float(safety.get("max_change_percent", 30.0)),
+            min_repositories=int(safety.get("min_repositories", 10)),
+        ),
+        repositories={k: repos[k] for k in sorted(repos)},
+        patterns=tuple(patterns),
+        settings=dict(settings),
+        locations=dict(locations),
+        cache_suffix=reg.get("cache_suffix", "/cache"),
+        force_delete=bool(reg.get("force_delete", False)),
+    )
+
+
 def build_config(
     merged: Merged,
     resolved: list[Resolved],
@@ -123,28 +155,13 @@ def build_config(
         if KINDS[provider].capabilities.credentials_only:
             credentials_only[name] = m.RegistryConfig(name, provider, connection)
             continue
-        safety = reg.get("safety", {})
-        registries[name] = m.RegistryConfig(
-            name=name,
-            provider=provider,
-            connection=connection,
-            scope=tuple(reg.get("scope", ("*",))),
-            prune=bool(reg.get("prune", False)),
-            ownership=reg.get("ownership", "scope"),
-            ownership_tag=OWNERSHIP_TAG,
-            safety=m.SafetySettings(
-                max_change_percent=float(safety.get("max_change_percent", 30.0)),
-                min_repositories=int(safety.get("min_repositories", 10)),
-            ),
-            repositories={k: repos[name][k] for k in sorted(repos[name])},
-            patterns=tuple(patterns[name]),
-            settings=dict(registry_settings.get(name, {})),
-            locations={
-                **{k: locations[name][k] for k in sorted(locations[name])},
-                **_setting_locations(merged.registries[name], registry_settings.get(name, {})),
-            },
-            cache_suffix=reg.get("cache_suffix", "/cache"),
-            force_delete=bool(reg.get("force_delete", False)),
+        settings = registry_settings.get(name, {})
+        where = {
+            **{k: locations[name][k] for k in sorted(locations[name])},
+            **_setting_locations(merged.registries[name], settings),
+        }
+        registries[name] = _registry(
+            name, reg, connection, repos[name], patterns[name], settings, where
         )
     return m.Config(
         registries=registries,

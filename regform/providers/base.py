@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -238,3 +239,19 @@ class ProviderKind:
             target = getattr(target, part)
         factory: Factory = target
         return factory(registry, sandbox=sandbox, parallelism=parallelism)
+
+
+class CallCounts:
+    """Calls made, by operation name; safe to use from several threads (providers' clients)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    def add(self, op: str) -> None:
+        with self._lock:
+            self._counts[op] = self._counts.get(op, 0) + 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)

@@ -26,6 +26,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from regform.errors import IdentityError, ProviderError
+from regform.providers.base import CallCounts
 from regform.providers.distribution.auth import (
     Challenge,
     Credentials,
@@ -98,7 +99,7 @@ class RegistryClient:
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self._origin = urlsplit(self.base).netloc
-        self._calls: dict[str, int] = {}
+        self._calls = CallCounts()
         self._lock = threading.Lock()
         self._token_lock = threading.Lock()
         self._mode: str | None = None  # "basic" | "bearer" once the registry has said so
@@ -108,13 +109,8 @@ class RegistryClient:
 
     # Bookkeeping ----------------------------------------------------------------------------
 
-    def _count(self, op: str) -> None:
-        with self._lock:
-            self._calls[op] = self._calls.get(op, 0) + 1
-
     def calls(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._calls)
+        return self._calls.snapshot()
 
     def close(self) -> None:
         self.session.close()
@@ -204,7 +200,7 @@ class RegistryClient:
         all_headers = dict(headers or {})
         if authorization:
             all_headers["Authorization"] = authorization
-        self._count(op)
+        self._calls.add(op)
         log.debug("%s %s", method, urlsplit(url).path)
         try:
             return self.session.request(
@@ -325,7 +321,7 @@ class RegistryClient:
             if self.credentials is not None:
                 params["account"] = self.credentials.username
                 headers["Authorization"] = basic_header(self.credentials)
-            self._count("GetToken")
+            self._calls.add("GetToken")
             log.debug("token request for scope %s", scope)
             try:
                 resp = self.session.get(

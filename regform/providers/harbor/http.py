@@ -14,7 +14,6 @@ from __future__ import annotations
 import http.cookiejar
 import logging
 import re
-import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urljoin
@@ -23,6 +22,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from regform.errors import IdentityError, ProviderError
+from regform.providers.base import CallCounts
 from regform.providers.distribution.http import DEFAULT_TIMEOUT, _retry, check_url
 from regform.version import __version__
 
@@ -78,12 +78,10 @@ class HarborClient:
         adapter = HTTPAdapter(max_retries=_retry(), pool_maxsize=16)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
-        self._lock = threading.Lock()
-        self._calls: dict[str, int] = {}
+        self._calls = CallCounts()
 
     def calls(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._calls)
+        return self._calls.snapshot()
 
     def close(self) -> None:
         self.session.close()
@@ -100,8 +98,7 @@ class HarborClient:
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """One call; a status outside ``expect`` raises :class:`HarborError`."""
-        with self._lock:
-            self._calls[op] = self._calls.get(op, 0) + 1
+        self._calls.add(op)
         url = path if path.startswith("http") else self.base + API + path.lstrip("/")
         try:
             resp = self.session.request(
