@@ -277,6 +277,16 @@ class RegistryConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class Definition:
+    """A named lifecycle or repository policy definition of the config."""
+
+    #: the document it compiles to (ECR lifecycle JSON, IAM policy)
+    document: JsonDict
+    #: the definition as the config writes it (readable rules, shorthand, ``ecr_json``...)
+    source: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """What :func:`regform.config.load_config` returns: every registry fully expanded."""
 
@@ -289,6 +299,9 @@ class Config:
     #: registries declared only for their credentials (``provider: dockerhub``): logins and
     #: pull secrets use them; plans, drift and apply never see them.
     credentials_only: Mapping[str, RegistryConfig] = field(default_factory=dict)
+    #: the named definitions (``lifecycle_policies``, ``repository_policies``) that compiled.
+    lifecycle_policies: Mapping[str, Definition] = field(default_factory=dict)
+    repository_policies: Mapping[str, Definition] = field(default_factory=dict)
 
     def all_registries(self) -> dict[str, RegistryConfig]:
         """Every declared registry by name, credentials-only ones included."""

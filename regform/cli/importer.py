@@ -1,12 +1,13 @@
 """``regform import``: write config that declares an existing registry as it is.
 
 The registry is named with ``--registry``. Its connection comes from the config given with
-``-c`` (where it must be declared; its scope limits what is imported), or, without a config, from
-``--region`` (required), ``--profile``, ``--account-id`` and ``--endpoint-url`` (ECR). The YAML
-goes to stdout, or to ``DIR/regform.yaml`` with ``-o DIR`` (an existing file is kept unless
-``--force``). Only reads the registry. Exit codes: 0 written, 1 error, or a kind of registry
-settings asked for (``--settings``, all by default) that could not be read: the file is written
-without it and stderr says which kind and why.
+``-c`` (where it must be declared; its scope limits what is imported, its ``prune`` is kept, and a
+document equal to one of its lifecycle or repository policy definitions keeps that name), or,
+without a config, from ``--region`` (required), ``--profile``, ``--account-id`` and
+``--endpoint-url`` (ECR). The YAML goes to stdout, or to ``DIR/regform.yaml`` with ``-o DIR``
+(an existing file is kept unless ``--force``). Only reads the registry. Exit codes: 0 written,
+1 error, or a kind of registry settings asked for (``--settings``, all by default) that could not
+be read: the file is written without it and stderr says which kind and why.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from regform.errors import RegformError
 from regform.version import __version__
 
 if TYPE_CHECKING:
-    from regform.model import RegistryConfig
+    from regform.model import Config, RegistryConfig
 
 OUTPUT_FILE = "regform.yaml"
 
@@ -47,7 +48,10 @@ def _kinds(value: str) -> tuple[str, ...]:
     return kinds
 
 
-def _registry(config: list[Path] | None, name: str, flags: dict[str, str | None]) -> RegistryConfig:
+def _registry(
+    config: list[Path] | None, name: str, flags: dict[str, str | None]
+) -> tuple[RegistryConfig, Config | None]:
+    """The registry to import, and the config that declares it (when given)."""
     from regform.model import RegistryConfig
 
     given = [f"--{k.replace('_', '-')}" for k, v in flags.items() if v]
@@ -58,11 +62,11 @@ def _registry(config: list[Path] | None, name: str, flags: dict[str, str | None]
         if name not in cfg.registries:
             declared = ", ".join(sorted(cfg.registries)) or "none"
             raise RegformError(f"registry {name} is not declared in the config ({declared})")
-        return cfg.registries[name]
+        return cfg.registries[name], cfg
     if not flags.get("region"):
         raise RegformError("give -c CONFIG declaring the registry, or --region (and --profile...)")
     connection = {k: v for k, v in flags.items() if v}
-    return RegistryConfig(name=name, provider="ecr", connection=connection)
+    return RegistryConfig(name=name, provider="ecr", connection=connection), None
 
 
 def _connection(reg: RegistryConfig) -> dict[str, Any]:
@@ -71,6 +75,7 @@ def _connection(reg: RegistryConfig) -> dict[str, Any]:
 
 def _imported(
     reg: RegistryConfig,
+    cfg: Config | None,
     prefix: str | None,
     kinds: tuple[str, ...],
     sandbox: bool,
@@ -90,7 +95,15 @@ def _imported(
         unread = settings_not_read(provider, state, kinds)
     finally:
         provider.close()
-    source = ImportSource(reg.name, reg.provider, _connection(reg), reg.scope)
+    source = ImportSource(
+        reg.name,
+        reg.provider,
+        _connection(reg),
+        reg.scope,
+        prune=reg.prune,
+        lifecycle_policies=cfg.lifecycle_policies if cfg is not None else {},
+        repository_policies=cfg.repository_policies if cfg is not None else {},
+    )
     result = import_config(source, state, prefix=prefix)
     warnings = [*warnings, *result.warnings]
     when = datetime.now(UTC).isoformat(timespec="seconds")
@@ -155,11 +168,11 @@ def import_(
         problem = userinfo_problem(endpoint_url, "ecr") if endpoint_url else None
         if problem is not None:
             raise RegformError(f"--endpoint-url: {problem}")
-        reg = _registry(config, registry, flags)
+        reg, cfg = _registry(config, registry, flags)
         target = out_dir / OUTPUT_FILE if out_dir is not None else None
         if target is not None and target.exists() and not force:
             raise RegformError(f"{target} exists; pass --force to overwrite it")
-        text, warnings, count, unread = _imported(reg, prefix, kinds, sandbox, parallelism)
+        text, warnings, count, unread = _imported(reg, cfg, prefix, kinds, sandbox, parallelism)
         if target is not None:
             write_output(target, text, make_parents=True)
     for warning in warnings:

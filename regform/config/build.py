@@ -168,7 +168,15 @@ def build_config(
         files=tuple(merged.files),
         checksum=desired_checksum(registries),
         credentials_only=credentials_only,
+        lifecycle_policies=_definitions(merged.lifecycle_policies, lifecycles),
+        repository_policies=_definitions(merged.repository_policies, policies),
     )
+
+
+def _definitions(
+    items: Mapping[str, Item], documents: Mapping[str, JsonDict]
+) -> dict[str, m.Definition]:
+    return {name: m.Definition(doc, items[name].value) for name, doc in documents.items()}
 
 
 def canonical(registries: Mapping[str, m.RegistryConfig]) -> JsonDict:

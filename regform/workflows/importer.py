@@ -7,8 +7,8 @@ that keep the file short and readable:
 * every repository field is declared (mutability with its exclusions, scan on push, encryption,
   tags, lifecycle, policy), so that later hand changes show up as drift;
 * each distinct lifecycle policy and repository policy becomes one named definition that the
-  repositories reference (a document shared by several repositories is written once, named
-  ``lifecycle-1``, ``policy-1``...; one used by a single repository is named after it);
+  repositories reference (:mod:`regform.workflows.import_definitions`; a document equal to one
+  of the config's definitions keeps its name; the config's ``prune`` is kept too);
 * lifecycle policies are written as readable rules where the JSON maps to them one to one
   (:func:`regform.lifecycle.decompile`), as ``ecr_json`` otherwise;
 * repository policies are written as the ``allow_pull``/``allow_push`` shorthand (plus
@@ -24,9 +24,8 @@ that keep the file short and readable:
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +46,11 @@ from regform.registry_settings import (
     REPLICATION,
     SCANNING,
     canonical_setting,
+)
+from regform.workflows.import_definitions import (
+    definitions,
+    lifecycle_definition,
+    policy_definition,
 )
 
 NONE = "none"
@@ -70,6 +74,11 @@ class ImportSource:
     #: connection keys written as they are (region, account_id, profile, endpoint_url...)
     connection: Mapping[str, Any] = field(default_factory=dict)
     scope: tuple[str, ...] = ("*",)
+    #: the config's ``prune``, written as it is
+    prune: bool = False
+    #: the config's definitions: a document found equal to one is referenced by its name
+    lifecycle_policies: Mapping[str, m.Definition] = field(default_factory=dict)
+    repository_policies: Mapping[str, m.Definition] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,99 +88,6 @@ class ImportResult:
     repositories: tuple[str, ...] = ()
     #: what the user should look at before using the config
     warnings: tuple[str, ...] = ()
-
-
-# Definitions --------------------------------------------------------------------------------
-
-_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def definition_name(repository: str) -> str:
-    """A definition name (1-64 of letters, digits, . _ -) made from a repository name."""
-    name = _NAME_CHARS.sub("-", repository).strip("-._")[:64].rstrip("-._")
-    return name or "imported"
-
-
-def _group(
-    repos: Sequence[Repository], get: Callable[[Repository], Any], normal: Callable[[Any], Any]
-) -> dict[str, list[str]]:
-    """Canonical text of each distinct document -> repositories holding it."""
-    groups: dict[str, list[str]] = {}
-    for repo in repos:
-        doc = get(repo)
-        if doc is not None:
-            groups.setdefault(canonical_json(normal(doc)), []).append(repo.name)
-    return groups
-
-
-def _name_definitions(groups: Mapping[str, list[str]], shared: str) -> dict[str, str]:
-    """Canonical text -> definition name (shared ones numbered by how many use them)."""
-    names: dict[str, str] = {}
-    used: set[str] = set()
-    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))
-    for n, (key, _repos) in enumerate((kv for kv in ordered if len(kv[1]) > 1), start=1):
-        names[key] = f"{shared}-{n}"
-        used.add(names[key])
-    for key, repos in ordered:
-        if key in names:
-            continue
-        base = definition_name(repos[0])
-        name, i = base, 2
-        while name in used:
-            suffix = f"-{i}"
-            name, i = base[: 64 - len(suffix)] + suffix, i + 1
-        names[key] = name
-        used.add(name)
-    return names
-
-
-def lifecycle_definition(doc: JsonDict) -> Any:
-    """Readable rules when the document maps to them, else ``{ecr_json: doc}``."""
-    readable = lifecycle.decompile(doc)
-    return readable if readable is not None else {"ecr_json": doc}
-
-
-_SHORTHAND = {policy.PULL_SID: "allow_pull", policy.PUSH_SID: "allow_push"}
-
-
-def _principals(principal: Any) -> list[str] | None:
-    if principal == "*":
-        return ["*"]
-    if not isinstance(principal, Mapping) or not set(principal) <= {"AWS", "Service"}:
-        return None
-    out: list[str] = []
-    for kind in ("AWS", "Service"):
-        values = principal.get(kind, [])
-        for v in values if isinstance(values, list) else [values]:
-            root = re.match(r"^arn:aws:iam::(\d{12}):root$", str(v))
-            out.append(root.group(1) if root and kind == "AWS" else str(v))
-    return out
-
-
-def policy_definition(doc: JsonDict) -> JsonDict:
-    """The shorthand when it compiles to exactly ``doc`` (statement ids included), else
-    ``{document: doc}``."""
-    statements = doc.get("Statement")
-    if set(doc) != {"Version", "Statement"} or not isinstance(statements, list):
-        return {"document": doc}
-    spec: JsonDict = {}
-    rest = list(statements)
-    while rest and isinstance(rest[0], Mapping) and rest[0].get("Sid") in _SHORTHAND:
-        key = _SHORTHAND[rest[0]["Sid"]]
-        principals = _principals(rest[0].get("Principal"))
-        if key in spec or principals is None or any(map(policy.principal_problem, principals)):
-            break
-        spec[key] = principals
-        rest.pop(0)
-    if not spec:
-        return {"document": doc}
-    if rest:
-        spec["statements"] = rest
-    compiled = policy.compile_policy(spec)
-    same = canonical_json(normalize_iam_policy(compiled, keep_sid=True)) == canonical_json(
-        normalize_iam_policy(doc, keep_sid=True)
-    )
-    return spec if same and compiled["Version"] == doc["Version"] else {"document": doc}
 
 
 # Repository settings ------------------------------------------------------------------------
@@ -315,6 +231,8 @@ def _registry(source: ImportSource, state: RegistryState, prefix: str | None) ->
     scope = [f"{prefix}*"] if prefix else list(source.scope)
     if scope != ["*"]:
         registry["scope"] = scope
+    if source.prune:
+        registry["prune"] = True
     settings = registry_settings(state.settings)
     if settings:
         registry["settings"] = settings
@@ -334,33 +252,27 @@ def import_config(
     export = keys.export if keys is not None else None
     # a provider that writes its own keys declares its documents inline, not as definitions
     named = repos if export is None else []
-    life_groups = _group(named, lambda r: r.lifecycle_policy, normalize_lifecycle_policy)
-    pol_groups = _group(named, lambda r: r.repository_policy, normalize_iam_policy)
-    life_names = _name_definitions(life_groups, "lifecycle")
-    pol_names = _name_definitions(pol_groups, "policy")
-    life_docs = {
-        life_names[
-            canonical_json(normalize_lifecycle_policy(r.lifecycle_policy))
-        ]: r.lifecycle_policy
-        for r in reversed(named)
-        if r.lifecycle_policy is not None
-    }
-    pol_docs = {
-        pol_names[canonical_json(normalize_iam_policy(r.repository_policy))]: r.repository_policy
-        for r in reversed(named)
-        if r.repository_policy is not None
-    }
+    life_names, life_docs, lifecycles = definitions(
+        named,
+        lambda r: r.lifecycle_policy,
+        normalize_lifecycle_policy,
+        ("lifecycle", source.lifecycle_policies, lifecycle_definition),
+    )
+    pol_names, pol_docs, policies = definitions(
+        named,
+        lambda r: r.repository_policy,
+        normalize_iam_policy,
+        ("policy", source.repository_policies, policy_definition),
+    )
     warnings: list[str] = []
     _check_documents(life_docs, pol_docs, warnings)
 
     registry = _registry(source, state, prefix)
     data: JsonDict = {"version": 1, "registries": {source.name: registry}}
-    if life_docs:
-        data["lifecycle_policies"] = {
-            n: lifecycle_definition(life_docs[n]) for n in sorted(life_docs)
-        }
-    if pol_docs:
-        data["repository_policies"] = {n: policy_definition(pol_docs[n]) for n in sorted(pol_docs)}
+    if lifecycles:
+        data["lifecycle_policies"] = lifecycles
+    if policies:
+        data["repository_policies"] = policies
     if export is not None:
         all_settings = [export(r) for r in repos]
     else:

@@ -291,3 +291,51 @@ def test_a_policy_sid_with_hyphens_imports_validates_and_plans_to_nothing(
     assert CliRunner().invoke(app, ["validate", str(written)]).exit_code == 0
     config = load_config([written])
     assert make_plan(config, build_providers(config)).changes == ()
+
+
+def test_import_with_config_keeps_its_definition_names_and_prune(
+    tmp_path: Path, moto_reset: str, raw_ecr: Any, raw_kms: Any
+) -> None:
+    build_registry(raw_ecr, raw_kms)
+    given = tmp_path / "given.yaml"
+    given.write_text(
+        "version: 1\nregistries:\n"
+        f"  prod: {{provider: ecr, region: {REGION}, endpoint_url: '{moto_reset}', prune: true}}\n"
+        "lifecycle_policies:\n"
+        "  pr-cleanup:\n"
+        "    - {description: pull requests, tag_prefixes: [pr-], older_than_days: 14}\n"
+        "    - {untagged: true, keep_last: 10}\n"
+        "  nightly: [{tag_prefixes: [nightly-], older_than_days: 3}]\n"
+        "repository_policies:\n"
+        "  ci-pull: {allow_pull: ['111111111111']}\n"
+        "  org-pull:\n"
+        f"    document: {json.dumps(CONDITIONAL)}\n"
+    )
+    out = tmp_path / "imported"
+    cmd = ["import", "--registry", "prod", "-c", str(given), "--settings", SETTINGS]
+    result = CliRunner().invoke(app, [*cmd, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+
+    written = out / "regform.yaml"
+    data = yaml.safe_load(written.read_text())
+    assert data["registries"]["prod"]["prune"] is True
+    # the config's names and forms where they match; a new name only for the unmatched RAW
+    assert data["lifecycle_policies"] == {
+        "pr-cleanup": [
+            {"description": "pull requests", "tag_prefixes": ["pr-"], "older_than_days": 14},
+            {"untagged": True, "keep_last": 10},
+        ],
+        "svc-jobs": {"ecr_json": RAW},
+    }
+    assert data["repository_policies"] == {
+        "ci-pull": {"allow_pull": ["111111111111"]},
+        "org-pull": {"document": CONDITIONAL},
+    }
+    entries = {e.get("name"): e for e in data["repositories"]}
+    assert entries["svc/web"]["policy"] == "org-pull"
+    assert "pr-cleanup" in (data["defaults"].get("lifecycle"), entries["svc/web"].get("lifecycle"))
+
+    config = load_config([written])
+    assert config.registries["prod"].prune
+    plan = make_plan(config, build_providers(config))
+    assert plan.changes == (), [c.address for c in plan.changes]

@@ -16,13 +16,9 @@ from regform.model import Encryption, RegistryState, Repository
 from regform.planning.planner import plan_registry
 from regform.providers import CAPABILITIES
 from regform.registry_settings import canonical_setting
+from regform.workflows.import_definitions import definition_name, policy_definition
 from regform.workflows.import_yaml import to_yaml
-from regform.workflows.importer import (
-    ImportSource,
-    definition_name,
-    import_config,
-    policy_definition,
-)
+from regform.workflows.importer import ImportSource, import_config
 
 ALL = frozenset(m.REPOSITORY_FIELDS)
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
