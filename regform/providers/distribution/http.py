@@ -69,6 +69,18 @@ def check_url(url: str, *, allow_http: bool, what: str = "url") -> None:
         )
 
 
+def pooled_session(verify: bool | str, pool_size: int = 16) -> requests.Session:
+    """A pooled session with regform's User-Agent, retrying connection errors and 5xx answers
+    (shared by the HTTP clients of the registries regform speaks to)."""
+    session = requests.Session()
+    session.verify = verify
+    session.headers["User-Agent"] = f"regform/{__version__}"
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=_retry())
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
 class RegistryClient:
     """One registry endpoint: a pooled :class:`requests.Session` plus auth state. Thread-safe."""
 
@@ -92,12 +104,7 @@ class RegistryClient:
         self.timeout = timeout
         #: passed with every request: requests lets REQUESTS_CA_BUNDLE override Session.verify.
         self.verify = verify
-        self.session = requests.Session()
-        self.session.verify = verify
-        self.session.headers["User-Agent"] = f"regform/{__version__}"
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=_retry())
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
+        self.session = pooled_session(verify, pool_size)
         self._origin = urlsplit(self.base).netloc
         self._calls = CallCounts()
         self._lock = threading.Lock()

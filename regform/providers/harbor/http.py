@@ -19,12 +19,10 @@ from typing import Any
 from urllib.parse import quote, urljoin
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from regform.errors import IdentityError, ProviderError
 from regform.providers.base import CallCounts
-from regform.providers.distribution.http import DEFAULT_TIMEOUT, _retry, check_url
-from regform.version import __version__
+from regform.providers.distribution.http import DEFAULT_TIMEOUT, check_url, pooled_session
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +67,10 @@ class HarborClient:
         self.base = url.rstrip("/")
         self.registry = registry
         self.verify = verify
-        self.session = requests.Session()
-        self.session.verify = verify
+        self.session = pooled_session(verify)
         self.session.auth = auth
         self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-        self.session.headers["User-Agent"] = f"regform/{__version__}"
         self.session.headers["Accept"] = "application/json"
-        adapter = HTTPAdapter(max_retries=_retry(), pool_maxsize=16)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
         self._calls = CallCounts()
 
     def calls(self) -> dict[str, int]:
