@@ -16,7 +16,6 @@ a registry changed since it was made.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -30,6 +29,7 @@ from regform.planning.scope import enforced_repositories, in_targets, pattern_re
 from regform.providers.base import Provider
 from regform.version import __version__
 from regform.workflows.applier import ApplyResult, apply_plan
+from regform.workflows.concurrent import map_names
 from regform.workflows.preview import PreviewScope, add_previews
 from regform.workflows.reader import read_images, read_registry
 
@@ -120,11 +120,7 @@ def _read_all(
             on_read(name, len(result.state.repositories))
         return result
 
-    if len(names) <= 1:
-        return {n: one(n) for n in names}
-    workers = min(REGISTRY_WORKERS, len(names))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regform-read") as pool:
-        return dict(zip(names, pool.map(one, names), strict=True))
+    return map_names(one, names, workers=REGISTRY_WORKERS, thread_name="regform-read")
 
 
 def make_plan(

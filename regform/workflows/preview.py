@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -42,6 +41,7 @@ from regform.plan import REPOSITORY, Action, Change, LifecyclePreview, Repositor
 from regform.planning.planner import RegistryPlan
 from regform.planning.scope import declared_repository
 from regform.providers.base import Provider
+from regform.workflows.concurrent import map_names
 
 #: images of each action named in a preview inside a plan (oldest first).
 PREVIEW_SAMPLE = 10
@@ -155,11 +155,7 @@ def _read_all(provider: Provider, names: Sequence[str]) -> dict[str, list[Image]
         except PREVIEW_ERRORS as exc:
             return exc
 
-    if len(names) <= 1:
-        return {n: one(n) for n in names}
-    workers = min(PREVIEW_WORKERS, len(names))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regform-preview") as pool:
-        return dict(zip(names, pool.map(one, names), strict=True))
+    return map_names(one, names, workers=PREVIEW_WORKERS, thread_name="regform-preview")
 
 
 def add_previews(

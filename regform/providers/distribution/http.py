@@ -81,7 +81,22 @@ def pooled_session(verify: bool | str, pool_size: int = 16) -> requests.Session:
     return session
 
 
-class RegistryClient:
+class PooledClient:
+    """What the registries' HTTP clients share: a pooled session and the calls made, by
+    operation."""
+
+    def __init__(self, verify: bool | str, pool_size: int = 16) -> None:
+        self.session = pooled_session(verify, pool_size)
+        self._calls = CallCounts()
+
+    def calls(self) -> dict[str, int]:
+        return self._calls.snapshot()
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class RegistryClient(PooledClient):
     """One registry endpoint: a pooled :class:`requests.Session` plus auth state. Thread-safe."""
 
     def __init__(
@@ -104,23 +119,14 @@ class RegistryClient:
         self.timeout = timeout
         #: passed with every request: requests lets REQUESTS_CA_BUNDLE override Session.verify.
         self.verify = verify
-        self.session = pooled_session(verify, pool_size)
+        super().__init__(verify, pool_size)
         self._origin = urlsplit(self.base).netloc
-        self._calls = CallCounts()
         self._lock = threading.Lock()
         self._token_lock = threading.Lock()
         self._mode: str | None = None  # "basic" | "bearer" once the registry has said so
         self._realm: tuple[str, str] | None = None  # (realm, service) of the bearer challenge
         self._aliases: dict[str, str] = {}  # scope we asked for -> scope the registry wants
         self._tokens = TokenCache()
-
-    # Bookkeeping ----------------------------------------------------------------------------
-
-    def calls(self) -> dict[str, int]:
-        return self._calls.snapshot()
-
-    def close(self) -> None:
-        self.session.close()
 
     # Requests -------------------------------------------------------------------------------
 

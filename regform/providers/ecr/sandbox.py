@@ -311,7 +311,8 @@ class Sandbox(Endpoint):
         """Start the emulator on exactly the saved state: clear its account, then replay."""
         self._emulator = start_emulator()
         try:
-            saved, settings = self._load()
+            # the state load() read: nothing has been written since (a write starts the emulator)
+            saved, settings = list((self._saved or {}).values()), dict(self._settings)
             self._replay_settings(settings)
             for page in self._ecr.get_paginator("describe_repositories").paginate():
                 for item in page["repositories"]:

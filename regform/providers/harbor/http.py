@@ -21,8 +21,7 @@ from urllib.parse import quote, urljoin
 import requests
 
 from regform.errors import IdentityError, ProviderError
-from regform.providers.base import CallCounts
-from regform.providers.distribution.http import DEFAULT_TIMEOUT, check_url, pooled_session
+from regform.providers.distribution.http import DEFAULT_TIMEOUT, PooledClient, check_url
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ def _short(text: str) -> str:
     return clean if len(clean) <= MAX_MESSAGE else clean[:MAX_MESSAGE] + "..."
 
 
-class HarborClient:
+class HarborClient(PooledClient):
     """One Harbor endpoint: a pooled session without a cookie jar. Thread-safe."""
 
     def __init__(
@@ -67,17 +66,10 @@ class HarborClient:
         self.base = url.rstrip("/")
         self.registry = registry
         self.verify = verify
-        self.session = pooled_session(verify)
+        super().__init__(verify)
         self.session.auth = auth
         self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         self.session.headers["Accept"] = "application/json"
-        self._calls = CallCounts()
-
-    def calls(self) -> dict[str, int]:
-        return self._calls.snapshot()
-
-    def close(self) -> None:
-        self.session.close()
 
     def request(
         self,
