@@ -74,7 +74,9 @@ def test_declared_retention_is_planned_rendered_applied_and_converges(
     assert plan.changes[0].fields[0].before == [old.digest]
     text = render(plan, "text")
     assert f"- {old.digest}  v1  created 2026-01-01T00:00:00  (rule 1)" in text
-    assert "lifecycle would expire 1 of 2 images now and keep 1: v1" in text
+    # regform's own retention deletes the images: said in its words, not ECR's
+    assert "\n          # retention would delete 1 of 2 images now and keep 1: v1\n" in text
+    assert "lifecycle would" not in text
     assert f"    ~ {repo}/api  1 image will be deleted\n" in text  # images, not the repository
     assert "Plan: 1 image to delete in 1 repository." in text
     assert plan.summary["delete"] == 0
