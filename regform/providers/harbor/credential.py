@@ -7,9 +7,9 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from regform.credentials.credential import Credential
 from regform.errors import ProviderError
 from regform.model import RegistryConfig
+from regform.providers.credential import Credential
 from regform.providers.harbor.provider import HarborProvider
 
 

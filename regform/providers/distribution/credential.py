@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from regform.credentials.credential import Credential
 from regform.errors import ProviderError
 from regform.model import RegistryConfig
+from regform.providers.credential import Credential
 from regform.providers.distribution.auth import resolve_credentials
 from regform.providers.distribution.provider import DistributionProvider
 
