@@ -218,6 +218,9 @@ class ProviderKind:
     #: whether a registry answers for a (normalized) host a client names (None: the host of
     #: its ``auth_key``).
     serves_host: Callable[[RegistryConfig, str], bool] | None = None
+    #: the user name every credential of it carries (ECR: ``AWS``), so listing hosts needs no
+    #: credential (None: it is the declared one).
+    token_username: str | None = None
 
     @cached_property
     def schema(self) -> dict[str, Any]:

@@ -120,4 +120,5 @@ KIND = ProviderKind(
     credential="regform.providers.ecr.credential:ecr_credential",
     auth_key=hosts.auth_key,
     serves_host=hosts.serves_host,
+    token_username="AWS",
 )
