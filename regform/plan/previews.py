@@ -27,6 +27,8 @@ class PreviewWords:
     #: what the policy's ``transition`` action is called, where the registry has one (ECR's
     #: archive storage class); None where it has none.
     archive: str | None = "archive"
+    #: what holds them: ``repository``; ``project`` on Harbor.
+    holder: str = "repository"
 
     def count(self, n: int) -> str:
         """``1 image``, ``40 artifacts``."""
@@ -39,6 +41,7 @@ class PreviewWords:
             "item": self.item,
             "items": self.items,
             "archive": self.archive,
+            "holder": self.holder,
         }
 
     @classmethod
@@ -50,6 +53,7 @@ class PreviewWords:
             item=str(data["item"]),
             items=str(data["items"]),
             archive=None if archive is None else str(archive),
+            holder=str(data.get("holder", "repository")),
         )
 
 

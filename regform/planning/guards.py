@@ -18,7 +18,8 @@ from regform.plan import IMAGES, REPOSITORY, Action, Change, Guard
 def _destroy_message(change: Change) -> str:
     if change.kind == IMAGES:
         n = len((change.before or {}).get("images") or ())
-        return f"{change.registry}/{change.name}: {n} images will be deleted (lifecycle)"
+        images = "image" if n == 1 else "images"
+        return f"{change.registry}/{change.name}: {n} {images} will be deleted (lifecycle)"
     if change.kind != REPOSITORY:
         verb = "deleted" if change.action is Action.DELETE else "replaced (deleted, then created)"
         return f"{change.address} will be {verb}"

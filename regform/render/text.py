@@ -85,7 +85,9 @@ def preview_line(preview: LifecyclePreview, *, new: bool = False) -> str:
     preview's words (``retention would delete 12 of 40 artifacts now ...`` on Harbor)."""
     words = preview.words
     if preview.total == 0:
-        return f"{words.policy} preview: 0 {words.items}" + (" (new repository)" if new else "")
+        return f"{words.policy} preview: 0 {words.items}" + (
+            f" (new {words.holder})" if new else ""
+        )
     acts = [f"{words.remove} {preview.expire}"]
     if preview.transition:
         acts.append(f"{words.archive or 'transition'} {preview.transition}")

@@ -375,3 +375,8 @@ def test_without_native_lifecycle_the_policy_is_enforced_by_deleting_images() ->
     assert [(g.flag, g.message) for g in result.guards] == [
         ("--allow-destroy", "local/team/app: 3 images will be deleted (lifecycle)")
     ]
+
+    one = plan_registry(reg, actual, DISTRIBUTION, images={"team/app": images[:3]}, now=now)
+    assert [g.message for g in one.guards] == [
+        "local/team/app: 1 image will be deleted (lifecycle)"
+    ]

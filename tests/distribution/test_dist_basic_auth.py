@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,12 @@ def test_credential_sources_that_cannot_work_fail_before_any_request(
         provider_for(basic_registry.url, credentials={"docker_config": str(helper)})
     with pytest.raises(ProviderError, match="does not exist"):
         provider_for(basic_registry.url, credentials={"docker_config": str(tmp_path / "none")})
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)  # a FIFO would block a plain read forever
+    with pytest.raises(ProviderError, match=f"cannot read docker config {fifo}: is a FIFO"):
+        provider_for(basic_registry.url, credentials={"docker_config": str(fifo)})
+    big = tmp_path / "big.json"
+    with big.open("wb") as stream:
+        stream.truncate(5 * 1024 * 1024 + 1)
+    with pytest.raises(ProviderError, match="regform reads docker configs up to 5 MiB"):
+        provider_for(basic_registry.url, credentials={"docker_config": str(big)})

@@ -182,4 +182,5 @@ def test_plans_and_saved_plans_speak_of_retention_deleting_images(
         "item": "image",
         "items": "images",
         "archive": None,
+        "holder": "repository",
     }

@@ -143,6 +143,22 @@ def test_a_symlinked_secrets_file_is_refused(workspace: Workspace, tmp_path: Pat
     assert workspace.harbor.state.issued == []  # refused before the robot was created
 
 
+def test_a_secrets_file_that_is_a_fifo_is_refused_without_blocking(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "robots.json"
+    os.mkfifo(fifo)
+    set_secret_destination(fifo, False)
+    try:
+        config = workspace.write(ACCESS)
+        providers = build_providers(config)
+        result = apply_plan(make_plan(config, providers), providers)
+    finally:
+        set_secret_destination(None, False)
+    assert any(f"secrets file {fifo}: is a FIFO" in str(e) for _, e in result.failed)
+    assert workspace.harbor.state.issued == []  # refused before the robot was created
+
+
 def test_show_secrets_prints_the_new_secret(workspace: Workspace) -> None:
     workspace.write(ACCESS)
     result = CliRunner().invoke(

@@ -216,6 +216,7 @@ def test_plans_and_saved_plans_speak_of_retention_deleting_artifacts(
         "item": "artifact",
         "items": "artifacts",
         "archive": None,
+        "holder": "project",
     }
     assert (change["preview"]["expire"], document["format_version"]) == (3, "1.4")
 
@@ -247,3 +248,12 @@ def test_unchanged_retention_and_the_preview_command_say_delete(workspace: Works
     assert set(verdicts.values()) == {"delete", "keep"}
     assert registry.stdout.startswith("hb/team-a: the retention policy in the registry now, ")
     assert registry.stdout.splitlines()[1] == "8 artifacts: 3 to delete, 5 to keep"
+
+
+def test_a_new_project_previews_no_artifacts_in_harbors_words(workspace: Workspace) -> None:
+    from regform.render import render
+
+    plan = workspace.plan(workspace.write(RETENTION))
+    (change,) = plan.changes
+    assert change.action is Action.CREATE
+    assert "# retention preview: 0 artifacts (new project)" in render(plan, "text")

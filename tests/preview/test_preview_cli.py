@@ -111,6 +111,7 @@ ECR_WORDS = {
     "item": "image",
     "items": "images",
     "archive": "archive",
+    "holder": "repository",
 }
 #: the preview table heading of an ECR plan in markdown.
 ECR_TABLE = (

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from regform.errors import ProviderError
+from regform.files import FileProblem, read_limited
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +91,18 @@ def _auth_key_host(key: str) -> str:
     return key.split("/", 1)[0].lower()
 
 
+#: docker config files hold a few entries; reads stop there (a FIFO or device is refused).
+DOCKER_CONFIG_LIMIT = 5 * 1024 * 1024
+
+
 def docker_config_credentials(path: Path, registry_url: str, *, where: str = "") -> Credentials:
     """The ``auths`` entry of a docker config file for the registry's host."""
     host = urlsplit(registry_url).netloc.lower()
+    if not path.exists() and not path.is_symlink():
+        raise ProviderError(f"{where}docker config {path} does not exist")
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ProviderError(f"{where}docker config {path} does not exist") from None
-    except (OSError, ValueError) as exc:
+        data = json.loads(read_limited(str(path), DOCKER_CONFIG_LIMIT, what="docker configs"))
+    except (FileProblem, ValueError) as exc:
         raise ProviderError(f"{where}cannot read docker config {path}: {exc}") from None
     auths = data.get("auths") if isinstance(data, dict) else None
     entry: Any = None

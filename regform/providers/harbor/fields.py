@@ -23,7 +23,12 @@ FIELDS = frozenset(
 
 #: Harbor runs tag retention, and what it removes are artifacts.
 HARBOR_WORDS = PreviewWords(
-    policy="retention", remove="delete", item="artifact", items="artifacts", archive=None
+    policy="retention",
+    remove="delete",
+    item="artifact",
+    items="artifacts",
+    archive=None,
+    holder="project",
 )
 
 HARBOR_CAPABILITIES = Capabilities(

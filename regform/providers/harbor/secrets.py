@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from regform.errors import ProviderError
+from regform.files import FileProblem, read_limited, write_private
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,33 +47,31 @@ def destination() -> SecretDestination:
         return _destination
 
 
+#: a secrets file holds one small entry per robot: anything larger is not one regform wrote.
+SECRETS_FILE_LIMIT = 1024 * 1024
+
+
 def _read_existing(path: Path) -> dict[str, Any]:
     if path.is_symlink():
         raise ProviderError(f"secrets file {path} is a symlink; regform never writes through one")
     if not path.exists():
         return {}
     try:
-        found = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
+        raw = read_limited(str(path), SECRETS_FILE_LIMIT, what="secrets files")
+        found = json.loads(raw.decode("utf-8"))
+    except FileProblem as exc:
+        raise ProviderError(f"secrets file {path}: {exc}") from None
+    except ValueError as exc:
         raise ProviderError(f"secrets file {path} is not readable JSON ({exc})") from None
     return found if isinstance(found, dict) else {}
 
 
-def write_private(path: Path, data: Any) -> None:
-    """JSON to ``path``: a temp file (0600) in the same directory, renamed over it."""
-    if path.is_symlink():
-        raise ProviderError(f"secrets file {path} is a symlink; regform never writes through one")
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+def _write(path: Path, data: Any) -> None:
+    """JSON to ``path``: atomically, mode 0600, never through a symlink."""
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=2, sort_keys=True)
-            out.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_private(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    except FileProblem as exc:
+        raise ProviderError(f"secrets file: {exc}") from None
 
 
 class SecretSink:
@@ -97,7 +95,7 @@ class SecretSink:
             if dest.file is not None:
                 data = _read_existing(dest.file)
                 data[key] = entry
-                write_private(dest.file, data)
+                _write(dest.file, data)
             if dest.stdout:
                 sys.stdout.write(f"secret of {key} ({name}): {secret}\n")
                 sys.stdout.flush()
