@@ -173,7 +173,8 @@ def validate_policy_document(doc: Any) -> list[PolicyIssue]:
         issues.append(
             PolicyIssue("Statement", "Statement is a statement mapping or a list of them")
         )
-    length = len(json.dumps(doc, separators=(",", ":")))
+    # counted as sent: compact JSON, characters beyond ASCII as themselves
+    length = len(json.dumps(doc, separators=(",", ":"), ensure_ascii=False))
     if length > MAX_POLICY_CHARS:
         issues.append(
             PolicyIssue("", f"the policy is {length:,} characters; ECR allows {MAX_POLICY_CHARS:,}")

@@ -69,3 +69,101 @@ def test_the_unique_id_of_a_deleted_role_or_user_is_a_principal(tmp_path: Path) 
 def test_an_access_key_id_is_no_principal(tmp_path: Path) -> None:
     (issue,) = issues_of(tmp_path, _statements(PULL % "AKIAIOSFODNN7EXAMPLE"))
     assert issue.startswith("9:44: repository_policies.p.document.Statement[0].Principal.AWS:")
+
+
+def test_kms_without_a_key_and_an_alias_with_a_colon_validate(tmp_path: Path) -> None:
+    body = (
+        "repositories:\n"
+        "  - {name: managed-key, encryption: {type: KMS}}\n"
+        "  - {name: dsse, encryption: {type: KMS_DSSE}}\n"
+        "  - {name: aliased, encryption: {type: KMS, kms_key: 'alias/team:a/images'}}\n"
+    )
+    assert issues_of(tmp_path, body) == []
+
+
+def test_a_kms_key_that_is_no_alias_id_or_arn_is_a_located_error(tmp_path: Path) -> None:
+    body = "repositories:\n  - {name: app, encryption: {type: KMS, kms_key: 'team key'}}\n"
+    assert issues_of(tmp_path, body) == [
+        "5:50: repositories[0].encryption.kms_key: not a KMS key alias (alias/name), key id or "
+        "key ARN: 'team key'"
+    ]
+
+
+def _long_condition(chars: int) -> str:
+    cond = "Condition: {StringEquals: {'aws:PrincipalTag/team': '%s'}}" % ("é" * chars)
+    return _statements(f"{PULL % 'arn:aws:iam::111122223333:root'}, {cond}")
+
+
+def test_a_policy_length_counts_characters_as_sent(tmp_path: Path) -> None:
+    # 3,000 'é' are 18,000 characters as \\u escapes, but ECR receives (and counts) 3,000
+    assert issues_of(tmp_path, _long_condition(3_000)) == []
+    (issue,) = issues_of(tmp_path, _long_condition(10_240))
+    assert issue.startswith("7:7: repository_policies.p.document: the policy is 10,")
+    assert issue.endswith("characters; ECR allows 10,240")
+
+
+def test_documents_are_sent_as_the_text_validation_measured() -> None:
+    from regform.providers.ecr.mapping import dump_document
+
+    doc = {"Version": "2012-10-17", "Statement": [{"Sid": "équipe", "Effect": "Allow"}]}
+    assert (
+        dump_document(doc)
+        == '{"Version":"2012-10-17","Statement":[{"Sid":"équipe","Effect":"Allow"}]}'
+    )
+
+
+def _settings(tmp_path: Path, settings: str) -> list[str]:
+    path = tmp_path / "regform.yaml"
+    path.write_text(
+        "version: 1\nregistries:\n  prod:\n    provider: ecr\n    region: us-east-1\n"
+        "    settings:\n" + settings
+    )
+    return [str(issue).replace(f"{path}:", "") for issue in check_config([path]).issues]
+
+
+def test_replication_rules_with_and_without_filters_or_destinations_validate(
+    tmp_path: Path,
+) -> None:
+    settings = (
+        "      replication:\n        rules:\n"
+        "          - {destinations: [{region: eu-west-1, registry_id: '111122223333'}]}\n"
+        "          - {destinations: [{region: eu-west-2, registry_id: '111122223333'}],"
+        " filters: []}\n"
+        "          - {destinations: [], filters: [team-a/]}\n"
+    )
+    assert _settings(tmp_path, settings) == []
+
+
+def test_a_template_with_kms_and_no_key_needs_no_custom_role(tmp_path: Path) -> None:
+    settings = (
+        "      creation_templates:\n"
+        "        team/: {applied_for: [PULL_THROUGH_CACHE], encryption: {type: KMS}}\n"
+    )
+    assert _settings(tmp_path, settings) == []
+
+
+def test_a_template_with_a_kms_key_and_no_custom_role_is_a_located_error(
+    tmp_path: Path,
+) -> None:
+    key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    settings = (
+        "      creation_templates:\n"
+        f"        team/: {{applied_for: [REPLICATION], encryption: {{type: KMS, kms_key: '{key}'}}}}\n"
+    )
+    assert _settings(tmp_path, settings) == [
+        "8:16: registries.prod.settings.creation_templates.team/.custom_role_arn: is required "
+        "when the template sets tags or a KMS key (ECR assumes this role to apply them)"
+    ]
+
+
+def test_a_template_repository_policy_is_checked_as_ecr_checks_it(tmp_path: Path) -> None:
+    settings = (
+        "      creation_templates:\n        team/:\n          applied_for: [REPLICATION]\n"
+        "          repository_policy:\n            Version: '2012-10-17'\n"
+        "            Statement:\n"
+        "              - {Sid: any text, Effect: Allow, Principal: {AWS: '12345'}, Action: '*'}\n"
+    )
+    assert _settings(tmp_path, settings) == [
+        "13:65: registries.prod.settings.creation_templates.team/.repository_policy.Statement[0]"
+        ".Principal.AWS: an account id is 12 digits; got '12345' (5 digits)"
+    ]
