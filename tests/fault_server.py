@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import requests
 from cryptography import x509
@@ -32,6 +33,8 @@ class Fault:
     status: int
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: an answer in another protocol's form (STS answers errors in XML), sent as it is
+    raw: bytes | None = None
 
 
 @dataclass
@@ -83,6 +86,8 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
         def _answer(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             op = (self.headers.get("X-Amz-Target") or "").rpartition(".")[2]
+            if not op:  # the query protocol (STS) names the operation in the form body
+                op = parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
             script.seen[op] += 1
             script.requests.append((op, {k.lower(): v for k, v in self.headers.items()}))
             script.paths.append(self.path)
@@ -90,6 +95,7 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
             if pending:
                 fault = pending.pop(0)
                 payload = json.dumps(fault.body).encode() if fault.body is not None else b""
+                payload = fault.raw if fault.raw is not None else payload
                 self._reply(fault.status, payload, fault.headers)
                 return
             sent = {k: v for k, v in self.headers.items() if k.lower() not in ("host",)}
@@ -102,7 +108,8 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
 
         def _reply(self, status: int, payload: bytes, headers: dict[str, str]) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            if "Content-Type" not in headers:
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
             for k, v in headers.items():
                 self.send_header(k, v)
             if script.framing == "chunked":

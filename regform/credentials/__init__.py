@@ -7,7 +7,8 @@
 * :func:`regform.credentials.pullsecret.pull_secret` -- a Kubernetes dockerconfigjson Secret;
 * :func:`regform.credentials.registries.matrix` -- the declared registries as a CI job matrix.
 
-Credentials come from :func:`regform.credentials.sources.fetch_credential`: ECR tokens through the
+Credentials come from each provider (``ProviderKind.credential``, through
+:func:`regform.credentials.sources.fetch_credential`): ECR tokens through the
 registry's own AWS credential chain, a distribution or Harbor registry's declared credentials,
 Docker Hub's from the environment. No secret is logged or printed, except where printing it is
 the point (``get``, ``pull-secret``).

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from regform.credentials.credential import Credential
 from regform.credentials.files import read_private, write_private
 from regform.credentials.hosts import host_of
+from regform.providers.credential import Credential
 
 Clock = Callable[[], datetime]
 #: a cached token is not handed out when it expires within this time.

@@ -30,6 +30,7 @@ from regform.credentials.hosts import declared_key, registry_for_host
 from regform.credentials.sources import fetch_credential
 from regform.errors import ConfigError, RegformError
 from regform.model import Config
+from regform.providers import KINDS
 
 #: the protocol's message for an unknown host (clients compare the text).
 NOT_FOUND = "credentials not found in native keychain"
@@ -58,23 +59,31 @@ def get(host: str, config: Config, cache: TokenCache) -> Answer:
     reg = registry_for_host(config.all_registries(), host)
     if reg is None:
         return Answer(NOT_FOUND + "\n", 1)
-    credential = cache.get(host) if reg.provider == "ecr" else None
+    credential = cache.get(host)
     if credential is None:
         credential = fetch_credential(reg, check=False)
-        if reg.provider == "ecr":
+        if credential.expires_at is not None:  # a token (ECR): kept until shortly before then
             cache.put(credential, host)
     body = {"ServerURL": host, "Username": credential.username, "Secret": credential.secret}
     return Answer(json.dumps(body) + "\n")
 
 
-def listing(config: Config, cache: TokenCache, env: Mapping[str, str]) -> Answer:
+def listing(config: Config, cache: TokenCache) -> Answer:
+    """``{host: user name}`` of the declared registries whose host the config tells, and of
+    the cached tokens; user names a token always has need no token, the others are read where
+    the registry's credentials are (never checked against the registry, never printed)."""
     hosts: dict[str, str] = dict(cache.usernames())
     for reg in config.all_registries().values():
         key = declared_key(reg)
-        spec = reg.connection.get("credentials") or reg.connection  # harbor: its own keys
-        user = "AWS" if reg.provider == "ecr" else env.get(str(spec.get("username_env", "")))
-        if key and user:
-            hosts.setdefault(key, user)
+        if not key or key in hosts:
+            continue
+        user = KINDS[reg.provider].token_username
+        if user is None:
+            try:
+                user = fetch_credential(reg, check=False).username
+            except RegformError:
+                continue  # not logged in there: nothing to list
+        hosts[key] = user
     return Answer(json.dumps(dict(sorted(hosts.items()))) + "\n")
 
 
@@ -95,7 +104,7 @@ def run(action: str, request: str, env: Mapping[str, str], cache: TokenCache) ->
     config = _load(env)
     if action == "get":
         return get(request.strip(), config, cache)
-    return listing(config, cache, env)
+    return listing(config, cache)
 
 
 def _stored_host(request: str) -> str:

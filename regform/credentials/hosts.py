@@ -2,25 +2,21 @@
 
 Auth files key their entries by registry host (``registry.example.com:5000``), sometimes written
 as a URL (``https://registry.example.com/v1/``); Docker Hub's own key is
-``https://index.docker.io/v1/``. An ECR registry's host is ``ACCOUNT.dkr.ecr.REGION.amazonaws.com``:
-known from the config when ``account_id`` is declared, otherwise from the token's proxy endpoint.
+``https://index.docker.io/v1/``. Each provider says which key its registries' credentials go
+under and which hosts they answer for (``ProviderKind.auth_key`` and ``serves_host``: an ECR
+registry answers for ``ACCOUNT.dkr.ecr.REGION.amazonaws.com`` in its region).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from regform.model import RegistryConfig
+from regform.providers import KINDS
 
-#: the key docker writes Docker Hub credentials under (containers/image reads it too).
-DOCKER_HUB_KEY = "https://index.docker.io/v1/"
 DOCKER_HUB = "docker.io"
 _HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
-_ECR_HOST = re.compile(
-    r"^(?P<account>[0-9]{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$"
-)
 #: paths an auth-file key may carry and still mean the whole host.
 _HOST_PATHS = frozenset({"", "v1", "v2"})
 
@@ -49,33 +45,18 @@ def is_host_key(key: str) -> bool:
     return split_key(key)[1] in _HOST_PATHS
 
 
-def ecr_host(account: str, region: str) -> str:
-    return f"{account}.dkr.ecr.{region}.amazonaws.com"
-
-
 def declared_key(reg: RegistryConfig) -> str | None:
     """The auth-file key of a registry as far as the config tells (None: ECR without
     ``account_id``, whose host the token's proxy endpoint gives)."""
-    conn = reg.connection
-    if reg.provider == "ecr":
-        account, region = conn.get("account_id"), conn.get("region")
-        return ecr_host(str(account), str(region)) if account and region else None
-    if reg.provider in ("distribution", "harbor"):
-        return urlsplit(str(conn.get("url", ""))).netloc.lower() or None
-    if reg.provider == "dockerhub":
-        return DOCKER_HUB_KEY
-    return None
+    return KINDS[reg.provider].auth_key(reg)
 
 
 def answers_for(reg: RegistryConfig, host: str) -> bool:
     """The registry's credentials are the ones for ``host`` (as a client asks for it)."""
     wanted = host_of(host)
-    if reg.provider == "ecr":
-        match = _ECR_HOST.match(wanted)
-        if match is None or match["region"] != reg.connection.get("region"):
-            return False
-        account = reg.connection.get("account_id")
-        return account is None or match["account"] == str(account)
+    serves = KINDS[reg.provider].serves_host
+    if serves is not None:
+        return serves(reg, wanted)
     key = declared_key(reg)
     return key is not None and host_of(key) == wanted
 

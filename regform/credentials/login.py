@@ -15,10 +15,10 @@ from pathlib import Path
 
 from regform.credentials.authfile import HELPER_NAME, update_auth_file
 from regform.credentials.cache import TokenCache
-from regform.credentials.credential import Credential
 from regform.credentials.sources import fetch_credential
 from regform.errors import RegformError
 from regform.model import Config, RegistryConfig
+from regform.providers.credential import Credential
 
 
 @dataclass(frozen=True, slots=True)

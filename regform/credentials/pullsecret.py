@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from regform.credentials.credential import Credential
+from regform.providers.credential import Credential
 
 SECRET_TYPE = "kubernetes.io/dockerconfigjson"
 DATA_KEY = ".dockerconfigjson"

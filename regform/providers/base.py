@@ -36,9 +36,10 @@ from importlib import resources
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from regform.errors import RegformError
+from regform.errors import ProviderError, RegformError
 from regform.model import Capabilities, Image, RegistryConfig, Repository
 from regform.plan import Change
+from regform.providers.credential import Credential
 
 #: (path inside the registry entry, message, whether the message is about the key itself).
 ConfigProblem = tuple[tuple[str | int, ...], str, bool]
@@ -138,6 +139,10 @@ def _any_name(name: str) -> str | None:
     return None
 
 
+def _no_auth_key(registry: RegistryConfig) -> str | None:
+    return None
+
+
 def _own_store(entry: RegistryEntry) -> tuple[tuple[str, ...], str] | None:
     return None
 
@@ -204,6 +209,18 @@ class ProviderKind:
     connection_defaults: Mapping[str, Any] = field(default_factory=dict)
     #: repository-entry keys of its own (None: regform's keys only).
     repository_keys: RepositoryKeys | None = None
+    #: "module:function" giving a client credential for a registry,
+    #: ``(RegistryConfig, *, check: bool) -> Credential`` (``check``: the registry must accept
+    #: it first), imported only when asked (None: regform cannot log in to it).
+    credential: str | None = None
+    #: the auth-file key a registry's credentials go under, as far as its config tells.
+    auth_key: Callable[[RegistryConfig], str | None] = _no_auth_key
+    #: whether a registry answers for a (normalized) host a client names (None: the host of
+    #: its ``auth_key``).
+    serves_host: Callable[[RegistryConfig, str], bool] | None = None
+    #: the user name every credential of it carries (ECR: ``AWS``), so listing hosts needs no
+    #: credential (None: it is the declared one).
+    token_username: str | None = None
 
     @cached_property
     def schema(self) -> dict[str, Any]:
@@ -239,6 +256,16 @@ class ProviderKind:
             target = getattr(target, part)
         factory: Factory = target
         return factory(registry, sandbox=sandbox, parallelism=parallelism)
+
+    def fetch_credential(self, registry: RegistryConfig, *, check: bool = True) -> Credential:
+        """A client credential for ``registry`` (:attr:`credential`)."""
+        if self.credential is None:
+            raise ProviderError(
+                f"registry {registry.name}: provider {self.name} has no credentials"
+            )
+        module_name, _, attr = self.credential.partition(":")
+        source: Callable[..., Credential] = getattr(importlib.import_module(module_name), attr)
+        return source(registry, check=check)
 
 
 class CallCounts:

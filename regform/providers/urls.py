@@ -6,6 +6,8 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from regform.model import RegistryConfig
+
 CREDENTIAL_OPTIONS = {
     "ecr": "profile, role_arn or the AWS environment variables",
     "distribution": "credentials: {username_env, password_env} or {docker_config}",
@@ -24,6 +26,11 @@ def userinfo_problem(url: str, provider: str = "") -> str | None:
         "a URL must not hold a user name or password (user:password@host); "
         f"give credentials through {options}"
     )
+
+
+def url_host(registry: RegistryConfig) -> str | None:
+    """``host[:port]`` of a registry declared by ``url``: the key of its auth-file entry."""
+    return urlsplit(str(registry.connection.get("url", ""))).netloc.lower() or None
 
 
 def is_loopback(url: str) -> bool:

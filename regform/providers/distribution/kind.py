@@ -7,7 +7,7 @@ import re
 from regform import model as m
 from regform.model import Capabilities
 from regform.providers.base import ConfigProblem, ProviderKind, RegistryEntry
-from regform.providers.urls import userinfo_problem
+from regform.providers.urls import url_host, userinfo_problem
 
 CAPABILITIES = Capabilities(
     fields=frozenset({m.LIFECYCLE_POLICY}),
@@ -57,6 +57,8 @@ KIND = ProviderKind(
     capabilities=CAPABILITIES,
     package="regform.providers.distribution",
     factory="regform.providers.distribution.provider:DistributionProvider.from_config",
+    credential="regform.providers.distribution.credential:distribution_credential",
+    auth_key=url_host,
     check_registry=check_registry,
     name_problem=oci_name_problem,
 )

@@ -5,6 +5,9 @@ from __future__ import annotations
 from regform.model import Capabilities
 from regform.providers.base import ConfigProblem, ProviderKind, RegistryEntry
 
+#: the key docker writes Docker Hub credentials under (containers/image reads it too).
+DOCKER_HUB_KEY = "https://index.docker.io/v1/"
+
 CAPABILITIES = Capabilities(
     fields=frozenset(), can_create=False, can_delete=False, credentials_only=True
 )
@@ -37,5 +40,7 @@ KIND = ProviderKind(
     capabilities=CAPABILITIES,
     package="regform.providers.dockerhub",
     factory=None,
+    credential="regform.providers.dockerhub.credential:dockerhub_credential",
+    auth_key=lambda registry: DOCKER_HUB_KEY,
     check_registry=check_registry,
 )

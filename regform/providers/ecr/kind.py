@@ -11,6 +11,7 @@ from typing import Any
 from regform import model as m
 from regform.model import Capabilities
 from regform.providers.base import ConfigProblem, ProviderKind, RegistryEntry
+from regform.providers.ecr import hosts
 from regform.providers.urls import plain_http_remote, userinfo_problem
 from regform.registry_settings import SETTING_KINDS
 
@@ -119,4 +120,8 @@ KIND = ProviderKind(
     name_problem=ecr_name_problem,
     settings_store=settings_store,
     connection_defaults={"sandbox": False},
+    credential="regform.providers.ecr.credential:ecr_credential",
+    auth_key=hosts.auth_key,
+    serves_host=hosts.serves_host,
+    token_username="AWS",
 )

@@ -12,12 +12,15 @@ from regform.providers.harbor.config import (
 )
 from regform.providers.harbor.export import export
 from regform.providers.harbor.fields import HARBOR_CAPABILITIES
+from regform.providers.urls import url_host
 
 KIND = ProviderKind(
     name="harbor",
     capabilities=HARBOR_CAPABILITIES,
     package="regform.providers.harbor",
     factory="regform.providers.harbor.provider:HarborProvider.from_config",
+    credential="regform.providers.harbor.credential:harbor_credential",
+    auth_key=url_host,
     check_registry=check_registry,
     name_problem=name_problem,
     repository_keys=RepositoryKeys(

@@ -16,15 +16,16 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from regform.credentials.credential import Credential
-from regform.credentials.hosts import ecr_host
 from regform.errors import ProviderError
 from regform.model import RegistryConfig
+from regform.providers.credential import Credential
+from regform.providers.ecr.hosts import ecr_host
 from regform.providers.ecr.session import ConnectionSettings, build_clients
 
 
-def ecr_credential(reg: RegistryConfig) -> Credential:
-    """A fresh ECR token for ``reg``; a one-line :class:`ProviderError` naming it otherwise."""
+def ecr_credential(reg: RegistryConfig, *, check: bool = True) -> Credential:
+    """A fresh ECR token for ``reg`` (getting it is the check); a one-line
+    :class:`ProviderError` naming the registry otherwise."""
     where = f"registry {reg.name}"
     if reg.connection.get("sandbox"):
         raise ProviderError(f"{where}: a sandbox registry has no endpoint to log in to")

@@ -6,13 +6,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from regform.credentials.credential import Credential
-from regform.credentials.hosts import DOCKER_HUB_KEY
 from regform.errors import ProviderError
 from regform.model import RegistryConfig
+from regform.providers.credential import Credential
+from regform.providers.dockerhub.kind import DOCKER_HUB_KEY
 
 
-def dockerhub_credential(reg: RegistryConfig, env: Mapping[str, str] | None = None) -> Credential:
+def dockerhub_credential(
+    reg: RegistryConfig, *, check: bool = True, env: Mapping[str, str] | None = None
+) -> Credential:
+    """The user name and token from the environment (Docker Hub is not asked: ``check`` has
+    nothing to do)."""
     environ = os.environ if env is None else env
     spec = reg.connection.get("credentials") or {}
     names = [str(spec.get("username_env", "")), str(spec.get("token_env", ""))]

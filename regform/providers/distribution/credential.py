@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from regform.credentials.credential import Credential
 from regform.errors import ProviderError
 from regform.model import RegistryConfig
+from regform.providers.credential import Credential
 from regform.providers.distribution.auth import resolve_credentials
 from regform.providers.distribution.provider import DistributionProvider
 
@@ -22,9 +22,6 @@ def distribution_credential(reg: RegistryConfig, *, check: bool = True) -> Crede
             "(credentials: {username_env, password_env} or {docker_config})"
         )
     if check:
-        provider = DistributionProvider.from_config(reg)
-        try:
+        with DistributionProvider.from_config(reg) as provider:
             provider.check_identity()
-        finally:
-            provider.close()
     return Credential(reg.name, urlsplit(url).netloc.lower(), found.username, found.password)

@@ -7,9 +7,9 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from regform.credentials.credential import Credential
 from regform.errors import ProviderError
 from regform.model import RegistryConfig
+from regform.providers.credential import Credential
 from regform.providers.harbor.provider import HarborProvider
 
 
@@ -30,10 +30,7 @@ def harbor_credential(
             f"registry {reg.name}: environment variable {', '.join(missing)} is not set or empty"
         )
     if check:
-        provider = HarborProvider.from_config(reg)
-        try:
+        with HarborProvider.from_config(reg) as provider:
             provider.check_identity()
-        finally:
-            provider.close()
     host = urlsplit(str(conn.get("url", ""))).netloc.lower()
     return Credential(reg.name, host, environ[names[0]], environ[names[1]])
