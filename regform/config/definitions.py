@@ -168,10 +168,10 @@ def _check_shorthand(item: Item, spec: Mapping[str, Any], issues: list[ConfigIss
         )
         return
     generated = len(statements) - len(spec.get("statements") or ())
-    ours = {stmt["Sid"] for stmt in statements[:generated]}
+    ours = {str(stmt["Sid"]) for stmt in statements[:generated]}
     for i, stmt in enumerate(statements[generated:]):
         sid = stmt.get("Sid") if isinstance(stmt, Mapping) else None
-        if sid in ours:
+        if isinstance(sid, str) and sid in ours:
             message = f"Sid '{sid}' is the statement regform writes for {_RESERVED_SIDS[sid]}"
             issues.append(item.issue(("statements", i, "Sid"), message))
     for problem in policy.validate_policy_document(doc):
