@@ -61,23 +61,33 @@ def tag_diff(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[str, 
     return tuple(lines)
 
 
-def declared_key(desired: Repository, reg: RegistryConfig) -> str | None:
-    """The KMS key as the config wrote it (an alias, say), before the provider resolved it."""
-    declared = declared_repository(desired.name, reg)
+def declared_key(name: str, reg: RegistryConfig) -> str | None:
+    """The KMS key of repository ``name`` as the config wrote it (an alias, say), before the
+    provider resolved it."""
+    declared = declared_repository(name, reg)
     return declared.encryption.kms_key if declared is not None else None
+
+
+def encryption_sides(
+    found: Any, declared: Any, key: str | None
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(found, declared) encryption with the declared key as written (``alias/team-a``) where it
+    differs from the key it names; ``None`` when the declared key is what is compared anyway."""
+    resolved = (declared or {}).get("kms_key")
+    if not key or not resolved or key == resolved:
+        return None
+    old = {k: v for k, v in (found or {}).items() if v is not None}
+    shown = {k: v for k, v in (declared or {}).items() if v is not None}
+    # The same key under another spelling is no change of key.
+    shown["kms_key"] = old["kms_key"] if old.get("kms_key") == resolved else key
+    return old, shown
 
 
 def encryption_display(before: Any, after: Any, key: str | None) -> tuple[str, ...]:
     """The encryption change with the key as declared (``+ kms_key: "alias/team-a"``); nothing
     when the declared key is what is compared anyway."""
-    resolved = (after or {}).get("kms_key")
-    if not key or not resolved or key == resolved:
-        return ()
-    old = {k: v for k, v in (before or {}).items() if v is not None}
-    shown = {k: v for k, v in (after or {}).items() if v is not None}
-    # The same key under another spelling is no change of key.
-    shown["kms_key"] = old["kms_key"] if old.get("kms_key") == resolved else key
-    return tag_diff(old, shown)
+    sides = encryption_sides(before, after, key)
+    return tag_diff(*sides) if sides else ()
 
 
 def field_change(
@@ -147,7 +157,7 @@ def compare(
             continue
         d, a = desired.value(name), actual.value(name)
         if not field_equal(name, d, a):
-            key = declared_key(desired, reg) if name == m.ENCRYPTION else None
+            key = declared_key(desired.name, reg) if name == m.ENCRYPTION else None
             readable = desired.lifecycle_readable
             changes.append(field_change(name, a, d, caps, readable=readable, kms_key=key))
     return changes

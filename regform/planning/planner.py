@@ -106,7 +106,7 @@ def _create(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> Cha
     after = create_document(desired, reg, caps)
     # Shown as created: every supported field with a value (empty lists and absent documents
     # say nothing about the new repository).
-    key = declared_key(desired, reg)
+    key = declared_key(desired.name, reg)
     fields = tuple(
         field_change(f, None, after[f], caps, readable=desired.lifecycle_readable, kms_key=key)
         for f in compared_fields(caps)

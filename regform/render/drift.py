@@ -5,7 +5,8 @@
 * ``json``: ``DriftReport.to_dict()`` (what ``drift --out`` keeps).
 
 Symbols: ``~`` changed outside regform, ``-`` declared but missing, ``+`` found but declared
-absent. Document diffs read from declared to found.
+absent. Document diffs read from declared to found, in the config's words where a plan shows them
+so (a field's ``display``), else in the registry's (``diff``).
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ def field_lines(item: DriftItem, f: DriftField) -> list[str]:
     label = f.path
     if f.path in item.definitions:
         label += f" ({item.definitions[f.path]})"
-    if f.diff:
-        return [f"{label} (declared -> found):", *(f"    {line}" for line in f.diff)]
+    lines = f.display or f.diff
+    if lines:
+        return [f"{label} (declared -> found):", *(f"    {line}" for line in lines)]
     return [f"{label}: declared {show(f.declared)}, found {show(f.found)}"]
 
 
@@ -128,8 +130,8 @@ def _md_item(item: DriftItem) -> list[str]:
     rows = ["| Field | Declared | Found |", "|---|---|---|"]
     diffs: list[str] = []
     for f in item.fields:
-        if f.diff:
-            diffs.extend([f"# {f.path} (declared -> found)", *f.diff])
+        if f.display or f.diff:
+            diffs.extend([f"# {f.path} (declared -> found)", *(f.display or f.diff)])
             continue
         declared, found = show(f.declared), show(f.found)
         rows.append(f"| `{f.path}` | `{_escape(declared)}` | `{_escape(found)}` |")

@@ -6,7 +6,9 @@ found departs from what is declared. Each drifted thing is a :class:`DriftItem`:
 * ``changed``: a declared repository or registry setting exists but differs; each
   :class:`DriftField` names the field with the declared value and the value found (tags per key:
   ``tags.team``). Documents (policies, lifecycle) carry ``diff`` lines read from declared to
-  found: ``+`` added outside regform, ``-`` removed, ``~`` changed;
+  found: ``+`` added outside regform, ``-`` removed, ``~`` changed. Where the plan shows a field
+  in the config's words, so does the field's ``display`` (a lifecycle policy declared with
+  readable rules: ``~ rules[2].older_than_days: 14 -> 10``; a KMS key declared by alias);
 * ``missing``: declared but not found (a repository, a registry policy, a pull-through rule...);
 * ``unexpected``: found but declared absent (``registry_policy: none``; with ``prune``, a
   pull-through cache rule or creation template nobody declares).
@@ -50,6 +52,8 @@ from regform.plan import (
     Unmanaged,
     document_header,
 )
+from regform.planning.compare import declared_key, encryption_sides, tag_diff
+from regform.planning.lifecycle_display import lifecycle_display
 from regform.planning.planner import combine, plan_registry
 from regform.registry_settings import REGISTRY_POLICY
 
@@ -58,7 +62,7 @@ if TYPE_CHECKING:
     from regform.providers.base import Provider
     from regform.workflows.plan_apply import ReadProgress
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1: fields[].display
 PRUNED_REASON = "not declared; apply deletes it (prune is on)"
 
 
@@ -75,16 +79,21 @@ class DriftField:
     found: Any
     #: readable differences from declared to found, for documents and lists
     diff: tuple[str, ...] = ()
+    #: the same difference in the words of the config, where it has its own (as in a plan)
+    display: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "declared": self.declared, "found": self.found}
         if self.diff:
             out["diff"] = list(self.diff)
+        if self.display:
+            out["display"] = list(self.display)
         return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> DriftField:
-        return cls(d["path"], d.get("declared"), d.get("found"), tuple(d.get("diff", ())))
+        diff, display = tuple(d.get("diff", ())), tuple(d.get("display", ()))
+        return cls(d["path"], d.get("declared"), d.get("found"), diff, display)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,14 +226,28 @@ def drift_diff(kind: str, path: str, declared: Any, found: Any) -> tuple[str, ..
     return ()
 
 
-def _fields(change: Change) -> tuple[DriftField, ...]:
+def config_words(change: Change, fc: FieldChange, reg: RegistryConfig | None) -> tuple[str, ...]:
+    """A repository field's difference from declared to found in the config's words, where the
+    plan shows it so: readable lifecycle rules, a KMS key as the alias declared."""
+    if change.kind != REPOSITORY:
+        return ()
+    declared, found = fc.after, fc.before
+    if fc.path == m.LIFECYCLE_POLICY and (change.after or {}).get("lifecycle_readable"):
+        return lifecycle_display(declared, found)
+    if fc.path == m.ENCRYPTION and reg is not None:
+        sides = encryption_sides(found, declared, declared_key(change.name, reg))
+        return tag_diff(sides[1], sides[0]) if sides else ()
+    return ()
+
+
+def _fields(change: Change, reg: RegistryConfig | None) -> tuple[DriftField, ...]:
     out: list[DriftField] = []
     for fc in change.fields:
-        out.extend(_field(change.kind, fc))
+        out.extend(_field(change.kind, fc, config_words(change, fc, reg)))
     return tuple(out)
 
 
-def _field(kind: str, fc: FieldChange) -> list[DriftField]:
+def _field(kind: str, fc: FieldChange, display: tuple[str, ...]) -> list[DriftField]:
     declared, found = fc.after, fc.before
     if kind == REPOSITORY and fc.path == m.TAGS:
         d, f = dict(declared or {}), dict(found or {})
@@ -234,8 +257,10 @@ def _field(kind: str, fc: FieldChange) -> list[DriftField]:
             if d.get(k) != f.get(k)
         ]
     if isinstance(declared, Mapping) and set(declared) == {"type", "kms_key"}:
-        return [DriftField(fc.path, declared, found)]  # encryption: shown whole, no diff
-    return [DriftField(fc.path, declared, found, drift_diff(kind, fc.path, declared, found))]
+        # encryption: shown whole, or key by key when declared by alias
+        return [DriftField(fc.path, declared, found, display=display)]
+    diff = drift_diff(kind, fc.path, declared, found)
+    return [DriftField(fc.path, declared, found, diff, display)]
 
 
 def _definitions(change: Change) -> dict[str, str]:
@@ -248,7 +273,7 @@ def _definitions(change: Change) -> dict[str, str]:
     return out
 
 
-def _item(change: Change) -> DriftItem:
+def _item(change: Change, reg: RegistryConfig | None) -> DriftItem:
     if change.action is Action.CREATE:
         status = DriftStatus.MISSING
     elif change.action is Action.DELETE:
@@ -257,7 +282,7 @@ def _item(change: Change) -> DriftItem:
         status = DriftStatus.CHANGED
     fields: tuple[DriftField, ...] = ()
     if status is DriftStatus.CHANGED or change.kind != REPOSITORY:
-        fields = _fields(change)
+        fields = _fields(change, reg)
     return DriftItem(
         change.registry, change.kind, change.name, status, fields, _definitions(change)
     )
@@ -278,8 +303,12 @@ def _retention_item(change: Change) -> DriftItem:
     )
 
 
-def drift_from_plan(plan: Plan) -> DriftReport:
-    """The drift a plan shows (see the module docstring)."""
+def drift_from_plan(
+    plan: Plan, registry_configs: Mapping[str, RegistryConfig] | None = None
+) -> DriftReport:
+    """The drift a plan shows (see the module docstring). With the registries' config
+    (``registry_configs``, by name), a KMS key declared by alias is shown as the alias."""
+    configs = registry_configs or {}
     items: list[DriftItem] = []
     unmanaged = list(plan.unmanaged)
     warnings = list(plan.warnings)
@@ -289,7 +318,7 @@ def drift_from_plan(plan: Plan) -> DriftReport:
         elif change.kind == REPOSITORY and change.action is Action.DELETE:
             unmanaged.append(Unmanaged(change.registry, change.name, True, PRUNED_REASON))
         else:
-            items.append(_item(change))
+            items.append(_item(change, configs.get(change.registry)))
     unmanaged.sort(key=lambda u: (u.registry, not u.in_scope, u.name))
     items.sort(key=lambda i: (i.registry, i.kind != REPOSITORY, i.kind, i.name))
     return DriftReport(
@@ -315,7 +344,7 @@ def detect_drift(
     """The drift of one registry from its desired and actual state (pure)."""
     planned = plan_registry(reg, actual, caps, desired=desired, targets=targets)
     plan = combine({reg.name: planned}, registries={reg.name: reg.provider})
-    return drift_from_plan(plan)
+    return drift_from_plan(plan, {reg.name: reg})
 
 
 def make_drift_report(
@@ -339,4 +368,4 @@ def make_drift_report(
         now=now or datetime.now(UTC),
         on_read=on_read,
     )
-    return drift_from_plan(plan)
+    return drift_from_plan(plan, config.registries)

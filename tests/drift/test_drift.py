@@ -98,7 +98,9 @@ def test_drift_names_every_hand_change_with_declared_and_found_values(
     assert 'image_tag_mutability: declared "IMMUTABLE", found "MUTABLE"' in text
     assert 'tags.team: declared "payments", found "search"' in text
     assert "lifecycle_policy (keep-5) (declared -> found):" in text
-    assert "~ rules[rulePriority=1].selection.countNumber: 5 -> 50" in text
+    # keep-5 is declared with readable rules: shown in those words, as the plan shows it
+    assert "    ~ rules[1].keep_last: 5 -> 50\n" in text
+    assert "rulePriority" not in text
     assert "repository_policy (org-pull) (declared -> found):" in text
     assert '+ Statement[Sid=AddedByHand]: {"Action": ["ecr:BatchGetImage"]' in text
     assert "  - app-worker  missing (declared, not found)" in text
@@ -136,6 +138,11 @@ def test_drift_names_every_hand_change_with_declared_and_found_values(
     )
     assert fields["repository_policy"]["found"] == HAND_POLICY
     assert fields["lifecycle_policy"]["found"] == HAND_LIFECYCLE
+    assert fields["lifecycle_policy"]["display"] == ["~ rules[1].keep_last: 5 -> 50"]
+    # ECR's document diff stays beside it
+    assert fields["lifecycle_policy"]["diff"] == [
+        "~ rules[rulePriority=1].selection.countNumber: 5 -> 50"
+    ]
     scanning = next(d for d in report["drift"] if d["kind"] == "scanning")
     assert {"path": "scan_type", "declared": "ENHANCED", "found": "BASIC"} in scanning["fields"]
 

@@ -10,6 +10,7 @@ substitutions a reader would not notice: the scenario's directory reads ``/tmp/d
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -260,6 +261,48 @@ def test_the_ci_steps_run_as_written(scenario: Scenario, raw_ecr: Any) -> None:
     assert (repo["repositoryName"], repo["imageTagMutability"]) == ("apps/api", "IMMUTABLE")
 
 
+DRIFT_CONFIG = textwrap.dedent(
+    """\
+    version: 1
+    registries:
+      prod: {provider: ecr, region: us-east-1, endpoint_url: "ENDPOINT"}
+    lifecycle_policies:
+      pr-builds:
+        - {description: pull request builds, tag_prefixes: ["pr-"], keep_last: 5}
+        - {description: releases, tag_patterns: ["v*"], keep_last: 20}
+    repositories:
+      - {name: team-a/api, tags: {team: web}, lifecycle: pr-builds}
+    """
+)
+
+
+def test_drift_sample(scenario: Scenario, raw_ecr: Any) -> None:
+    scenario.write("regform.yaml", DRIFT_CONFIG)
+    assert "Apply complete" in scenario.run("regform apply --auto-approve")
+    (repo,) = raw_ecr.describe_repositories()["repositories"]
+    raw_ecr.tag_resource(resourceArn=repo["repositoryArn"], tags=[{"Key": "team", "Value": "ops"}])
+    policy = json.loads(
+        raw_ecr.get_lifecycle_policy(repositoryName="team-a/api")["lifecyclePolicyText"]
+    )
+    policy["rules"][1]["selection"]["countNumber"] = 10
+    policy["rules"].append(
+        {
+            "rulePriority": 3,
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": 1,
+            },
+            "action": {"type": "expire"},
+        }
+    )
+    raw_ecr.put_lifecycle_policy(
+        repositoryName="team-a/api", lifecyclePolicyText=json.dumps(policy)
+    )
+    scenario.check("drift")
+
+
 def test_every_marked_sample_is_checked() -> None:
     checked = {
         "plan",
@@ -271,5 +314,6 @@ def test_every_marked_sample_is_checked() -> None:
         "helper-get",
         "pull-secret",
         "registries",
+        "drift",
     }
     assert set(readme_samples()) == checked
