@@ -148,10 +148,11 @@ def test_a_template_with_a_kms_key_and_no_custom_role_is_a_located_error(
     key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     settings = (
         "      creation_templates:\n"
-        f"        team/: {{applied_for: [REPLICATION], encryption: {{type: KMS, kms_key: '{key}'}}}}\n"
+        "        team/:\n          applied_for: [REPLICATION]\n"
+        f"          encryption: {{type: KMS, kms_key: '{key}'}}\n"
     )
     assert _settings(tmp_path, settings) == [
-        "8:16: registries.prod.settings.creation_templates.team/.custom_role_arn: is required "
+        "9:11: registries.prod.settings.creation_templates.team/.custom_role_arn: is required "
         "when the template sets tags or a KMS key (ECR assumes this role to apply them)"
     ]
 
