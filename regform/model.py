@@ -23,6 +23,8 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Any
 
+from regform.plan.previews import LIFECYCLE_WORDS, PreviewWords
+
 JsonDict = dict[str, Any]
 
 # Field names used everywhere: in ``managed``/``loaded``, in plan field paths, in capabilities.
@@ -340,6 +342,8 @@ class Capabilities:
     #: Harbor record the push) or "created" (the image's own creation time, all a distribution
     #: registry records). Shown as the time column of image lists.
     image_time: str = "pushed"
+    #: how previews of its lifecycle speak (``lifecycle would expire 3 of 8 images``).
+    preview_words: PreviewWords = LIFECYCLE_WORDS
     #: fields the registry's vendor deprecated -> the warning a plan shows when it sets them.
     deprecated: Mapping[str, str] = field(default_factory=dict)
     #: the module whose ``evaluate(policy, images, now)`` and ``explain(policy, images, now)``

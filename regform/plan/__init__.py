@@ -15,10 +15,13 @@ from regform.plan.kinds import IMAGES as IMAGES
 from regform.plan.kinds import REPOSITORY as REPOSITORY
 from regform.plan.kinds import Action as Action
 from regform.plan.kinds import address as address
+from regform.plan.previews import LIFECYCLE_WORDS as LIFECYCLE_WORDS
+from regform.plan.previews import RETENTION_WORDS as RETENTION_WORDS
 from regform.plan.previews import LifecyclePreview as LifecyclePreview
+from regform.plan.previews import PreviewWords as PreviewWords
 from regform.plan.previews import RepositoryPreview as RepositoryPreview
 
-FORMAT_VERSION = "1.3"
+FORMAT_VERSION = "1.4"
 
 
 def document_header(

@@ -1,4 +1,5 @@
-"""Lifecycle previews in a plan: what a policy would do to a repository's images right now."""
+"""Lifecycle previews in a plan: what a policy would do to a repository's images right now, in
+the registry's words (:class:`PreviewWords`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,55 @@ from dataclasses import dataclass
 from typing import Any
 
 from regform.plan.kinds import REPOSITORY, address
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewWords:
+    """How a registry speaks of what its lifecycle previews count: ``lifecycle would expire 3 of
+    8 images`` on ECR, ``retention would delete 3 of 8 artifacts`` on Harbor. Plans carry them
+    with each preview, so that renderers only put them in place."""
+
+    #: what decides: ``lifecycle`` (ECR's lifecycle policies), ``retention`` (Harbor's tag
+    #: retention; the retention regform enforces itself).
+    policy: str = "lifecycle"
+    #: what happens to an image the policy selects: ``expire`` (ECR), ``delete``.
+    remove: str = "expire"
+    #: what is counted, one and several: ``image``/``images``, ``artifact``/``artifacts``.
+    item: str = "image"
+    items: str = "images"
+    #: what the policy's ``transition`` action is called, where the registry has one (ECR's
+    #: archive storage class); None where it has none.
+    archive: str | None = "archive"
+
+    def count(self, n: int) -> str:
+        """``1 image``, ``40 artifacts``."""
+        return f"{n} {self.item if n == 1 else self.items}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "remove": self.remove,
+            "item": self.item,
+            "items": self.items,
+            "archive": self.archive,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PreviewWords:
+        archive = data.get("archive")
+        return cls(
+            policy=str(data["policy"]),
+            remove=str(data["remove"]),
+            item=str(data["item"]),
+            items=str(data["items"]),
+            archive=None if archive is None else str(archive),
+        )
+
+
+#: ECR's words, and those of a plan saved before plans carried words.
+LIFECYCLE_WORDS = PreviewWords()
+#: the words of retention regform enforces itself (a registry without lifecycle of its own).
+RETENTION_WORDS = PreviewWords(policy="retention", remove="delete", archive=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +70,9 @@ class LifecyclePreview:
     #: the oldest few images affected, of each action: ``{"digest", "tags", "pushed_at",
     #: "action" ("expire" | "transition"), "rule_priority"}``.
     sample: tuple[dict[str, Any], ...] = ()
+    #: how the registry speaks of it (``retention would delete 3 of 8 artifacts`` on Harbor);
+    #: ``expire`` and ``transition`` keep their names whatever the words.
+    words: PreviewWords = LIFECYCLE_WORDS
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -28,6 +81,7 @@ class LifecyclePreview:
             "transition": self.transition,
             "keep": self.keep,
             "sample": [dict(s) for s in self.sample],
+            "words": self.words.to_dict(),
         }
 
     @classmethod
@@ -38,6 +92,7 @@ class LifecyclePreview:
             transition=d["transition"],
             keep=d["keep"],
             sample=tuple(d.get("sample", ())),
+            words=PreviewWords.from_dict(d["words"]) if d.get("words") else LIFECYCLE_WORDS,
         )
 
 

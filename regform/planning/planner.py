@@ -69,6 +69,7 @@ def _enforcement(
             now,
             lifecycle_name=repo.lifecycle_name,
             image_time=caps.image_time,
+            words=caps.preview_words,
         )
         if change is not None:
             changes.append(change)

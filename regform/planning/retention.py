@@ -40,7 +40,15 @@ from typing import Any
 from regform.documents.normalize import checksum
 from regform.lifecycle import Verdict, evaluate
 from regform.model import UNDATED, Image
-from regform.plan import IMAGES, Action, Change, FieldChange, LifecyclePreview
+from regform.plan import (
+    IMAGES,
+    RETENTION_WORDS,
+    Action,
+    Change,
+    FieldChange,
+    LifecyclePreview,
+    PreviewWords,
+)
 
 #: images listed in a change's preview sample.
 PREVIEW_SAMPLE = 10
@@ -200,10 +208,12 @@ def enforcement_change(
     *,
     lifecycle_name: str | None = None,
     image_time: str = "created",
+    words: PreviewWords = RETENTION_WORDS,
 ) -> Change | None:
     """The image-deletion change for one repository, or None when nothing is to be deleted.
     ``image_time`` says what an image's time is (:attr:`Capabilities.image_time`): registries
-    without lifecycle of their own record when an image was created, not pushed."""
+    without lifecycle of their own record when an image was created, not pushed. ``words``
+    are the ones its preview speaks (:attr:`Capabilities.preview_words`)."""
     selection = select_deletions(policy, images, now)
     if not selection.deletions:
         return None
@@ -241,7 +251,7 @@ def enforcement_change(
         },
         notes=tuple(notes),
         preview=LifecyclePreview(
-            total=total, expire=n, transition=0, keep=total - n, sample=sample
+            total=total, expire=n, transition=0, keep=total - n, sample=sample, words=words
         ),
     )
 

@@ -9,6 +9,10 @@ Text (newest image first; ``archive`` is ECR's ``transition`` action)::
     sha256:5b0d1c2e3f4a  pr-12   2026-02-28 09:14:03  -                    keep     1: PR builds
     ...
 
+Counts, verdicts and the heading are in the registry's words (:attr:`RepositoryReport.words`):
+on Harbor ``team-a: retention "keep-releases" from the configuration ...``, ``8 artifacts: 3 to
+delete, 5 to keep``, verdicts ``delete`` and ``keep``.
+
 The time column is named by what the registry records: ``PUSHED`` (ECR, Harbor) or ``CREATED``
 (a distribution registry, which keeps only the image's creation time).
 
@@ -21,10 +25,9 @@ import json
 from datetime import UTC, datetime
 
 from regform.lifecycle import Decision
+from regform.lifecycle.explain import EXPIRE, KEEP, TRANSITION
 from regform.workflows.preview import PolicySource, RepositoryReport
 
-#: text verdicts (the readable rule form calls ECR's ``transition`` action ``archive``).
-VERDICTS = {"expire": "expire", "transition": "archive", "keep": "keep"}
 #: the column headers; the time column is named by what the registry records ("PUSHED").
 HEADERS = ("DIGEST", "TAGS", "{time}", "LAST PULLED", "VERDICT", "RULE")
 #: characters of a digest shown ("sha256:" and 12 hex digits).
@@ -56,12 +59,24 @@ def rule_text(report: RepositoryReport, decision: Decision) -> str:
     return text
 
 
+def verdict(report: RepositoryReport, action: str) -> str:
+    """An image's verdict in the registry's words: ``expire`` (ECR), ``delete`` (Harbor), or
+    ``archive`` (ECR's ``transition``), ``keep``."""
+    words = report.words
+    if action == EXPIRE:
+        return words.remove
+    if action == TRANSITION and words.archive:
+        return words.archive
+    return action
+
+
 def heading(report: RepositoryReport) -> str:
+    policy = report.words.policy
     if report.source is PolicySource.CONFIG:
-        name = f'lifecycle "{report.lifecycle_name}"' if report.lifecycle_name else "lifecycle"
+        name = f'{policy} "{report.lifecycle_name}"' if report.lifecycle_name else policy
         source = f"{name} from the configuration"
     else:
-        source = "the lifecycle policy in the registry now"
+        source = f"the {policy} policy in the registry now"
     return (
         f"{report.registry}/{report.repository}: {source}, "
         f"evaluated at {when(report.evaluated_at)} UTC"
@@ -69,11 +84,14 @@ def heading(report: RepositoryReport) -> str:
 
 
 def counts(report: RepositoryReport) -> str:
-    total = len(report.decisions)
-    return (
-        f"{total} image{'s' if total != 1 else ''}: {report.count('expire')} to expire, "
-        f"{report.count('transition')} to archive, {report.count('keep')} to keep"
-    )
+    """``10 images: 3 to expire, 2 to archive, 5 to keep``; ``8 artifacts: 3 to delete, 5 to
+    keep`` where the registry has no archive."""
+    words = report.words
+    acts = [f"{report.count(EXPIRE)} to {words.remove}"]
+    if words.archive:
+        acts.append(f"{report.count(TRANSITION)} to {words.archive}")
+    acts.append(f"{report.count(KEEP)} to keep")
+    return f"{words.count(len(report.decisions))}: {', '.join(acts)}"
 
 
 def _row(report: RepositoryReport, decision: Decision) -> tuple[str, ...]:
@@ -83,7 +101,7 @@ def _row(report: RepositoryReport, decision: Decision) -> tuple[str, ...]:
         ",".join(image.tags) if image.tags else UNTAGGED,
         when(image.pushed_at),
         when(image.last_pulled_at),
-        VERDICTS.get(decision.action, decision.action),
+        verdict(report, decision.action),
         rule_text(report, decision),
     )
 

@@ -1,14 +1,24 @@
 """The plan as a pull-request comment: summary first, every detail collapsible.
 
 Order: heading, counts table per registry, a warning line naming every destroyed repository,
-the lifecycle preview table (what each new, changed or previewed policy would expire now),
+the lifecycle preview table (what each new, changed or previewed policy would expire now; one
+table for each registry's words: Harbor's retention deletes artifacts),
 guards and warnings, then one collapsible ``<details>`` block per change (a ``diff`` code block
 that GitHub colours) and one for the unmanaged repositories.
 """
 
 from __future__ import annotations
 
-from regform.plan import ACTION_ORDER, IMAGES, REPOSITORY, Action, Change, LifecyclePreview, Plan
+from regform.plan import (
+    ACTION_ORDER,
+    IMAGES,
+    REPOSITORY,
+    Action,
+    Change,
+    LifecyclePreview,
+    Plan,
+    PreviewWords,
+)
 from regform.render.options import DEFAULT, RenderOptions
 from regform.render.text import (
     approval_line,
@@ -67,22 +77,34 @@ def _what(change: Change) -> str:
     return "delete"
 
 
-PREVIEW_HEADER = (
-    "| Repository | Lifecycle policy | Images | Expire | Archive | Keep | Oldest affected |",
-    "|---|---|---:|---:|---:|---:|---|",
-)
+def _preview_header(words: PreviewWords) -> list[str]:
+    """The table's header, in the registry's words; an archive column only where it has one."""
+    archive = [words.archive.capitalize()] if words.archive else []
+    columns = [
+        "Repository",
+        f"{words.policy.capitalize()} policy",
+        words.items.capitalize(),
+        words.remove.capitalize(),
+        *archive,
+        "Keep",
+        "Oldest affected",
+    ]
+    align = ["---", "---", *("---:" for _ in range(len(columns) - 3)), "---"]
+    return ["| " + " | ".join(columns) + " |", "|" + "|".join(align) + "|"]
 
 
 def _preview_row(address: str, policy: str, preview: LifecyclePreview) -> str:
+    words = preview.words
     names = [
         f"{what}: {_escape(text)}" if preview.transition else _escape(text)
         for what, text in (
-            ("expire", preview_names(preview, "expire", preview.expire)),
-            ("archive", preview_names(preview, "transition", preview.transition)),
+            (words.remove, preview_names(preview, "expire", preview.expire)),
+            (words.archive, preview_names(preview, "transition", preview.transition)),
         )
         if text
     ]
-    counts = (preview.total, preview.expire, preview.transition, preview.keep)
+    archive = (preview.transition,) if words.archive else ()
+    counts = (preview.total, preview.expire, *archive, preview.keep)
     return (
         f"| `{address}` | {policy} | " + " | ".join(map(str, counts)) + f" | {'; '.join(names)} |"
     )
@@ -92,27 +114,39 @@ def _policy_label(state: str, lifecycle_name: str | None) -> str:
     return f"{state} (`{lifecycle_name}`)" if lifecycle_name else state
 
 
-def _previews(plan: Plan) -> list[str]:
-    rows: list[str] = []
+def _preview_rows(plan: Plan) -> list[tuple[str, str, LifecyclePreview]]:
+    """(address, policy label, preview) of every preview in the plan, changes first."""
+    rows: list[tuple[str, str, LifecyclePreview]] = []
     for c in plan.changes:
         if c.kind != REPOSITORY or c.preview is None:
             continue
         changed = any(f.path == "lifecycle_policy" for f in c.fields)
         state = "new" if c.action is Action.CREATE else "changed" if changed else "unchanged"
         name = (c.after or {}).get("lifecycle_name")
-        rows.append(_preview_row(c.address, _policy_label(state, name), c.preview))
+        rows.append((c.address, _policy_label(state, name), c.preview))
     for p in plan.lifecycle_previews:
-        label = _policy_label("unchanged", p.lifecycle_name)
-        rows.append(_preview_row(p.address, label, p.preview))
-    if not rows:
-        return []
-    return [
-        "**Lifecycle preview** (what each policy would do to the images there now)",
-        "",
-        *PREVIEW_HEADER,
-        *rows,
-        "",
-    ]
+        rows.append((p.address, _policy_label("unchanged", p.lifecycle_name), p.preview))
+    return rows
+
+
+def _previews(plan: Plan) -> list[str]:
+    """One table for each way the plan's registries speak of their previews."""
+    tables: dict[PreviewWords, list[str]] = {}
+    for address, label, preview in _preview_rows(plan):
+        tables.setdefault(preview.words, []).append(_preview_row(address, label, preview))
+    out: list[str] = []
+    for words, rows in tables.items():
+        out.extend(
+            [
+                f"**{words.policy.capitalize()} preview** "
+                f"(what each policy would do to the {words.items} there now)",
+                "",
+                *_preview_header(words),
+                *rows,
+                "",
+            ]
+        )
+    return out
 
 
 def _change_details(change: Change) -> list[str]:

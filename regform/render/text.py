@@ -50,9 +50,7 @@ NO_CHANGES = "No changes. Registries match the configuration."
 #: how many image names a lifecycle preview line shows before "(+N more)".
 PREVIEW_NAMES = 3
 #: heading of the previews of repositories the plan does not change.
-UNCHANGED_PREVIEWS = (
-    "Lifecycle preview of unchanged policies (the registry applies them on its own)"
-)
+UNCHANGED_PREVIEWS = "{policy} preview of unchanged policies (the registry applies them on its own)"
 
 
 def fmt_field_value(value: Any) -> str:
@@ -83,22 +81,24 @@ def preview_names(preview: LifecyclePreview, action: str, count: int) -> str:
 
 
 def preview_line(preview: LifecyclePreview, *, new: bool = False) -> str:
-    """``lifecycle would expire 12 of 40 images now and keep 28: a, b, c (+9 more)``."""
+    """``lifecycle would expire 12 of 40 images now and keep 28: a, b, c (+9 more)``, in the
+    preview's words (``retention would delete 12 of 40 artifacts now ...`` on Harbor)."""
+    words = preview.words
     if preview.total == 0:
-        return "lifecycle preview: 0 images" + (" (new repository)" if new else "")
-    acts = [f"expire {preview.expire}"]
+        return f"{words.policy} preview: 0 {words.items}" + (" (new repository)" if new else "")
+    acts = [f"{words.remove} {preview.expire}"]
     if preview.transition:
-        acts.append(f"archive {preview.transition}")
-    images = "image" if preview.total == 1 else "images"
+        acts.append(f"{words.archive or 'transition'} {preview.transition}")
     line = (
-        f"lifecycle would {' and '.join(acts)} of {preview.total} {images} now "
+        f"{words.policy} would {' and '.join(acts)} of {words.count(preview.total)} now "
         f"and keep {preview.keep}"
     )
     expired = preview_names(preview, "expire", preview.expire)
     archived = preview_names(preview, "transition", preview.transition)
     if not archived:
         return f"{line}: {expired}" if expired else line
-    named = ([f"expire: {expired}"] if expired else []) + [f"archive: {archived}"]
+    named = [f"{words.remove}: {expired}"] if expired else []
+    named.append(f"{words.archive or 'transition'}: {archived}")
     return f"{line}; {'; '.join(named)}"
 
 
@@ -207,10 +207,17 @@ def preview_label(preview: RepositoryPreview) -> str:
     return preview.address + name
 
 
+def policy_words(previews: Sequence[LifecyclePreview]) -> str:
+    """What the previews evaluate, each word once in order: ``lifecycle``, ``lifecycle and
+    retention``."""
+    return " and ".join(dict.fromkeys(p.words.policy for p in previews))
+
+
 def _unchanged_previews(previews: Sequence[RepositoryPreview]) -> list[str]:
     if not previews:
         return []
-    lines = [f"{UNCHANGED_PREVIEWS}:"]
+    policies = policy_words([p.preview for p in previews])
+    lines = [f"{UNCHANGED_PREVIEWS.format(policy=policies.capitalize())}:"]
     width = max(len(preview_label(p)) for p in previews)
     for p in previews:
         lines.append(f"  {preview_label(p).ljust(width)}  {preview_line(p.preview)}")

@@ -37,7 +37,15 @@ from regform.errors import RegformError
 from regform.lifecycle import Decision, Evaluation, Verdict, evaluate
 from regform.lifecycle.explain import EXPIRE, KEEP, TRANSITION
 from regform.model import Capabilities, Config, Image, RegistryState, Repository
-from regform.plan import REPOSITORY, Action, Change, LifecyclePreview, RepositoryPreview
+from regform.plan import (
+    LIFECYCLE_WORDS,
+    REPOSITORY,
+    Action,
+    Change,
+    LifecyclePreview,
+    PreviewWords,
+    RepositoryPreview,
+)
 from regform.planning.planner import RegistryPlan
 from regform.planning.scope import declared_repository
 from regform.providers.base import Provider
@@ -81,8 +89,11 @@ def image_entry(verdict: Verdict) -> dict[str, Any]:
     }
 
 
-def summarize(result: Evaluation, total: int) -> LifecyclePreview:
-    """The counts of an evaluation and its oldest few affected images of each action."""
+def summarize(
+    result: Evaluation, total: int, words: PreviewWords = LIFECYCLE_WORDS
+) -> LifecyclePreview:
+    """The counts of an evaluation and its oldest few affected images of each action, to be
+    shown in ``words`` (the registry's)."""
     expired, transitioned = result.expired, result.transitioned
     sample = [*expired[:PREVIEW_SAMPLE], *transitioned[:PREVIEW_SAMPLE]]
     return LifecyclePreview(
@@ -91,6 +102,7 @@ def summarize(result: Evaluation, total: int) -> LifecyclePreview:
         transition=len(transitioned),
         keep=len(result.kept),
         sample=tuple(map(image_entry, sample)),
+        words=words,
     )
 
 
@@ -106,13 +118,17 @@ def preview_images(
     now: datetime,
     caps: Capabilities | None = None,
 ) -> LifecyclePreview:
-    """What ``policy`` would do to ``images`` at ``now`` (under the provider's algorithm)."""
-    evaluator = evaluate if caps is None else engine(caps).evaluate
-    return summarize(evaluator(policy, images, now), len(images))
+    """What ``policy`` would do to ``images`` at ``now`` (under the provider's algorithm, in
+    its words; ECR's without ``caps``)."""
+    if caps is None:
+        return summarize(evaluate(policy, images, now), len(images))
+    result = engine(caps).evaluate(policy, images, now)
+    return summarize(result, len(images), caps.preview_words)
 
 
-#: a repository with nothing to read yet (being created).
-EMPTY = LifecyclePreview(total=0, expire=0, transition=0, keep=0)
+def empty_preview(caps: Capabilities) -> LifecyclePreview:
+    """The preview of a repository with nothing to read yet (being created)."""
+    return LifecyclePreview(total=0, expire=0, transition=0, keep=0, words=caps.preview_words)
 
 
 def _policy(repo: Repository | None) -> dict[str, Any] | None:
@@ -191,7 +207,7 @@ def add_previews(
         if change.kind != REPOSITORY:
             return change
         if change.action is Action.CREATE and _policy(desired.get(change.name)) is not None:
-            return dataclasses.replace(change, preview=EMPTY)
+            return dataclasses.replace(change, preview=empty_preview(caps))
         preview = previews.pop(change.name, None)
         return change if preview is None else dataclasses.replace(change, preview=preview)
 
@@ -227,6 +243,8 @@ class RepositoryReport:
     lifecycle_name: str | None = None
     #: what the images' time is ("pushed", or "created" where the registry records only that).
     image_time: str = "pushed"
+    #: how the registry speaks of it (:attr:`Capabilities.preview_words`).
+    words: PreviewWords = LIFECYCLE_WORDS
 
     def count(self, action: str) -> int:
         return sum(1 for d in self.decisions if d.action == action)
@@ -251,6 +269,7 @@ class RepositoryReport:
             "expire": self.count(EXPIRE),
             "transition": self.count(TRANSITION),
             "keep": self.count(KEEP),
+            "words": self.words.to_dict(),
             "images": [self._image(d) for d in self.decisions],
         }
 
@@ -366,4 +385,5 @@ def preview_repository(
         decisions,
         name,
         image_time=provider.capabilities.image_time,
+        words=provider.capabilities.preview_words,
     )

@@ -3,6 +3,8 @@ factory, reader, planner, renderers, applier, stale-plan check) against the real
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +12,9 @@ from pathlib import Path
 import pytest
 from dist_images import Pusher
 from dist_server import RegistryServer
+from typer.testing import CliRunner
 
+from regform.cli import app
 from regform.config import load_config
 from regform.errors import StalePlanError, UnsafePlanError
 from regform.model import Config
@@ -74,7 +78,9 @@ def test_declared_retention_is_planned_rendered_applied_and_converges(
     assert plan.changes[0].fields[0].before == [old.digest]
     text = render(plan, "text")
     assert f"- {old.digest}  v1  created 2026-01-01T00:00:00  (rule 1)" in text
-    assert "lifecycle would expire 1 of 2 images now and keep 1: v1" in text
+    # regform's own retention deletes the images: said in its words, not ECR's
+    assert "\n          # retention would delete 1 of 2 images now and keep 1: v1\n" in text
+    assert "lifecycle would" not in text
     assert f"    ~ {repo}/api  1 image will be deleted\n" in text  # images, not the repository
     assert "Plan: 1 image to delete in 1 repository." in text
     assert plan.summary["delete"] == 0
@@ -142,3 +148,38 @@ def test_lifecycle_preview_names_the_time_column_created(
         ["v2", "2026-02-01", "00:00:00"],
         ["v1", "2026-01-01", "00:00:00"],
     ]
+    # regform's own retention: its words, no archive
+    heading, counts = render_lifecycle(report).splitlines()[:2]
+    assert heading.startswith(f'local/{repo}/api: retention "ci" from the configuration, ')
+    assert counts == "2 images: 1 to delete, 1 to keep"
+    verdicts = [re.split(r"\s{2,}", r)[4:] for r in rows]
+    assert verdicts == [["keep", "1: newest release only"], ["delete", "1: newest release only"]]
+
+
+def test_plans_and_saved_plans_speak_of_retention_deleting_images(
+    config: Config, pusher: Pusher, repo: str, tmp_path: Path
+) -> None:
+    pusher.image(f"{repo}/api", "v1", "2026-01-01T00:00:00Z")
+    pusher.image(f"{repo}/api", "v2", "2026-02-01T00:00:00Z")
+    runner, cfg, saved = CliRunner(), str(tmp_path / "regform.yaml"), str(tmp_path / "plan.json")
+
+    text = runner.invoke(app, ["plan", "-c", cfg, "--out", saved])
+    markdown = runner.invoke(app, ["plan", "-c", cfg, "--format", "markdown"])
+    shown = runner.invoke(app, ["show", saved])
+    shown_md = runner.invoke(app, ["show", saved, "--format", "markdown"])
+    document = json.loads(runner.invoke(app, ["show", saved, "--format", "json"]).stdout)
+
+    line = "# retention would delete 1 of 2 images now and keep 1: v1\n"
+    assert text.exit_code == 0, text.output
+    assert f"\n          {line}" in text.stdout
+    assert shown.stdout == text.stdout  # the saved plan reads as it was made
+    assert f"\n{line}```\n" in markdown.stdout and f"\n{line}```\n" in shown_md.stdout
+    assert "lifecycle would" not in text.stdout + markdown.stdout
+    (change,) = document["changes"]
+    assert change["preview"]["words"] == {
+        "policy": "retention",
+        "remove": "delete",
+        "item": "image",
+        "items": "images",
+        "archive": None,
+    }

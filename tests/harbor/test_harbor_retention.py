@@ -1,5 +1,6 @@
 """Tag retention: Harbor's semantics (rules say what to retain), applied, previewed in the plan
-and by ``regform lifecycle preview``, with expectations worked out by hand."""
+and by ``regform lifecycle preview`` in Harbor's words (retention deletes artifacts), with
+expectations worked out by hand."""
 
 from __future__ import annotations
 
@@ -172,3 +173,77 @@ def test_a_comma_list_is_refused_as_one_literal_pattern(workspace: Workspace) ->
     workspace.write_only(RETENTION.replace('tags: ["v*"]', 'tags: "v*,rc*"'))
     issues = [str(i) for i in validate_paths(workspace.path)]
     assert any("tags" in i and "one literal pattern" in i for i in issues), issues
+
+
+#: the preview line of RETENTION over _seed: Harbor's retention deletes artifacts.
+RETENTION_LINE = (
+    "retention would delete 3 of 8 artifacts now and keep 5: pr-1, v1, sha256:a6a6a6a6a6a6"
+)
+#: the preview table of RETENTION over _seed in a markdown plan (``state``: changed, unchanged).
+RETENTION_TABLE = (
+    "**Retention preview** (what each policy would do to the artifacts there now)\n\n"
+    "| Repository | Retention policy | Artifacts | Delete | Keep | Oldest affected |\n"
+    "|---|---|---:|---:|---:|---|\n"
+    "| `hb/team-a` | {state} | 8 | 3 | 5 | pr-1, v1, sha256:a6a6a6a6a6a6 |\n"
+)
+
+
+def test_plans_and_saved_plans_speak_of_retention_deleting_artifacts(
+    workspace: Workspace,
+) -> None:
+    workspace.apply(workspace.write(BARE))
+    _seed(workspace)
+    workspace.write(RETENTION)
+    runner, cfg, saved = CliRunner(), str(workspace.path), str(workspace.path / "plan.json")
+
+    text = runner.invoke(app, ["plan", "-c", cfg, "--out", saved])
+    markdown = runner.invoke(app, ["plan", "-c", cfg, "--format", "markdown"])
+    shown = runner.invoke(app, ["show", saved])
+    shown_md = runner.invoke(app, ["show", saved, "--format", "markdown"])
+    document = json.loads(runner.invoke(app, ["show", saved, "--format", "json"]).stdout)
+
+    assert text.exit_code == 0, text.output
+    assert f"\n          # {RETENTION_LINE}\n" in text.stdout
+    assert "lifecycle would" not in text.stdout and "expire" not in text.stdout
+    assert RETENTION_TABLE.format(state="changed") in markdown.stdout
+    assert f"\n# {RETENTION_LINE}\n" in markdown.stdout  # the change's own block
+    assert shown.stdout == text.stdout  # the saved plan reads as it was made
+    assert RETENTION_TABLE.format(state="changed") in shown_md.stdout
+    (change,) = document["changes"]
+    assert change["preview"]["words"] == {
+        "policy": "retention",
+        "remove": "delete",
+        "item": "artifact",
+        "items": "artifacts",
+        "archive": None,
+    }
+    assert (change["preview"]["expire"], document["format_version"]) == (3, "1.4")
+
+
+def test_unchanged_retention_and_the_preview_command_say_delete(workspace: Workspace) -> None:
+    workspace.apply(workspace.write(BARE))
+    _seed(workspace)
+    workspace.apply(workspace.write(RETENTION))
+    runner, cfg = CliRunner(), str(workspace.path)
+
+    plan = runner.invoke(app, ["plan", "-c", cfg, "--lifecycle-preview"])
+    markdown = runner.invoke(app, ["plan", "-c", cfg, "--lifecycle-preview", "-f", "markdown"])
+    command = runner.invoke(app, ["lifecycle", "preview", "team-a", "-c", cfg])
+    registry = runner.invoke(
+        app, ["lifecycle", "preview", "team-a", "-c", cfg, "--policy-from", "registry"]
+    )
+
+    assert plan.stdout.startswith(
+        "Retention preview of unchanged policies (the registry applies them on its own):\n"
+        f"  hb/team-a  {RETENTION_LINE}\n"
+    ), plan.stdout
+    assert RETENTION_TABLE.format(state="unchanged") in markdown.stdout
+    heading, counts, _, header, *rows = command.stdout.splitlines()
+    assert heading.startswith("hb/team-a: retention from the configuration, evaluated at ")
+    assert counts == "8 artifacts: 3 to delete, 5 to keep"
+    assert header.split()[-2:] == ["VERDICT", "RULE"]
+    verdicts = {row.split()[0]: row.split()[-2] for row in rows}
+    assert {d for d, v in verdicts.items() if v == "delete"} == {d[:19] for d in DELETED}
+    assert set(verdicts.values()) == {"delete", "keep"}
+    assert registry.stdout.startswith("hb/team-a: the retention policy in the registry now, ")
+    assert registry.stdout.splitlines()[1] == "8 artifacts: 3 to delete, 5 to keep"

@@ -104,6 +104,51 @@ def test_plan_flags_choose_which_repositories_are_read(
     assert re.search(r"# lifecycle would expire 3 of 6 images now and keep 3: pr-\d", text.stdout)
 
 
+#: the words of ECR's previews, as the JSON plan carries them.
+ECR_WORDS = {
+    "policy": "lifecycle",
+    "remove": "expire",
+    "item": "image",
+    "items": "images",
+    "archive": "archive",
+}
+#: the preview table heading of an ECR plan in markdown.
+ECR_TABLE = (
+    "**Lifecycle preview** (what each policy would do to the images there now)\n\n"
+    "| Repository | Lifecycle policy | Images | Expire | Archive | Keep | Oldest affected |\n"
+)
+
+
+def test_saved_plans_keep_ecrs_lifecycle_words_old_ones_included(
+    runner: CliRunner, images: dict[str, str], moto_reset: str, tmp_path: Path
+) -> None:
+    cfg = str(write_config(tmp_path, moto_reset, BY_COUNT + REPOSITORIES))
+    saved = tmp_path / "plan.json"
+    text = run(runner, "plan", "-c", cfg, "--out", str(saved))
+    document = json.loads(saved.read_text())
+    # the same plan as a regform that wrote format 1.3 saved it: previews carried no words
+    old = tmp_path / "old-plan.json"
+    old_document = {**json.loads(saved.read_text()), "format_version": "1.3"}
+    for change in old_document["changes"]:
+        del change["preview"]["words"]
+    old.write_text(json.dumps(old_document))
+
+    shown = run(runner, "show", str(saved))
+    shown_md = run(runner, "show", str(saved), "-f", "markdown")
+    shown_old = run(runner, "show", str(old))
+    shown_old_md = run(runner, "show", str(old), "-f", "markdown")
+
+    assert text.exit_code == 0, text.output
+    line = (
+        r"\n          # lifecycle would expire 3 of 6 images now and keep 3: pr-\d, pr-\d, pr-\d\n"
+    )
+    assert re.search(line, text.stdout), text.stdout
+    assert shown.stdout == shown_old.stdout == text.stdout
+    assert ECR_TABLE in shown_md.stdout and shown_old_md.stdout == shown_md.stdout
+    assert document["format_version"] == "1.4"
+    assert [c["preview"]["words"] for c in document["changes"]] == [ECR_WORDS, ECR_WORDS]
+
+
 def test_plan_flag_previews_a_policy_the_plan_leaves_alone(
     runner: CliRunner, images: dict[str, str], moto_reset: str, tmp_path: Path, raw_ecr: Any
 ) -> None:
@@ -175,6 +220,7 @@ def test_lifecycle_preview_as_json(
     )
     assert release["rule_description"] == "releases"
     assert {by_digest[images[f"pr-{i}"]]["verdict"] for i in range(5)} == {"expire"}
+    assert data["words"] == ECR_WORDS
 
 
 def test_policy_from_registry_evaluates_what_the_registry_holds(

@@ -6,6 +6,7 @@ Set REGFORM_UPDATE_GOLDEN=1 to rewrite the golden files, then review the diff.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -18,6 +19,7 @@ import pytest
 from regform.lifecycle import compile_rules, explain
 from regform.model import Image
 from regform.plan import Action, Change, FieldChange, Plan, RepositoryPreview
+from regform.providers.harbor.fields import HARBOR_CAPABILITIES
 from regform.render import FORMATS, render
 from regform.render.lifecycle import render_json, render_text
 from regform.workflows.preview import PolicySource, RepositoryReport, preview_images
@@ -165,3 +167,42 @@ def test_the_repository_list_shows_every_image_with_its_verdict_and_rule() -> No
     data = json.loads(render_json(report()))
     assert [i["verdict"] for i in data["images"]].count("transition") == 2
     assert data["policy"] == POLICY
+
+
+def test_a_plan_over_ecr_and_harbor_speaks_each_registrys_words() -> None:
+    """Each preview carries its registry's words; the renderers put them in place: one line
+    each, one markdown table each, and one heading naming both."""
+    by_count = compile_rules([{"tag_prefixes": ["pr-"], "keep_last": 1}])
+    images = IMAGES[:4]  # pr-1 .. pr-4
+    ecr = preview_images(by_count, images, NOW)
+    harbor = dataclasses.replace(ecr, words=HARBOR_CAPABILITIES.preview_words)
+    plan = Plan(
+        registries={"prod": "ecr", "hb": "harbor"},
+        lifecycle_previews=(
+            RepositoryPreview("prod", "app", ecr, "ci"),
+            RepositoryPreview("hb", "team-a", harbor, "ci"),
+        ),
+    )
+
+    text = render(plan, "text")
+    markdown = render(plan, "markdown")
+
+    assert text.startswith(
+        "Lifecycle and retention preview of unchanged policies "
+        "(the registry applies them on its own):\n"
+        "  prod/app (ci)   lifecycle would expire 3 of 4 images now and keep 1: pr-1, pr-2, pr-3\n"
+        "  hb/team-a (ci)  retention would delete 3 of 4 artifacts now and keep 1: pr-1, pr-2, "
+        "pr-3\n"
+    ), text
+    assert (
+        "| Repository | Lifecycle policy | Images | Expire | Archive | Keep | Oldest affected |\n"
+        "|---|---|---:|---:|---:|---:|---|\n"
+        "| `prod/app` | unchanged (`ci`) | 4 | 3 | 0 | 1 | pr-1, pr-2, pr-3 |\n"
+    ) in markdown
+    assert (
+        "**Retention preview** (what each policy would do to the artifacts there now)\n\n"
+        "| Repository | Retention policy | Artifacts | Delete | Keep | Oldest affected |\n"
+        "|---|---|---:|---:|---:|---|\n"
+        "| `hb/team-a` | unchanged (`ci`) | 4 | 3 | 1 | pr-1, pr-2, pr-3 |\n"
+    ) in markdown
+    assert Plan.from_dict(json.loads(render(plan, "json"))) == plan

@@ -18,6 +18,7 @@ from regform.errors import ProviderError
 from regform.model import Encryption, RegistryConfig, Repository
 from regform.providers import build_provider
 from regform.providers.ecr.provider import EcrProvider
+from regform.providers.ecr.sandbox import MAX_STATE_BYTES
 
 ALL = frozenset(m.REPOSITORY_FIELDS)
 
@@ -160,9 +161,49 @@ def test_sandbox_leaves_the_environment_and_real_endpoints_alone(
 
 def test_broken_state_file_is_a_clear_error(sandbox_dir: Path) -> None:
     sandbox_dir.mkdir(parents=True)
-    (sandbox_dir / "play.json").write_text("{not json")
-    with pytest.raises(ProviderError, match="play.json"):
+    (sandbox_dir / "play.json").write_text('{"format": 1,\n not json')
+    with pytest.raises(ProviderError) as caught:
         build_provider(_registry())
+    assert str(caught.value) == (
+        f"sandbox state {sandbox_dir / 'play.json'}:2:2 is not JSON (Expecting property name "
+        "enclosed in double quotes) (delete it to start afresh, or set REGFORM_SANDBOX_DIR to "
+        "another directory)"
+    )
+
+
+def _unreadable_state(sandbox_dir: Path) -> str:
+    """The message of opening the sandbox on the state file as it is."""
+    with pytest.raises(ProviderError) as caught:
+        build_provider(_registry())
+    prefix = f"sandbox state {sandbox_dir / 'play.json'} cannot be read: "
+    suffix = " (delete it to start afresh, or set REGFORM_SANDBOX_DIR to another directory)"
+    message = str(caught.value)
+    assert message.startswith(prefix) and message.endswith(suffix), message
+    return message[len(prefix) : -len(suffix)]
+
+
+def test_a_state_file_too_large_is_refused_before_it_is_read(sandbox_dir: Path) -> None:
+    sandbox_dir.mkdir(parents=True)
+    with (sandbox_dir / "play.json").open("wb") as state:
+        state.truncate(MAX_STATE_BYTES + 1)  # sparse: nothing is written, nothing is read
+
+    assert _unreadable_state(sandbox_dir) == (
+        "file is 67,108,865 bytes; regform reads sandbox state files up to 64 MiB"
+    )
+
+
+def test_a_state_path_that_is_not_a_regular_file_is_refused(sandbox_dir: Path) -> None:
+    state = sandbox_dir / "play.json"
+    state.mkdir(parents=True)
+    assert _unreadable_state(sandbox_dir) == "is a directory"
+
+    state.rmdir()
+    os.mkfifo(state)  # a FIFO would block a plain read forever
+    assert _unreadable_state(sandbox_dir) == ("is a FIFO (named pipe); regform reads regular files")
+
+    state.unlink()
+    state.symlink_to("gone.json")
+    assert _unreadable_state(sandbox_dir) == "broken symlink: its target 'gone.json' does not exist"
 
 
 def test_missing_emulator_is_a_clear_error(

@@ -6,6 +6,7 @@ import re
 
 from regform import model as m
 from regform.model import Capabilities
+from regform.plan import RETENTION_WORDS
 from regform.providers.base import ConfigProblem, ProviderKind, RegistryEntry
 from regform.providers.urls import url_host, userinfo_problem
 
@@ -15,6 +16,7 @@ CAPABILITIES = Capabilities(
     can_delete=False,
     native_lifecycle=False,
     image_time="created",
+    preview_words=RETENTION_WORDS,  # regform's own retention deletes images
 )
 
 _OCI_NAME = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ProfileNotFound
 
 from regform.errors import ProviderError
-from regform.files import write_private
+from regform.files import FileProblem, read_limited, write_private
 from regform.model import DEFAULT_MUTABILITY
 from regform.providers.ecr.emulator import (
     check_emulator_installed,
@@ -65,6 +65,10 @@ STATE_DIR_ENV = "REGFORM_SANDBOX_DIR"
 DEFAULT_STATE_DIR = Path(".regform") / "sandbox"
 DEFAULT_REGION = "us-east-1"
 STATE_FORMAT = 1
+#: the largest state file read (a repository takes a few KiB, its policies included).
+MAX_STATE_BYTES = 64 * 1024 * 1024
+#: what a state file that cannot be read leaves the user to do.
+START_AFRESH = f" (delete it to start afresh, or set {STATE_DIR_ENV} to another directory)"
 _KMS_NAMESPACE = uuid.UUID("6c6f0d38-1a7e-4d39-9b57-0d7f1e0c5a11")
 
 
@@ -326,13 +330,27 @@ class Sandbox(Endpoint):
         self._snapshot = None
 
     def _load(self) -> tuple[list[Mapping[str, Any]], Mapping[str, Any]]:
-        """The saved repositories and registry settings (nothing when there is no file yet)."""
-        if not self.path.exists():
+        """The saved repositories and registry settings (nothing when there is no file yet).
+        The file is read like any file regform does not trust: capped, regular files only."""
+        if not os.path.lexists(self.path):
             return [], {}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ProviderError(f"sandbox state {self.path} cannot be read: {exc}") from exc
+            raw = read_limited(str(self.path), MAX_STATE_BYTES, what="sandbox state files")
+            data = json.loads(raw.decode("utf-8"))
+        except FileProblem as exc:
+            raise ProviderError(
+                f"sandbox state {self.path} cannot be read: {exc}{START_AFRESH}"
+            ) from None
+        except json.JSONDecodeError as exc:
+            raise ProviderError(
+                f"sandbox state {self.path}:{exc.lineno}:{exc.colno} is not JSON ({exc.msg})"
+                f"{START_AFRESH}"
+            ) from None
+        except (UnicodeDecodeError, RecursionError) as exc:
+            reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else "nested too deeply"
+            raise ProviderError(
+                f"sandbox state {self.path} is not JSON ({reason}){START_AFRESH}"
+            ) from None
         if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
             raise ProviderError(
                 f"sandbox state {self.path} has an unknown format; delete it to start afresh"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from regform import model as m
 from regform.model import Capabilities
+from regform.plan import PreviewWords
 
 PUBLIC = "public"
 PREVENT_VULNERABLE = "prevent_vulnerable"
@@ -20,10 +21,16 @@ FIELDS = frozenset(
     | {m.LIFECYCLE_POLICY}
 )
 
+#: Harbor runs tag retention, and what it removes are artifacts.
+HARBOR_WORDS = PreviewWords(
+    policy="retention", remove="delete", item="artifact", items="artifacts", archive=None
+)
+
 HARBOR_CAPABILITIES = Capabilities(
     fields=FIELDS,
     replace_on=frozenset({PROXY_CACHE}),  # api-facts.md: registry_id is fixed at creation
     listing_fields=METADATA_FIELDS | {PROXY_CACHE},
     lifecycle_engine="regform.providers.harbor.retention",
     field_display="regform.providers.harbor.display",
+    preview_words=HARBOR_WORDS,
 )
