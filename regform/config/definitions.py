@@ -168,6 +168,12 @@ def _check_shorthand(item: Item, spec: Mapping[str, Any], issues: list[ConfigIss
         )
         return
     generated = len(statements) - len(spec.get("statements") or ())
+    ours = {str(stmt["Sid"]) for stmt in statements[:generated]}
+    for i, stmt in enumerate(statements[generated:]):
+        sid = stmt.get("Sid") if isinstance(stmt, Mapping) else None
+        if isinstance(sid, str) and sid in ours:
+            message = f"Sid '{sid}' is the statement regform writes for {_RESERVED_SIDS[sid]}"
+            issues.append(item.issue(("statements", i, "Sid"), message))
     for problem in policy.validate_policy_document(doc):
         match = _STATEMENT_INDEX.match(problem.path)
         if match is None:
@@ -176,8 +182,4 @@ def _check_shorthand(item: Item, spec: Mapping[str, Any], issues: list[ConfigIss
         index = int(match.group(1))
         if index >= generated:
             rest = parse_path(match.group(2))
-            message = problem.message
-            if rest == ("Sid",) and statements[index].get("Sid") in _RESERVED_SIDS:
-                sid = statements[index]["Sid"]
-                message = f"Sid '{sid}' is the statement regform writes for {_RESERVED_SIDS[sid]}"
-            issues.append(item.issue(("statements", index - generated, *rest), message))
+            issues.append(item.issue(("statements", index - generated, *rest), problem.message))

@@ -116,16 +116,40 @@ PERMISSION_ONLY_ACTIONS = frozenset({"ReplicateImage", "BatchImportUpstreamImage
 _SHORTHAND = frozenset(PUSH_ACTIONS)
 
 
-def _actions(document: Mapping[str, Any]) -> Iterator[str]:
+#: a statement of a policy document, with its path from the config item that declares it
+_Located = tuple[tuple[str | int, ...], Mapping[str, Any]]
+
+
+def _statements(base: tuple[str | int, ...], document: Mapping[str, Any]) -> Iterator[_Located]:
     statements = document.get("Statement")
-    for statement in statements if isinstance(statements, list) else [statements]:
-        if not isinstance(statement, Mapping):
-            continue
-        for key in ("Action", "NotAction"):
-            value = statement.get(key)
-            for action in value if isinstance(value, list) else [value]:
-                if isinstance(action, str) and action.lower().startswith("ecr:"):
-                    yield action
+    if isinstance(statements, Mapping):
+        yield (*base, "Statement"), statements
+    elif isinstance(statements, list):
+        for i, statement in enumerate(statements):
+            if isinstance(statement, Mapping):
+                yield (*base, "Statement", i), statement
+
+
+def _policy_statements(item: Item, document: Mapping[str, Any]) -> Iterator[_Located]:
+    """The statements of a ``repository_policies`` entry, located where the entry declares them
+    (``document.Statement[i]``, or ``statements[i]`` after the shorthand's own)."""
+    spec = item.value if isinstance(item.value, Mapping) else {}
+    if "document" in spec:
+        yield from _statements(("document",), document)
+        return
+    raw = spec.get("statements") or ()
+    located = list(_statements((), document))
+    generated = len(located) - len(raw)
+    for i, (_path, statement) in enumerate(located[generated:]):
+        yield ("statements", i), statement
+
+
+def _actions(statement: Mapping[str, Any]) -> Iterator[str]:
+    for key in ("Action", "NotAction"):
+        value = statement.get(key)
+        for action in value if isinstance(value, list) else [value]:
+            if isinstance(action, str) and action.lower().startswith("ecr:"):
+                yield action
 
 
 def _ecr_operations() -> frozenset[str]:
@@ -138,28 +162,35 @@ def _ecr_operations() -> frozenset[str]:
 def action_warnings(
     merged: Merged, policies: Mapping[str, JsonDict], settings: Mapping[str, JsonDict]
 ) -> list[ConfigIssue]:
-    """A warning for each ``ecr:`` action (or pattern) that names no ECR operation."""
-    documents: list[tuple[Item, tuple[str, ...], Mapping[str, Any]]] = [
-        (merged.repository_policies[n], (), d) for n, d in policies.items()
+    """A warning for each ``ecr:`` action (or pattern) that names no ECR operation, at the
+    statement that holds it (its line; its Sid when it has one)."""
+    located: list[tuple[Item, tuple[str | int, ...], Mapping[str, Any]]] = [
+        (merged.repository_policies[n], path, statement)
+        for n, doc in policies.items()
+        for path, statement in _policy_statements(merged.repository_policies[n], doc)
     ]
-    documents += [
-        (merged.registries[n], ("settings", "registry_policy"), kinds["registry_policy"])
+    located += [
+        (merged.registries[n], path, statement)
         for n, kinds in settings.items()
         if isinstance(kinds.get("registry_policy"), Mapping)
+        for path, statement in _statements(
+            ("settings", "registry_policy"), kinds["registry_policy"]
+        )
     ]
-    wanted = {a for _item, _path, doc in documents for a in _actions(doc)}
+    wanted = {a for _item, _path, statement in located for a in _actions(statement)}
     if not wanted - _SHORTHAND:  # the shorthand's own actions need no service model
         return []
     operations = _ecr_operations()
     lowered = {op.lower(): op for op in operations}
     out: list[ConfigIssue] = []
-    for item, path, doc in documents:
-        for action in dict.fromkeys(_actions(doc)):
+    for item, path, statement in located:
+        sid = statement.get("Sid")
+        named = f" (statement Sid {sid!r})" if isinstance(sid, str) and sid else ""
+        for action in dict.fromkeys(_actions(statement)):
             name = action.split(":", 1)[1]
             if fnmatch.filter(lowered, name.lower()):
                 continue
             hint = did_you_mean(name, operations)
-            out.append(
-                item.issue(path, f"'{action}' is not an ECR action (no operation matches){hint}")
-            )
+            message = f"'{action}' is not an ECR action (no operation matches){hint}{named}"
+            out.append(item.issue(path, message))
     return out

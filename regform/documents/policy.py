@@ -43,7 +43,9 @@ _STS_ARN = re.compile(
 )
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 _ACTION = re.compile(r"^(\*|[a-zA-Z0-9-]+:[A-Za-z0-9*?]+)$")
-_SID = re.compile(r"^[A-Za-z0-9_-]*$")
+#: an IAM unique id of a user (AIDA...) or role (AROA...): IAM writes it in place of the ARN of a
+#: principal that was deleted, and GetRepositoryPolicy returns it so
+_UNIQUE_ID = re.compile(r"^A(ID|RO)A[A-Z0-9]{16,124}$")
 _STATEMENT_KEYS = (
     "Sid",
     "Effect",
@@ -167,33 +169,16 @@ def validate_policy_document(doc: Any) -> list[PolicyIssue]:
             issues.append(PolicyIssue("Statement", "Statement must not be empty"))
         for i, stmt in enumerate(statement):
             issues.extend(validate_statement(stmt, f"Statement[{i}]"))
-        issues.extend(_duplicate_sids(statement))
     else:
         issues.append(
             PolicyIssue("Statement", "Statement is a statement mapping or a list of them")
         )
-    length = len(json.dumps(doc, separators=(",", ":")))
+    # counted as sent: compact JSON, characters beyond ASCII as themselves
+    length = len(json.dumps(doc, separators=(",", ":"), ensure_ascii=False))
     if length > MAX_POLICY_CHARS:
         issues.append(
             PolicyIssue("", f"the policy is {length:,} characters; ECR allows {MAX_POLICY_CHARS:,}")
         )
-    return issues
-
-
-def _duplicate_sids(statements: Sequence[Any]) -> list[PolicyIssue]:
-    issues: list[PolicyIssue] = []
-    seen: dict[str, int] = {}
-    for i, stmt in enumerate(statements):
-        sid = stmt.get("Sid") if isinstance(stmt, Mapping) else None
-        if isinstance(sid, str) and sid:
-            if sid in seen:
-                issues.append(
-                    PolicyIssue(
-                        f"Statement[{i}].Sid", f"Sid '{sid}' is also used by Statement[{seen[sid]}]"
-                    )
-                )
-            else:
-                seen[sid] = i
     return issues
 
 
@@ -204,13 +189,9 @@ def validate_statement(stmt: Any, path: str) -> list[PolicyIssue]:
     for key in stmt:
         if key not in _STATEMENT_KEYS:
             issues.append(PolicyIssue(_join(path, str(key)), f"unknown statement key '{key}'"))
-    sid = stmt.get("Sid")
-    if sid is not None and not (isinstance(sid, str) and _SID.match(sid)):
-        issues.append(
-            PolicyIssue(
-                _join(path, "Sid"), "a Sid holds only letters, digits, hyphens and underscores"
-            )
-        )
+    # ECR takes any text as a Sid (spaces and punctuation included) and repeated Sids alike
+    if "Sid" in stmt and not isinstance(stmt["Sid"], str):
+        issues.append(PolicyIssue(_join(path, "Sid"), "a Sid is a string"))
     effect = stmt.get("Effect")
     if effect is None:
         issues.append(PolicyIssue(path, "missing Effect (Allow or Deny)"))
@@ -250,6 +231,8 @@ def _action_problem(value: str) -> str | None:
 
 def _aws_principal_problem(value: str) -> str | None:
     if value == "*" or _ACCOUNT.match(value) or _IAM_ARN.match(value) or _STS_ARN.match(value):
+        return None
+    if _UNIQUE_ID.match(value):
         return None
     return (
         principal_problem(value)

@@ -12,8 +12,8 @@ service quotas. What is left here cannot be said there:
 * a pull-through cache rule's upstream registry agrees with the one its URL implies, has a
   credential when that upstream needs one, and a custom role only for an ``ecr`` upstream;
 * a creation template's exclusion filters go with a ``*_WITH_EXCLUSION`` mode, a KMS key with
-  KMS encryption, tags and KMS encryption need a custom role, and its documents are valid
-  (the lifecycle policy as ECR checks it) and short enough.
+  KMS encryption, tags and a KMS key need a custom role, and its documents are valid (the
+  lifecycle policy and the repository policy as ECR checks them) and short enough.
 
 :func:`validate_setting` takes a value the schema accepted and returns ``(path, message)`` pairs;
 paths are relative to the setting (``rules[0].frequency``, ``docker-hub.credential_arn``). An
@@ -26,6 +26,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from regform.documents.policy import validate_policy_document
 from regform.lifecycle import validate_policy as validate_lifecycle_policy
 from regform.model import DEFAULT_MUTABILITY
 from regform.registry_settings.shapes import (
@@ -60,6 +61,8 @@ NEEDS_CREDENTIAL = frozenset(
 
 
 def _join(base: str, key: str) -> str:
+    if not key:
+        return base
     return f"{base}.{key}" if base else key
 
 
@@ -143,10 +146,10 @@ def _template_documents(path: str, template: Mapping[str, Any]) -> list[Issue]:
         if _compact_len(lifecycle) > MAX_LIFECYCLE_CHARS:
             issues.append((_join(path, "lifecycle_policy"), "is too long"))
     policy = template.get("repository_policy")
-    if policy is not None and _compact_len(policy) > MAX_POLICY_CHARS:
-        issues.append(
-            (_join(path, "repository_policy"), f"is longer than {MAX_POLICY_CHARS} characters")
-        )
+    if policy is not None:
+        # ECR checks it as it checks SetRepositoryPolicy (length included)
+        for problem in validate_policy_document(policy):
+            issues.append((_join(_join(path, "repository_policy"), problem.path), problem.message))
     return issues
 
 
@@ -167,11 +170,13 @@ def _template(path: str, template: Mapping[str, Any]) -> list[Issue]:
             (_join(path, "encryption.kms_key"), "is only used with KMS or KMS_DSSE encryption")
         )
     issues.extend(_template_documents(path, template))
-    if template.get("custom_role_arn") is None and (template.get("tags") or kind != "AES256"):
+    if template.get("custom_role_arn") is None and (
+        template.get("tags") or (kind != "AES256" and encryption.get("kms_key"))
+    ):
         issues.append(
             (
                 _join(path, "custom_role_arn"),
-                "is required when the template sets tags or KMS encryption "
+                "is required when the template sets tags or a KMS key "
                 "(ECR assumes this role to apply them)",
             )
         )

@@ -40,14 +40,18 @@ def test_alternatives_expand_to_each_option(options: list[str]) -> None:
     assert expand_braces("p/{" + ",".join(options) + "}") == [f"p/{o}" for o in options]
 
 
-@pytest.mark.parametrize("name", ["ab", "team-a/api", "a.b_c-d/e", "x" * 256, "0abc", "team/a/b/c"])
+@pytest.mark.parametrize(
+    "name",
+    # a__b, a--b, a---b: botocore's RepositoryName pattern joins letters with '__' and '-+'
+    ["ab", "team-a/api", "a.b_c-d/e", "x" * 256, "0abc", "team/a/b/c", "a__b", "a--b", "a---b/c"],
+)
 def test_valid_ecr_names(name: str) -> None:
     assert ecr_name_problem(name) is None
 
 
 @pytest.mark.parametrize(
     "name",
-    ["a", "x" * 257, "A/b", "a__b", "a--b", "a---b", "a//b", "-a", "a-", "a/", "a b", "a.-b"],
+    ["a", "x" * 257, "A/b", "a___b", "a_-b", "a//b", "-a", "a-", "a/", "a b", "a.-b", "a..b"],
 )
 def test_invalid_ecr_names(name: str) -> None:
     assert ecr_name_problem(name) is not None

@@ -26,7 +26,9 @@ CAPABILITIES = Capabilities(
     settings=frozenset(SETTING_KINDS),
 )
 
-_COMPONENT = r"[a-z0-9]+(?:(?:\.|_|-+)[a-z0-9]+)*"
+#: botocore's ``RepositoryName`` pattern (the OCI distribution name grammar): components of
+#: lowercase letters and digits joined by ``.``, ``_``, ``__`` or one or more ``-``
+_COMPONENT = r"[a-z0-9]+(?:(?:\.|__|_|-+)[a-z0-9]+)*"
 _ECR_NAME = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
 _ROLE_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/")
 
@@ -34,9 +36,11 @@ _ROLE_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/")
 def ecr_name_problem(name: str) -> str | None:
     """Why ECR would reject ``name`` (None when valid).
 
-    The rules are the intersection of the API pattern and the user guide: 2-256 characters,
-    lowercase letters, digits, ``.``, ``_``, ``-`` and ``/`` separators; no ``__``, ``--`` or
-    ``//``; starts and ends with a letter or digit.
+    The API's rule (botocore ``RepositoryName``): 2-256 characters; components of lowercase
+    letters and digits separated by ``/``; inside a component, letters or digits joined by ``.``,
+    ``_``, ``__`` or a run of ``-``. So ``a__b`` and ``a--b`` are valid (the user guide says
+    double hyphens and underscores are not supported; the API pattern accepts them, and
+    repositories so named exist), while ``a___b``, ``a//b`` and ``a._b`` are not.
     """
     if len(name) < 2:
         return "is shorter than 2 characters"
@@ -44,16 +48,15 @@ def ecr_name_problem(name: str) -> str | None:
         return f"is {len(name)} characters long (at most 256)"
     if name != name.lower():
         return "has uppercase letters (names are lowercase)"
-    for double in ("__", "--", "//"):
-        if double in name:
-            return f"contains '{double}'"
+    if "//" in name:
+        return "contains '//'"
     bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "._-/"))})
     if bad:
         return "contains " + ", ".join(repr(c) for c in bad) + " (allowed: a-z 0-9 . _ - /)"
     if not _ECR_NAME.match(name):
         return (
-            "must start and end with a letter or digit, with separators"
-            " ('.', '_', '-', '/') only between letters or digits"
+            "must start and end with a letter or digit, with one separator ('.', '_', '__',"
+            " '-' or several, '/') between letters or digits"
         )
     return None
 

@@ -100,7 +100,9 @@ def shared_document(text: str) -> JsonDict | None:
 
 
 def dump_document(doc: Mapping[str, Any]) -> str:
-    return json.dumps(doc, separators=(",", ":"))
+    """The text sent to ECR: compact JSON, with characters beyond ASCII as themselves (ECR's
+    length limits count characters, and validation measures this same text)."""
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
 
 def image_from_detail(detail: Mapping[str, Any]) -> Image:
