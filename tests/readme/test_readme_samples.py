@@ -11,6 +11,7 @@ substitutions a reader would not notice: the scenario's directory reads ``/tmp/d
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -177,11 +178,21 @@ PREVIEW_CONFIG = textwrap.dedent(
 )
 
 
+def next_second() -> None:
+    """Sleep until just after the clock's next whole second: the emulator records push times in
+    whole seconds, so images pushed right after it share one push time (their order is then the
+    digest's, as the sample shows) and images pushed after the next one are newer."""
+    now = time.time()
+    time.sleep(math.floor(now) + 1.02 - now)
+
+
 def test_lifecycle_preview_samples(scenario: Scenario, raw_ecr: Any) -> None:
     raw_ecr.create_repository(repositoryName="api")
-    for n in range(6):
-        if n == 3:
-            time.sleep(1.05)  # the emulator records push times in whole seconds
+    next_second()
+    for n in range(3):
+        push_image(raw_ecr, "api", f"pr-{n}", layer="0123456789"[n])
+    next_second()
+    for n in range(3, 6):
         push_image(raw_ecr, "api", f"pr-{n}", layer="0123456789"[n])
     push_image(raw_ecr, "api", "v1.0", layer="f")
     push_image(raw_ecr, "api", "latest", layer="f")
