@@ -100,6 +100,11 @@ class Provider(ABC):
         """A declared repository as the registry would report it (e.g. key aliases resolved)."""
         return repo
 
+    def as_declared(self, repo: Repository) -> Repository:
+        """A repository read from the registry in the simplest form that declares it (what
+        ``regform import`` writes): values the registry fills in by default left out."""
+        return repo
+
     @abstractmethod
     def check_identity(self) -> None: ...
 

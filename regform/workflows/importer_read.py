@@ -30,7 +30,7 @@ def read_for_import(
     ]
     fields = frozenset(caps.fields)  # regform's fields it supports, and its own
     detailed = provider.read_details(dict.fromkeys(names, fields)) if names else {}
-    repos = {n: detailed.get(n, listing[n]) for n in names}
+    repos = {n: provider.as_declared(detailed.get(n, listing[n])) for n in names}
     found: dict[str, Any] = {}
     warnings: list[str] = []
     for kind in settings:

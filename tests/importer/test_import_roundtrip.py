@@ -339,3 +339,29 @@ def test_import_with_config_keeps_its_definition_names_and_prune(
     assert config.registries["prod"].prune
     plan = make_plan(config, build_providers(config))
     assert plan.changes == (), [c.address for c in plan.changes]
+
+
+def test_the_aws_managed_kms_key_imports_as_kms_without_a_key(
+    tmp_path: Path, moto_reset: str, raw_ecr: Any, raw_kms: Any
+) -> None:
+    # ECR reports the AWS-managed key (alias/aws/ecr) of a repository created with KMS and no
+    # key; the emulator is given that alias so that it can say which key it is
+    managed = raw_kms.create_key(Description="aws/ecr")["KeyMetadata"]
+    raw_kms.create_alias(AliasName="alias/aws/ecr", TargetKeyId=managed["KeyId"])
+    own = raw_kms.create_key(Description="team-a")["KeyMetadata"]
+    for name, key in (("managed", managed["Arn"]), ("own", own["Arn"])):
+        raw_ecr.create_repository(
+            repositoryName=name,
+            encryptionConfiguration={"encryptionType": "KMS", "kmsKey": key},
+        )
+    out = tmp_path / "out"
+    cmd = ["import", "--registry", "prod", "-c", str(connection_config(tmp_path, moto_reset))]
+
+    CliRunner().invoke(app, [*cmd, "-o", str(out), "--settings", "none"])
+
+    written = yaml.safe_load((out / "regform.yaml").read_text())
+    encryption = {e["name"]: e.get("encryption") for e in written["repositories"]}
+    assert encryption["managed"] == {"type": "KMS"}
+    assert encryption["own"] == {"type": "KMS", "kms_key": own["Arn"]}
+    config = load_config([out / "regform.yaml"])
+    assert make_plan(config, build_providers(config)).changes == ()

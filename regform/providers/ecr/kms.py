@@ -94,6 +94,17 @@ class KmsKeys:
             return Encryption(type=encryption.type, kms_key=self.managed_arn())
         return encryption
 
+    def declared(self, encryption: Encryption) -> Encryption:
+        """``KMS`` without a key when the key is the AWS-managed one (what ECR picks when none
+        is named); as read otherwise, also when KMS cannot tell."""
+        if encryption.type != "KMS" or not encryption.kms_key:
+            return encryption
+        try:
+            managed = self.managed_arn()
+        except ProviderError:  # e.g. no kms:DescribeKey permission: keep the key as read
+            return encryption
+        return Encryption(type="KMS") if encryption.kms_key == managed else encryption
+
     def send_key(self, encryption: Encryption) -> bool:
         """Name the key on create, unless it is the managed default (ECR picks that itself)."""
         if self._explicit_default or not encryption.kms_key:

@@ -331,6 +331,13 @@ class EcrProvider(Provider):
             return repo
         return dataclasses.replace(repo, encryption=normalized)
 
+    def as_declared(self, repo: Repository) -> Repository:
+        """The AWS-managed KMS key as ``KMS`` without a key (one DescribeKey, cached)."""
+        declared = self._kms_keys.declared(repo.encryption)
+        return (
+            repo if declared == repo.encryption else dataclasses.replace(repo, encryption=declared)
+        )
+
     # Writing -----------------------------------------------------------------------------
 
     def apply(self, change: Change) -> tuple[str, ...] | None:
