@@ -163,51 +163,59 @@ def _report_result(result: ApplyResult, fmt: ResultFormat) -> None:
     raise typer.Exit(1)
 
 
-# Longer than 60 lines because typer reads every option from a parameter of the command.
+PlanFileArgument = Annotated[
+    Path | None,
+    typer.Argument(help="A plan saved by `regform plan --out`; applied exactly as saved."),
+]
+AutoApproveOption = Annotated[
+    bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
+]
+AllowDestroyOption = Annotated[
+    bool,
+    typer.Option("--allow-destroy", help="Allow deleting and replacing repositories."),
+]
+ForceOption = Annotated[
+    bool,
+    typer.Option("--force", help="Allow changing more repositories than the safety limit."),
+]
+ResultFormatOption = Annotated[
+    ResultFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="How to report the result: text, or json (a document on stdout; the plan "
+        "then goes to stderr).",
+    ),
+]
+SecretsFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--secrets-file",
+        help="Write secrets a registry shows only once (new Harbor robot accounts) to this "
+        "JSON file (mode 0600).",
+    ),
+]
+ShowSecretsOption = Annotated[
+    bool,
+    typer.Option("--show-secrets", help="Print secrets shown only once to stdout."),
+]
+
+
 @app.command()
 def apply(
-    plan_file: Annotated[
-        Path | None,
-        typer.Argument(help="A plan saved by `regform plan --out`; applied exactly as saved."),
-    ] = None,
+    plan_file: PlanFileArgument = None,
     config: ConfigOption = None,
     registry: RegistryOption = None,
     target: TargetOption = None,
-    auto_approve: Annotated[
-        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
-    ] = False,
-    allow_destroy: Annotated[
-        bool,
-        typer.Option("--allow-destroy", help="Allow deleting and replacing repositories."),
-    ] = False,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Allow changing more repositories than the safety limit."),
-    ] = False,
-    fmt: Annotated[
-        ResultFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="How to report the result: text, or json (a document on stdout; the plan "
-            "then goes to stderr).",
-        ),
-    ] = ResultFormat.text,
+    auto_approve: AutoApproveOption = False,
+    allow_destroy: AllowDestroyOption = False,
+    force: ForceOption = False,
+    fmt: ResultFormatOption = ResultFormat.text,
     sandbox: SandboxOption = False,
     parallelism: ParallelismOption = None,
     lifecycle_preview: PreviewOption = None,
-    secrets_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--secrets-file",
-            help="Write secrets a registry shows only once (new Harbor robot accounts) to this "
-            "JSON file (mode 0600).",
-        ),
-    ] = None,
-    show_secrets: Annotated[
-        bool,
-        typer.Option("--show-secrets", help="Print secrets shown only once to stdout."),
-    ] = False,
+    secrets_file: SecretsFileOption = None,
+    show_secrets: ShowSecretsOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Apply changes so the registries match the configuration.

@@ -117,39 +117,52 @@ def _imported(
     return to_yaml(result.data, header), warnings, len(result.repositories), unread
 
 
-# Longer than 60 lines because typer reads every option from a parameter of the command.
+RegistryNameOption = Annotated[
+    str, typer.Option("--registry", help="The registry to import (its name).")
+]
+ImportConfigOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--config", "-c", help="Config declaring the registry (for its connection and scope)."
+    ),
+]
+PrefixOption = Annotated[
+    str | None, typer.Option("--prefix", help="Only repositories whose names start with this.")
+]
+OutDirOption = Annotated[
+    Path | None,
+    typer.Option("--out-dir", "-o", help=f"Write DIR/{OUTPUT_FILE} instead of stdout."),
+]
+OverwriteOption = Annotated[bool, typer.Option("--force", help=f"Overwrite DIR/{OUTPUT_FILE}.")]
+SettingsOption = Annotated[
+    str,
+    typer.Option(
+        "--settings",
+        help="Registry settings to import: all, none, or a comma-separated list of kinds.",
+    ),
+]
+RegionOption = Annotated[str | None, typer.Option("--region", help="Without -c: region.")]
+ProfileOption = Annotated[str | None, typer.Option("--profile", help="Without -c: profile.")]
+AccountIdOption = Annotated[
+    str | None, typer.Option("--account-id", help="Without -c: the account (checked).")
+]
+EndpointUrlOption = Annotated[
+    str | None, typer.Option("--endpoint-url", help="Without -c: a custom endpoint.")
+]
+
+
 @app.command("import")
 def import_(
-    registry: Annotated[str, typer.Option("--registry", help="The registry to import (its name).")],
-    config: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--config", "-c", help="Config declaring the registry (for its connection and scope)."
-        ),
-    ] = None,
-    prefix: Annotated[
-        str | None, typer.Option("--prefix", help="Only repositories whose names start with this.")
-    ] = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option("--out-dir", "-o", help=f"Write DIR/{OUTPUT_FILE} instead of stdout."),
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help=f"Overwrite DIR/{OUTPUT_FILE}.")] = False,
-    settings: Annotated[
-        str,
-        typer.Option(
-            "--settings",
-            help="Registry settings to import: all, none, or a comma-separated list of kinds.",
-        ),
-    ] = "all",
-    region: Annotated[str | None, typer.Option("--region", help="Without -c: region.")] = None,
-    profile: Annotated[str | None, typer.Option("--profile", help="Without -c: profile.")] = None,
-    account_id: Annotated[
-        str | None, typer.Option("--account-id", help="Without -c: the account (checked).")
-    ] = None,
-    endpoint_url: Annotated[
-        str | None, typer.Option("--endpoint-url", help="Without -c: a custom endpoint.")
-    ] = None,
+    registry: RegistryNameOption,
+    config: ImportConfigOption = None,
+    prefix: PrefixOption = None,
+    out_dir: OutDirOption = None,
+    force: OverwriteOption = False,
+    settings: SettingsOption = "all",
+    region: RegionOption = None,
+    profile: ProfileOption = None,
+    account_id: AccountIdOption = None,
+    endpoint_url: EndpointUrlOption = None,
     sandbox: SandboxOption = False,
     parallelism: ParallelismOption = None,
     verbose: VerboseOption = False,

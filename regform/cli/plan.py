@@ -107,7 +107,32 @@ def read_progress(registry: str, count: int) -> None:
     typer.echo(f"{registry}: {count} repositories found, reading details...", err=True)
 
 
-# Longer than 60 lines because typer reads every option from a parameter of the command.
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", "-o", metavar="FILE", help="Also save the JSON plan (for `regform apply`)."
+    ),
+]
+DetailedExitcodeOption = Annotated[
+    bool,
+    typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (0 when none)."),
+]
+ApproveDestroyOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-destroy",
+        help="Approve deletes and replaces in this plan: `regform apply` of the saved plan "
+        "then needs no flag (the approval is shown with the plan).",
+    ),
+]
+ApproveForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Approve changing more repositories than the safety limit (as above)."
+    ),
+]
+
+
 @app.command()
 def plan(
     config: ConfigOption = None,
@@ -116,30 +141,10 @@ def plan(
     fmt: FormatOption = PlanFormat.text,
     max_chars: MaxCharsOption = None,
     show_unmanaged: ShowUnmanagedOption = False,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", "-o", metavar="FILE", help="Also save the JSON plan (for `regform apply`)."
-        ),
-    ] = None,
-    detailed_exitcode: Annotated[
-        bool,
-        typer.Option("--detailed-exitcode", help="Exit 2 when there are changes (0 when none)."),
-    ] = False,
-    allow_destroy: Annotated[
-        bool,
-        typer.Option(
-            "--allow-destroy",
-            help="Approve deletes and replaces in this plan: `regform apply` of the saved plan "
-            "then needs no flag (the approval is shown with the plan).",
-        ),
-    ] = False,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force", help="Approve changing more repositories than the safety limit (as above)."
-        ),
-    ] = False,
+    out: OutOption = None,
+    detailed_exitcode: DetailedExitcodeOption = False,
+    allow_destroy: ApproveDestroyOption = False,
+    force: ApproveForceOption = False,
     sandbox: SandboxOption = False,
     parallelism: ParallelismOption = None,
     lifecycle_preview: PreviewOption = None,

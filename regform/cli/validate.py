@@ -20,36 +20,41 @@ class ValidateFormat(StrEnum):
     json = "json"
 
 
-# Longer than 60 lines because typer reads every option from a parameter of the command.
+PathsArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        metavar="PATH",
+        help="Config files or directories of *.yaml files, merged (default: regform.yaml).",
+        show_default=False,
+    ),
+]
+ValidateConfigOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--config",
+        "-c",
+        metavar="PATH",
+        help="Config file or directory, as for the other commands (repeatable; the same as "
+        "naming it as an argument).",
+        show_default=False,
+    ),
+]
+ValidateFormatOption = Annotated[
+    ValidateFormat,
+    typer.Option("--format", "-f", help="text: one issue per line; json: a list of issues."),
+]
+StrictOption = Annotated[
+    bool,
+    typer.Option("--strict", help="Warnings (public policies, unset variables) are errors."),
+]
+
+
 @app.command()
 def validate(
-    paths: Annotated[
-        list[Path] | None,
-        typer.Argument(
-            metavar="PATH",
-            help="Config files or directories of *.yaml files, merged (default: regform.yaml).",
-            show_default=False,
-        ),
-    ] = None,
-    config: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--config",
-            "-c",
-            metavar="PATH",
-            help="Config file or directory, as for the other commands (repeatable; the same as "
-            "naming it as an argument).",
-            show_default=False,
-        ),
-    ] = None,
-    fmt: Annotated[
-        ValidateFormat,
-        typer.Option("--format", "-f", help="text: one issue per line; json: a list of issues."),
-    ] = ValidateFormat.text,
-    strict: Annotated[
-        bool,
-        typer.Option("--strict", help="Warnings (public policies, unset variables) are errors."),
-    ] = False,
+    paths: PathsArgument = None,
+    config: ValidateConfigOption = None,
+    fmt: ValidateFormatOption = ValidateFormat.text,
+    strict: StrictOption = False,
 ) -> None:
     """Check the config without contacting any registry. Exit 1 when it has problems.
 

@@ -148,10 +148,45 @@ def oldest_first(images: Sequence[Image]) -> list[Image]:
     return Ranking.of(images).ordered()
 
 
-# One function of about 80 lines on purpose: it is the evaluator's inner loop over every rule
-# (benchmarks/lifecycle_eval.py measures it over 100,000 images), and what the rules share (the
-# sets built on first need: tag index, untagged, archived; the images already claimed) stays in
-# locals instead of being passed around per rule.
+class _Selector:
+    """The images a rule's selection matches; the sets several rules share are made once, when
+    a rule first needs them."""
+
+    def __init__(self, ranking: Ranking) -> None:
+        images = ranking.images
+        self.ranking = ranking
+        self.classes = list(map(_STORAGE_CLASS, images))
+        self.tags = list(map(_TAGS, images))
+        self.standard = set(range(len(images)))
+        if self.classes.count(STANDARD) < len(self.classes):
+            self.standard -= ranking.positions_where(map(STANDARD.__ne__, self.classes))
+        self._index: TagIndex | None = None
+        self._untagged: set[int] | None = None
+        self._archived: set[int] | None = None
+
+    def in_class(self, sel: Mapping[str, Any]) -> set[int]:
+        if sel.get("storageClass", STANDARD) == STANDARD:
+            return self.standard
+        if self._archived is None:
+            self._archived = self.ranking.positions_where(map(ARCHIVE.__eq__, self.classes))
+        return self._archived
+
+    def matched(self, sel: Mapping[str, Any]) -> set[int]:
+        in_class = self.in_class(sel)
+        status = sel["tagStatus"]
+        if status == ANY:
+            return in_class
+        if status == UNTAGGED:
+            if self._untagged is None:
+                self._untagged = self.ranking.positions_where(map(not_, self.tags))
+            return self._untagged & in_class
+        if self._index is None:
+            self._index = TagIndex(self.tags, self.ranking.rank)
+        if PREFIX_LIST in sel:
+            return self._index.images_with_prefixes(sel[PREFIX_LIST]) & in_class
+        return self._index.images_with_patterns(sel["tagPatternList"]) & in_class
+
+
 def apply_rules(
     rules: Sequence[Mapping[str, Any]],
     ranking: Ranking,
@@ -163,74 +198,57 @@ def apply_rules(
     When ``matched_by`` is given, it receives position -> rulePriority of the rule that matched
     each image (the only rule that may act on it), whether or not that rule acts on it.
     """
-    images = ranking.images
-    everyone = set(range(len(images)))
-    classes = list(map(_STORAGE_CLASS, images))
-    standard = everyone
-    if classes.count(STANDARD) < len(classes):
-        standard = everyone - ranking.positions_where(map(STANDARD.__ne__, classes))
-    tags = list(map(_TAGS, images))
-    index: TagIndex | None = None
-    untagged: set[int] | None = None
-    archived: set[int] | None = None
+    selector = _Selector(ranking)
     #: restored images: their position follows the restore, not the push
-    restored = ranking.positions_where(map(ACTIVATED, images)) if ranking.restores else set()
-
+    restored = (
+        ranking.positions_where(map(ACTIVATED, ranking.images)) if ranking.restores else set()
+    )
     claimed: set[int] = set()
     actions: dict[int, tuple[str, int]] = {}
     for rule in sorted(rules, key=lambda r: int(r["rulePriority"])):
         sel, priority = rule["selection"], int(rule["rulePriority"])
-        if sel.get("storageClass", STANDARD) == STANDARD:
-            in_class = standard
-        else:
-            if archived is None:
-                archived = ranking.positions_where(map(ARCHIVE.__eq__, classes))
-            in_class = archived
-        status = sel["tagStatus"]
-        if status == ANY:
-            matched = in_class
-        elif status == UNTAGGED:
-            if untagged is None:
-                untagged = ranking.positions_where(map(not_, tags))
-            matched = untagged & in_class
-        else:
-            if index is None:
-                index = TagIndex(tags, ranking.rank)
-            if PREFIX_LIST in sel:
-                matched = index.images_with_prefixes(sel[PREFIX_LIST]) & in_class
-            else:
-                matched = index.images_with_patterns(sel["tagPatternList"]) & in_class
+        matched = selector.matched(sel)
         free = matched - claimed
         claimed |= matched
         if matched_by is not None:
             matched_by.update(dict.fromkeys(free, priority))
-        if not free:
-            continue
-        number = int(sel["countNumber"])
-        count_type = sel["countType"]
-        if count_type == COUNT_MORE_THAN:
-            if len(matched) <= number:
-                continue
-            # positions grow with push time: the ``number`` largest are the newest, kept
-            if number * 8 < len(matched):
-                first_kept = nlargest(number, matched)[-1]
-            else:
-                first_kept = sorted(matched)[len(matched) - number]
-            chosen = [p for p in free if p < first_kept]
-        else:
-            cutoff = now - number * SECONDS_PER_DAY
-            if count_type == SINCE_PUSHED:
-                # push order is position order, except for restored images
-                below = bisect_left(ranking.times, cutoff)
-                chosen = [p for p in free if p < below]
-                if restored:
-                    chosen = [p for p in chosen if p not in restored]
-                    chosen += _older_than(count_type, cutoff, free & restored, ranking)
-            else:
-                chosen = _older_than(count_type, cutoff, free, ranking)
-        act = (rule["action"]["type"], priority)
-        actions.update(dict.fromkeys(chosen, act))
+        if free:
+            chosen = _chosen(sel, matched, free, ranking, now, restored)
+            actions.update(dict.fromkeys(chosen, (rule["action"]["type"], priority)))
     return actions
+
+
+def _chosen(
+    sel: Mapping[str, Any],
+    matched: set[int],
+    free: set[int],
+    ranking: Ranking,
+    now: float,
+    restored: set[int],
+) -> list[int]:
+    """The positions of ``free`` (matched, not claimed by an earlier rule) the rule's count
+    criterion selects."""
+    number = int(sel["countNumber"])
+    count_type = sel["countType"]
+    if count_type == COUNT_MORE_THAN:
+        if len(matched) <= number:
+            return []
+        # positions grow with push time: the ``number`` largest are the newest, kept
+        if number * 8 < len(matched):
+            first_kept = nlargest(number, matched)[-1]
+        else:
+            first_kept = sorted(matched)[len(matched) - number]
+        return [p for p in free if p < first_kept]
+    cutoff = now - number * SECONDS_PER_DAY
+    if count_type != SINCE_PUSHED:
+        return _older_than(count_type, cutoff, free, ranking)
+    # push order is position order, except for restored images
+    below = bisect_left(ranking.times, cutoff)
+    chosen = [p for p in free if p < below]
+    if restored:
+        chosen = [p for p in chosen if p not in restored]
+        chosen += _older_than(count_type, cutoff, free & restored, ranking)
+    return chosen
 
 
 def _older_than(count_type: str, cutoff: float, free: set[int], ranking: Ranking) -> list[int]:
