@@ -57,6 +57,12 @@ class Artifact:
     push_time: str
     pull_time: str = "0001-01-01T00:00:00.000Z"
     size: int = 1024
+    #: tag -> its own push time, for a tag added later to an existing artifact (schema:Tag)
+    tag_pushed: dict[str, str] = field(default_factory=dict)
+
+    def tag(self, name: str) -> dict[str, Any]:
+        pushed = self.tag_pushed.get(name, self.push_time)
+        return {"name": name, "push_time": pushed, "pull_time": self.pull_time, "immutable": False}
 
 
 @dataclass
@@ -521,7 +527,7 @@ class HarborState:
                 "push_time": a.push_time,
                 "pull_time": a.pull_time,
                 "type": "IMAGE",
-                "tags": [{"name": t, "immutable": False} for t in a.tags],
+                "tags": [a.tag(t) for t in a.tags],
             }  # fmt: skip
             for a in arts
         ]

@@ -19,7 +19,7 @@ from typing import Any
 
 from regform import model as m
 from regform.providers.base import ConfigProblem, RegistryEntry
-from regform.providers.harbor import rules
+from regform.providers.harbor import doublestar, rules
 from regform.providers.harbor.fields import (
     IMMUTABLE_RULES,
     MEMBERS,
@@ -115,6 +115,18 @@ def _check_patterns(
                         "give a list, or write {a,b}",
                     )
                 )
+        joined = value
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            joined = rules.brace(value)
+        why = doublestar.malformed(joined) if isinstance(joined, str) and joined else None
+        if why:
+            out.append(
+                item.issue(
+                    (*path, key),
+                    f"Harbor cannot match '{joined}' ({why}): its retention run would fail; "
+                    "a list of several patterns is sent as one {a,b}, which cannot hold a '/'",
+                )
+            )
     for a, b in (("tags", "exclude_tags"), ("repositories", "exclude_repositories")):
         if a in spec and b in spec:
             out.append(item.issue((*path, b), f"give {a} or {b}, not both", key=True))

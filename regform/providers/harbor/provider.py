@@ -55,6 +55,11 @@ def _when(text: Any) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
+def _latest(texts: list[Any]) -> datetime | None:
+    found = [w for w in map(_when, texts) if w is not None]
+    return max(found) if found else None
+
+
 class HarborProvider(Provider):
     """Reads and writes the projects of one Harbor."""
 
@@ -254,18 +259,19 @@ class HarborProvider(Provider):
     def _artifacts(self, project: str, repo: str) -> list[HarborArtifact]:
         short = repo.split("/", 1)[1] if repo.startswith(project + "/") else repo
         path = f"projects/{project}/repositories/{repo_path(short)}/artifacts"
-        artifacts = []
-        for a in self.client.pages(path, op="ListArtifacts", params={"with_tag": "true"}):
-            names = tuple(sorted(str(t["name"]) for t in a.get("tags") or ()))
-            artifacts.append(self._artifact(a, short, names))
-        return artifacts
+        found = self.client.pages(path, op="ListArtifacts", params={"with_tag": "true"})
+        return [self._artifact(a, short) for a in found]
 
-    def _artifact(self, a: Mapping[str, Any], short: str, names: tuple[str, ...]) -> HarborArtifact:
+    def _artifact(self, a: Mapping[str, Any], short: str) -> HarborArtifact:
+        """Times as retention sees them: the latest of the artifact's and its tags' (goharbor/
+        harbor ``src/pkg/retention/dep/client.go`` @ 09371b48e85a, api-facts.md)."""
+        tags = [t for t in a.get("tags") or () if isinstance(t, Mapping)]
+        pushed = _latest([a.get("push_time"), *(t.get("push_time") for t in tags)])
         return HarborArtifact(
             digest=str(a["digest"]),
-            tags=names,
-            pushed_at=_when(a.get("push_time")) or datetime.fromtimestamp(0, UTC),
-            last_pulled_at=_when(a.get("pull_time")),
+            tags=tuple(sorted(str(t["name"]) for t in tags)),
+            pushed_at=pushed or datetime.fromtimestamp(0, UTC),
+            last_pulled_at=_latest([a.get("pull_time"), *(t.get("pull_time") for t in tags)]),
             size_bytes=a.get("size"),
             media_type=a.get("manifest_media_type"),
             repository=short,

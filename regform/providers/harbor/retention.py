@@ -1,16 +1,39 @@
 """A local evaluator of Harbor's tag retention: which artifacts a policy keeps and deletes.
 
-Harbor's algorithm (api-facts.md "Tag retention"; goharbor/harbor ``src/pkg/retention``):
+Harbor's algorithm, as its source has it (goharbor/harbor, file @ commit):
 
-* rules say what to **retain**; disabled rules do nothing;
-* a repository is processed only when some rule's repository selector selects it; the
-  artifacts of a repository no rule selects are all kept;
-* in a processed repository each rule first filters the artifacts by its tag selector, then its
-  template retains some of them: ``latestPushedK`` the K most recently pushed,
-  ``latestPulledN`` the N most recently pulled, ``nDaysSinceLastPush`` / ``nDaysSinceLastPull``
-  those pushed / pulled within the last N days, ``always`` all of them;
-* rules are ORed (``algorithm: "or"``): an artifact is kept if any rule retains it; every other
-  artifact of the repository is deleted.
+* ``src/pkg/retention/launcher.go`` @ 0063430f6d8b: disabled rules are skipped; each rule picks
+  the project's repositories its repository selector selects, and a repository gets a retention
+  job only when some rule picked it. **The artifacts of a repository no rule selects are all
+  kept** (no job runs there).
+* ``src/pkg/retention/dep/client.go`` @ 09371b48e85a: a candidate is one artifact with all its
+  tags; its push (pull) time is the latest of the artifact's and its tags' push (pull) times.
+* ``src/pkg/retention/policy/alg/or/processor.go`` @ 09371b48e85a: each rule filters every
+  candidate of the repository by its tag selectors, then its template retains some of the rest;
+  rules are ORed (``algorithm: "or"``): the union of what they retain is kept, by digest
+  (``src/lib/selector/candidate.go`` @ 1c59a5dd5aad ``Hash``).
+* ``src/pkg/retention/policy/action/performer/performer.go`` @ 289786854c21: every other
+  candidate of the repository is deleted.
+* templates (``src/pkg/retention/policy/rule/*/evaluator.go``): ``latestPushedK`` the K most
+  recently pushed (``latestps`` @ 0512dfce50d7), ``latestPulledN`` the N most recently pulled
+  (``latestpl`` @ 09371b48e85a) -- both sort with Go's ``sort.Slice``, which is not stable, so
+  Harbor leaves ties to chance; regform breaks them by digest --, ``nDaysSinceLastPush`` /
+  ``nDaysSinceLastPull`` those pushed / pulled at or after now minus N days, to the second
+  (``daysps`` @ 1165bd6d0c81, ``dayspl`` @ 289786854c21; never pulled = the zero time, never
+  retained), ``always`` all of them (``always`` @ 327ef75b3ed4).
+* the tag selector (``src/lib/selector/selectors/doublestar/selector.go`` @ c5c36201ee28): a
+  tagged artifact passes ``matches`` when any of its tags matches the pattern, ``excludes`` when
+  any of its tags does not. ``untagged`` says whether an untagged artifact counts as matching the
+  pattern: ``matches`` selects it when ``untagged`` is true, **``excludes`` selects it when
+  ``untagged`` is false** (its ``selector_test.go`` @ 09371b48e85a; the immutable-rule matcher
+  ``src/pkg/immutable/match/rule/match.go`` @ 0765230f6afb relies on the same reading). Without
+  extras Harbor defaults ``untagged`` to true for ``matches`` and false for ``excludes``: both
+  select untagged artifacts.
+* the repository selector: ``repoMatches`` selects a repository whose name (without the
+  project) matches, ``repoExcludes`` one whose name does not.
+* patterns are ``bmatcuk/doublestar`` v1 (:mod:`regform.providers.harbor.doublestar`). A
+  malformed repository pattern fails the whole run (nothing is deleted); a malformed tag
+  pattern fails the run of each repository that rule covers (nothing is deleted there).
 
 The policy is the canonical document of :mod:`regform.providers.harbor.rules`. Images are
 :class:`HarborArtifact` (an :class:`~regform.providers.base.Image` that knows its repository).
@@ -20,15 +43,14 @@ The policy is the canonical document of :mod:`regform.providers.harbor.rules`. I
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from regform.lifecycle import Decision, Evaluation, Verdict
 from regform.model import Image
+from regform.providers.harbor import doublestar
 
 DELETE = "expire"  # the core's word for an image a policy removes
 KEEP = "keep"
@@ -43,45 +65,17 @@ class HarborArtifact(Image):
     repository: str = ""
 
 
-@lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str]:
-    """A doublestar pattern as a regex: ``**`` anything, ``*`` anything but ``/``, ``?`` one
-    character, ``{a,b}`` alternatives."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if ch == "*":
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "{":
-            out.append("(?:")
-        elif ch == "}":
-            out.append(")")
-        elif ch == ",":
-            out.append("|")
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return re.compile("".join(out) + r"\Z", re.S)
-
-
 def matches(pattern: str, value: str) -> bool:
-    return _regex(pattern).match(value) is not None
+    return doublestar.match(pattern, value)
 
 
 def _tag_selected(selector: Mapping[str, Any], artifact: HarborArtifact) -> bool:
-    """The doublestar tag selector (src ``lib/selector/selectors/doublestar``): an untagged
-    artifact is selected only when ``untagged``; a tagged one when any of its tags passes the
-    filter: a tag that matches (``matches``), or one that does not (``excludes``)."""
+    """The doublestar tag selector (``tagSelectMatch`` / ``tagSelectExclude``): a tagged
+    artifact when any of its tags matches (``matches``) or does not match (``excludes``) the
+    pattern; an untagged one when ``untagged`` is true (``matches``) or false (``excludes``)."""
+    wanted: bool = selector["decoration"] == "matches"
     if not artifact.tags:
-        return bool(selector.get("untagged"))
-    wanted = selector["decoration"] == "matches"
+        return bool(selector.get("untagged")) == wanted
     return any(matches(selector["pattern"], t) == wanted for t in artifact.tags)
 
 
@@ -124,20 +118,35 @@ def _decide(
         if not isinstance(image, HarborArtifact):
             raise ValueError("Harbor retention is evaluated over Harbor artifacts")
         by_repo.setdefault(image.repository, []).append(image)
+    try:
+        covering = {
+            repo: [(n, r) for n, r in rules if _repo_selected(r["repositories"], repo)]
+            for repo in by_repo
+        }
+    except doublestar.BadPattern:  # the launcher fails: no repository is processed
+        covering = {repo: [] for repo in by_repo}
     out: list[tuple[Image, int | None, bool]] = []
     for repo, artifacts in by_repo.items():
-        applicable = [(n, r) for n, r in rules if _repo_selected(r["repositories"], repo)]
-        if not applicable:
-            out.extend((a, None, False) for a in artifacts)
-            continue
-        keeper: dict[int, int] = {}
+        out.extend(_decide_repository(covering[repo], artifacts, now))
+    return out
+
+
+def _decide_repository(
+    applicable: list[tuple[int, Mapping[str, Any]]], artifacts: list[HarborArtifact], now: datetime
+) -> list[tuple[Image, int | None, bool]]:
+    """One repository's retention job; without a rule selecting it there is none (all kept)."""
+    keeper: dict[int, int] = {}
+    try:
         for n, rule in applicable:
             positions = [i for i, a in enumerate(artifacts) if _tag_selected(rule["tags"], a)]
             chosen = _retained(rule, [artifacts[i] for i in positions], now)
             for p in sorted(chosen):
                 keeper.setdefault(positions[p], n)
-        out.extend((a, keeper.get(i), i not in keeper) for i, a in enumerate(artifacts))
-    return out
+    except doublestar.BadPattern:  # the job fails before deleting anything
+        applicable = []
+    if not applicable:
+        return [(a, None, False) for a in artifacts]
+    return [(a, keeper.get(i), i not in keeper) for i, a in enumerate(artifacts)]
 
 
 def _newest_first(images: Sequence[Image]) -> list[Image]:

@@ -87,11 +87,21 @@ def comma_outside_braces(pattern: str) -> bool:
 
 
 def tag_selector(decoration: str, pattern: str, untagged: bool | None = None) -> JsonDict:
-    """A tag selector; ``untagged`` None = Harbor's default for the decoration (api-facts.md
-    "Without it, matches includes untagged artifacts and excludes leaves them out")."""
+    """A tag selector. ``untagged`` is Harbor's extra as it is sent: whether an untagged
+    artifact counts as matching ``pattern``, so ``matches`` selects untagged artifacts when it
+    is true and ``excludes`` when it is false. None = Harbor's default for the decoration (true
+    for ``matches``, false for ``excludes``: both select untagged artifacts). api-facts.md
+    "Untagged"; goharbor/harbor ``src/lib/selector/selectors/doublestar/selector.go``
+    @ c5c36201ee28."""
     if untagged is None:
         untagged = decoration == "matches"
     return {"decoration": decoration, "pattern": canonical_pattern(pattern), "untagged": untagged}
+
+
+def only_untagged() -> JsonDict:
+    """The tag selector of untagged artifacts alone: no tag is outside ``**``, and an untagged
+    artifact does not count as matching it (``untagged`` false), so ``excludes`` keeps it."""
+    return tag_selector("excludes", "**", False)
 
 
 def repo_selector(decoration: str = "repoMatches", pattern: str = "**") -> JsonDict:
@@ -261,7 +271,7 @@ def from_lifecycle(doc: Mapping[str, Any], schedule: str = "daily") -> JsonDict:
 def _mapped_rule(template: str, value: int, tag_set: tuple[str, list[str]]) -> JsonDict:
     status, patterns = tag_set
     if status == "untagged":
-        tags = tag_selector("excludes", "**", True)
+        tags = only_untagged()
     else:
         tags = tag_selector("matches", brace(patterns), status == "any")
     return {
@@ -282,9 +292,10 @@ def _complement(sets: Sequence[tuple[str, list[str]]]) -> JsonDict | None:
     if "**" in tagged:
         if untagged_covered:
             return None
-        tags = tag_selector("excludes", "**", True)
+        tags = only_untagged()
     elif tagged:
-        tags = tag_selector("excludes", brace(tagged), not untagged_covered)
+        # every artifact with a tag outside ``tagged``, and untagged ones unless a rule has them
+        tags = tag_selector("excludes", brace(tagged), untagged_covered)
     else:
         tags = tag_selector("matches", "**", not untagged_covered)
     return {"template": "always", "tags": tags, "repositories": repo_selector(), "disabled": False}
