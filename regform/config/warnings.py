@@ -95,7 +95,10 @@ def credential_warnings(merged: Merged, env: Mapping[str, str]) -> list[ConfigIs
     out: list[ConfigIssue] = []
     for name, item in merged.registries.items():
         creds = item.get("credentials")
-        places = [((key,), item.get(key)) for key in ("username_env", "password_env")]  # harbor
+        # harbor: the registry's own username_env / password_env
+        places: list[tuple[tuple[str, ...], Any]] = [
+            ((key,), item.get(key)) for key in ("username_env", "password_env")
+        ]
         if isinstance(creds, dict):
             places += [
                 (("credentials", key), creds.get(key))
