@@ -1,18 +1,47 @@
 """The command line: a thin layer over the library. Each command lives in its own module.
 
-Exit codes: 0 success / nothing to do, 1 error, 2 changes or drift (where the command says so).
+Exit codes: 0 success / nothing to do, 1 error (a mistyped command line too), 2 changes or drift
+(where the command says so).
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from regform.version import __version__
 
+
+class _Regform(TyperGroup):
+    """Exits 1 on a usage error (unknown command or option, bad value), never 2: exit code 2 means
+    "changes" (``plan --detailed-exitcode``) or "drift", so ``regform plan --fromat json ... ||
+    [ $? -eq 2 ]`` must not pass in CI."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _usage_error_exits_1():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _usage_error_exits_1():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _usage_error_exits_1() -> Iterator[None]:
+    try:
+        yield
+    except typer.TyperException as exc:  # click's UsageError (exit 2) and its other errors (1)
+        exc.exit_code = 1
+        raise
+
+
 app = typer.Typer(
+    cls=_Regform,
     name="regform",
     help="Container registries as code: validate, plan and apply registry configuration.",
     no_args_is_help=True,

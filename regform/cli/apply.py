@@ -71,7 +71,17 @@ def _progress(change: Change, status: str) -> None:
 
     if status == STARTED and not is_tty(sys.stderr):
         return
-    typer.echo(f"{change.address}: {change.action.value} {status}", err=True)
+    typer.echo(f"{_subject(change)} {status}", err=True)
+
+
+def _subject(change: Change) -> str:
+    """``prod/app: create``; an image deletion names its repository and how many images go."""
+    from regform.plan import IMAGES
+
+    if change.kind != IMAGES:
+        return f"{change.address}: {change.action.value}"
+    n = len((change.before or {}).get("images") or ())
+    return f"{change.registry}/{change.name}: delete {n} image{'s' if n != 1 else ''} (lifecycle)"
 
 
 def _confirm(auto_approve: bool) -> None:

@@ -104,7 +104,8 @@ def relative_paths(paths: Sequence[Path] | None) -> tuple[str, ...]:
 
 
 def read_progress(registry: str, count: int) -> None:
-    typer.echo(f"{registry}: {count} repositories found, reading details...", err=True)
+    found = f"{count} repositor{'y' if count == 1 else 'ies'}"
+    typer.echo(f"{registry}: {found} found, reading details...", err=True)
 
 
 OutOption = Annotated[

@@ -46,8 +46,12 @@ def reading(providers: Mapping[str, Provider], interval: float = INTERVAL) -> It
         identity = providers[name].identity()
         where = identity.get("endpoint") or identity.get("region") or ""
         typer.echo(f"{name}: reading {where}...".replace(" ...", "..."), err=True)
-    with heartbeat(lambda: f"... {calls_made(providers)} API calls made so far", interval):
+    with heartbeat(lambda: f"... {_calls(calls_made(providers))} made so far", interval):
         yield
+
+
+def _calls(n: int) -> str:
+    return f"{n} API call{'' if n == 1 else 's'}"
 
 
 class Applying:

@@ -2,8 +2,9 @@
 
 * a policy that grants anyone (``Principal: "*"``, ``allow_pull: ['*']``): the repositories using
   it, or the whole registry, are public;
-* a registry's ``credentials`` naming an environment variable that is not set (CI may set it
-  later; ``validate --strict`` makes it an error);
+* a registry's ``credentials`` (or a Harbor registry's ``username_env`` / ``password_env``)
+  naming an environment variable that is not set (CI may set it later; ``validate --strict``
+  makes it an error);
 * an ``ecr:`` action in a policy that names no ECR operation (botocore's service model lists
   them; it is loaded only when a policy names an ``ecr:`` action).
 """
@@ -94,20 +95,31 @@ def credential_warnings(merged: Merged, env: Mapping[str, str]) -> list[ConfigIs
     out: list[ConfigIssue] = []
     for name, item in merged.registries.items():
         creds = item.get("credentials")
-        if not isinstance(creds, dict):
-            continue
-        for key in ("username_env", "password_env", "token_env"):
-            var = creds.get(key)
+        # harbor: the registry's own username_env / password_env
+        places: list[tuple[tuple[str, ...], Any]] = [
+            ((key,), item.get(key)) for key in ("username_env", "password_env")
+        ]
+        if isinstance(creds, dict):
+            places += [
+                (("credentials", key), creds.get(key))
+                for key in ("username_env", "password_env", "token_env")
+            ]
+        for path, var in places:
             if isinstance(var, str) and var not in env:
-                out.append(_unset(item, name, key, var))
+                out.append(_unset(item, name, path, var))
     return out
 
 
-def _unset(item: Item, registry: str, key: str, var: str) -> ConfigIssue:
+def _unset(item: Item, registry: str, path: tuple[str, ...], var: str) -> ConfigIssue:
+    needs = (
+        "login and pull-secret fail"  # credentials only: nothing to plan
+        if item.get("provider") == "dockerhub"
+        else "plan, apply and drift fail"
+    )
     return item.issue(
-        ("credentials", key),
-        f"environment variable {var} ({key} of registry '{registry}') is not set: plan, apply "
-        "and drift fail unless it is set when they run",
+        path,
+        f"environment variable {var} ({path[-1]} of registry '{registry}') is not set: {needs} "
+        "unless it is set when they run",
     )
 
 

@@ -134,13 +134,26 @@ def main(
     try:
         answer = run(action, request, env, cache)
     except ConfigError as exc:
-        first = exc.issues[0] if exc.issues else ""
-        answer = Answer(f"regform: invalid config ({len(exc.issues)} errors): {first}\n", 1)
+        answer = Answer(f"regform: {_config_problem(exc, env)}\n", 1)
     except RegformError as exc:
         answer = Answer(f"regform: {str(exc).splitlines()[0]}\n", 1)
     out.write(answer.stdout)
     out.flush()
     return answer.code
+
+
+def _config_problem(exc: ConfigError, env: Mapping[str, str]) -> str:
+    """The first issue, how many there are, and (without ``REGFORM_CONFIG``) where the helper
+    looked: clients run it in their own working directory, not the configuration's."""
+    n = len(exc.issues)
+    first = exc.issues[0] if exc.issues else ""
+    counted = f"{n} error{'' if n == 1 else 's'}"
+    if env.get("REGFORM_CONFIG"):
+        return f"invalid config ({counted}): {first}"
+    return (
+        f"invalid config ({counted}; REGFORM_CONFIG is not set, so {DEFAULT_CONFIG} in "
+        f"{os.getcwd()} was read: set it to the config's paths, separated by ':'): {first}"
+    )
 
 
 def console() -> None:

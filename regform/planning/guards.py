@@ -15,7 +15,8 @@ from regform.model import RegistryConfig
 from regform.plan import IMAGES, REPOSITORY, Action, Change, Guard
 
 
-def _destroy_message(change: Change) -> str:
+def destroy_message(change: Change) -> str:
+    """What the ``--allow-destroy`` guard of a destructive change says."""
     if change.kind == IMAGES:
         n = len((change.before or {}).get("images") or ())
         images = "image" if n == 1 else "images"
@@ -47,7 +48,7 @@ def _threshold_guard(reg: RegistryConfig, changes: Sequence[Change], owned: int)
 def registry_guards(reg: RegistryConfig, changes: Sequence[Change], owned: int) -> list[Guard]:
     """Every guard one registry's (sorted) changes trip."""
     guards = [
-        Guard(reg.name, "--allow-destroy", _destroy_message(c)) for c in changes if c.destructive
+        Guard(reg.name, "--allow-destroy", destroy_message(c)) for c in changes if c.destructive
     ]
     threshold = _threshold_guard(reg, changes, owned)
     if threshold is not None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from regform.errors import PartialApplyError, RegformError, UnsafePlanError
 from regform.plan import ACTION_ORDER, Action, Change, Guard, Plan
+from regform.planning.guards import destroy_message
 from regform.providers.base import Provider
 
 #: progress statuses passed to the ``progress(change, status)`` callback.
@@ -126,10 +127,8 @@ def unmet_guards(plan: Plan, *, allow_destroy: bool, force: bool) -> list[Guard]
     guarded = {g.message for g in plan.guards if g.flag == "--allow-destroy"}
     if not allow_destroy:
         for c in plan.destructive:
-            message = (
-                f"{c.address} will be {'deleted' if c.action is Action.DELETE else 'replaced'}"
-            )
-            if not any(c.address in m for m in guarded):
+            message = destroy_message(c)
+            if message not in guarded:
                 unmet.append(Guard(c.registry, "--allow-destroy", message))
     return unmet
 

@@ -128,3 +128,31 @@ def test_a_token_env_variable_is_refused_too(tmp_path: Path) -> None:
     assert [i.message.split(";")[0] for i in issues] == [
         "${HUB_KEY} refers to a variable that holds a credential"
     ]
+
+
+def test_unset_harbor_and_docker_hub_variables_are_warnings_saying_what_fails(
+    tmp_path: Path,
+) -> None:
+    config = _write(
+        tmp_path,
+        "version: 1\nregistries:\n  hb:\n    provider: harbor\n"
+        "    url: https://harbor.example.com\n"
+        "    username_env: REGFORM_UNSET_HB_USER\n    password_env: REGFORM_UNSET_HB_PW\n"
+        "  hub:\n    provider: dockerhub\n"
+        "    credentials: {username_env: REGFORM_UNSET_HUB_USER, token_env: REGFORM_UNSET_HUB}\n",
+    )
+    loose = CliRunner().invoke(app, ["validate", str(config)])
+    assert loose.exit_code == 0, loose.output
+    assert (
+        f"Warning: {config}:7:19: registries.hb.password_env: environment variable "
+        "REGFORM_UNSET_HB_PW (password_env of registry 'hb') is not set: plan, apply and drift "
+        "fail unless it is set when they run" in loose.stderr
+    )
+    assert f"{config}:6:19: registries.hb.username_env: " in loose.stderr
+    assert (
+        "REGFORM_UNSET_HUB (token_env of registry 'hub') is not set: login and pull-secret fail"
+        in loose.stderr
+    )
+    strict = CliRunner().invoke(app, ["validate", "--strict", str(config)])
+    assert strict.exit_code == 1
+    assert "REGFORM_UNSET_HB_USER (username_env of registry 'hb') is not set" in strict.stdout

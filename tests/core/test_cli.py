@@ -67,6 +67,15 @@ def test_plan_exit_codes_and_default_config(
     assert "No changes. Registries match the configuration." in clean.stdout
 
 
+def test_progress_counts_one_repository_in_the_singular(
+    runner: CliRunner, workdir: Path, moto_reset: str, raw_ecr: Any
+) -> None:
+    write_config(workdir, moto_reset, "repositories:\n  - name: app\n")
+    assert runner.invoke(app, ["apply", "--auto-approve"]).exit_code == 0
+    shown = runner.invoke(app, ["plan"])
+    assert "prod: 1 repository found, reading details...\n" in shown.stderr
+
+
 def test_plan_formats_and_saved_plan(
     runner: CliRunner, workdir: Path, moto_reset: str, raw_ecr: Any
 ) -> None:

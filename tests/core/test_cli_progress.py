@@ -13,7 +13,8 @@ from emulator_config import write_config
 from typer.testing import CliRunner
 
 from regform.cli import app
-from regform.cli.progress import heartbeat
+from regform.cli.progress import heartbeat, reading
+from regform.providers.memory import MemoryProvider
 
 
 def test_a_heartbeat_repeats_until_the_work_is_done(capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,6 +33,19 @@ def test_a_heartbeat_repeats_until_the_work_is_done(capsys: pytest.CaptureFixtur
     time.sleep(0.05)
     assert len(beats) == after  # stopped with the work
     assert "... 1 so far\n... 2 so far\n" in capsys.readouterr().err
+
+
+def test_reading_counts_calls_in_words(capsys: pytest.CaptureFixture[str]) -> None:
+    provider = MemoryProvider("mem")
+    provider.list_images("app")  # one call made before the first beat
+    with reading({"mem": provider}, interval=0.01):
+        time.sleep(0.05)
+        provider.list_images("app")
+        time.sleep(0.05)
+    err = capsys.readouterr().err
+    assert "... 1 API call made so far\n" in err
+    assert "... 2 API calls made so far\n" in err
+    assert "1 API calls" not in err
 
 
 @pytest.mark.server

@@ -61,3 +61,26 @@ registries:
     }
     for secret in SECRETS:
         assert secret not in listed.stdout + listed.stderr
+
+
+def test_without_a_config_the_helper_says_where_it_looked_and_what_to_set(tmp_path: Path) -> None:
+    """Clients run the helper in their own working directory, not the configuration's."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = helper("get", "registry.example.com\n", env=client_env(tmp_path), cwd=elsewhere)
+    assert done.returncode == 1
+    assert done.stdout == (
+        f"regform: invalid config (1 error; REGFORM_CONFIG is not set, so regform.yaml in "
+        f"{elsewhere} was read: set it to the config's paths, separated by ':'): "
+        "regform.yaml: no such file or directory\n"
+    )
+    named = helper(
+        "get",
+        "registry.example.com\n",
+        env=client_env(tmp_path, {"REGFORM_CONFIG": str(tmp_path / "missing.yaml")}),
+        cwd=elsewhere,
+    )
+    assert named.stdout == (
+        f"regform: invalid config (1 error): {tmp_path / 'missing.yaml'}: no such file or "
+        "directory\n"
+    )

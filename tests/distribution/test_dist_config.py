@@ -184,3 +184,24 @@ def test_plans_and_saved_plans_speak_of_retention_deleting_images(
         "archive": None,
         "holder": "repository",
     }
+
+
+def test_apply_names_an_image_deletion_once_and_as_images_not_a_repository(
+    config: Config, pusher: Pusher, repo: str, tmp_path: Path
+) -> None:
+    pusher.image(f"{repo}/api", "v1", "2026-01-01T00:00:00Z")
+    pusher.image(f"{repo}/api", "v2", "2026-02-01T00:00:00Z")
+    runner = CliRunner()
+    cfg = str(tmp_path / "regform.yaml")
+
+    refused = runner.invoke(app, ["apply", "-c", cfg, "--auto-approve"])
+
+    assert refused.exit_code == 1
+    assert refused.stderr.endswith(
+        "Error: apply refused; it needs --allow-destroy:\n"
+        f"  --allow-destroy: local/{repo}/api: 1 image will be deleted (lifecycle)\n"
+    )
+    applied = runner.invoke(app, ["apply", "-c", cfg, "--auto-approve", "--allow-destroy"])
+    assert applied.exit_code == 0, applied.output
+    assert f"local/{repo}/api: delete 1 image (lifecycle) succeeded\n" in applied.stderr
+    assert "local:images/" not in applied.stderr

@@ -171,3 +171,34 @@ def test_show_secrets_prints_the_new_secret(workspace: Workspace) -> None:
     plan = CliRunner().invoke(app, ["plan", "-c", str(workspace.path)])
     assert "No changes" in plan.stdout and secret not in plan.stdout
     assert Action.CREATE.value not in plan.stdout
+
+
+def test_a_secrets_file_in_a_missing_directory_is_refused_before_the_robot_exists(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    missing = tmp_path / "secrets" / "harbor-robots.json"
+    set_secret_destination(missing, False)
+    try:
+        config = workspace.write(ACCESS)
+        providers = build_providers(config)
+        result = apply_plan(make_plan(config, providers), providers)
+    finally:
+        set_secret_destination(None, False)
+    ((failed, error),) = result.failed
+    assert failed.name == "team-a"
+    assert str(error).endswith(
+        f"secrets file {missing}: directory {missing.parent} does not exist (create it first)"
+    )
+    assert workspace.harbor.state.issued == []  # no robot whose secret nobody can read
+    assert {p["name"] for p in workspace.harbor.state.projects.values()} == {"team-b"}
+    # once the directory exists, the same apply creates the robot and keeps its secret
+    missing.parent.mkdir()
+    set_secret_destination(missing, False)
+    try:
+        assert apply_plan(make_plan(config, providers), providers).ok
+    finally:
+        set_secret_destination(None, False)
+    assert (
+        json.loads(missing.read_text())["hb/team-a/ci"]["secret"]
+        == (workspace.harbor.state.issued[0][1])
+    )

@@ -110,3 +110,16 @@ def test_settings_the_sandbox_cannot_emulate_are_a_clear_error(
         pytest.raises(ProviderError, match="'play'.*sandbox does not support creation_templates"),
     ):
         p.read_settings(frozenset({CREATION_TEMPLATES}))
+
+
+def test_the_error_names_only_the_kinds_the_sandbox_lacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REGFORM_SANDBOX_DIR", str(tmp_path))
+    with build_provider(_sandbox_registry()) as p, pytest.raises(ProviderError) as raised:
+        p.read_settings(frozenset({CREATION_TEMPLATES, REPLICATION, SCANNING}))
+    message = str(raised.value)
+    assert message.startswith("registry 'play': the sandbox does not support creation_templates (")
+    assert "replication" not in message and "scanning" not in message
+    with build_provider(_sandbox_registry()) as p:  # the ones it emulates are read
+        assert set(p.read_settings(frozenset({REPLICATION, SCANNING}))) == {REPLICATION, SCANNING}

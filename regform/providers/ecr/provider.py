@@ -42,7 +42,7 @@ from regform.providers.ecr.mapping import (
 )
 from regform.providers.ecr.reach import Reachability
 from regform.providers.ecr.session import DEFAULT_PARALLELISM
-from regform.providers.ecr.settings_errors import settings_errors
+from regform.providers.ecr.settings_errors import read_each, settings_errors
 from regform.providers.ecr.throttle import Throttle
 
 if TYPE_CHECKING:
@@ -297,13 +297,21 @@ class EcrProvider(Provider):
         if not kinds:
             return {}
         from regform.providers.ecr.settings import read_settings
-        from regform.registry_settings import ACCOUNT_SETTINGS
+        from regform.registry_settings import ACCOUNT_SETTINGS, SETTING_KINDS
 
         declared = self._declared_settings.get(ACCOUNT_SETTINGS)
-        names = list(declared) if isinstance(declared, Mapping) and declared else None
-        with settings_errors(self.registry, self._endpoint.description, kinds):
+        names = (
+            {"account_setting_names": list(declared)}
+            if isinstance(declared, Mapping) and declared
+            else {}
+        )
+        return read_each(
+            self.registry,
+            self._endpoint.description,
+            [kind for kind in SETTING_KINDS if kind in kinds],  # ECR's order
             # calls are counted by the client hook, not by the settings module
-            return read_settings(ecr, kinds, lambda op: None, account_setting_names=names)
+            lambda kind: read_settings(ecr, kind, lambda op: None, **names),
+        )
 
     def list_images(self, repository: str) -> list[Image]:
         return read_images(self._ecr, self._caller, repository, page_size=PAGE_SIZE)

@@ -74,6 +74,18 @@ def _write(path: Path, data: Any) -> None:
         raise ProviderError(f"secrets file: {exc}") from None
 
 
+def _check_directory(path: Path) -> None:
+    """Refuse a secrets file whose directory is missing or not writable: the robot would be
+    created and its secret lost."""
+    directory = path.parent
+    if not directory.is_dir():
+        raise ProviderError(
+            f"secrets file {path}: directory {directory} does not exist (create it first)"
+        )
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ProviderError(f"secrets file {path}: cannot write in directory {directory}")
+
+
 class SecretSink:
     """Delivers robot secrets to the configured destination, one at a time."""
 
@@ -82,6 +94,7 @@ class SecretSink:
         dest = destination()
         if dest.file is not None:
             _read_existing(dest.file)  # a symlink or an unreadable file: refused now
+            _check_directory(dest.file)  # and a file that could not be written
         if not dest.set:
             raise ProviderError(
                 f"{what} would be created and its secret is shown only once: name a file with "
