@@ -176,9 +176,10 @@ def import_(
             "account_id": account_id,
             "endpoint_url": endpoint_url,
         }
+        from regform.providers.ecr.kind import CREDENTIAL_OPTIONS
         from regform.providers.urls import userinfo_problem
 
-        problem = userinfo_problem(endpoint_url, "ecr") if endpoint_url else None
+        problem = userinfo_problem(endpoint_url, CREDENTIAL_OPTIONS) if endpoint_url else None
         if problem is not None:
             raise RegformError(f"--endpoint-url: {problem}")
         reg, cfg = _registry(config, registry, flags)

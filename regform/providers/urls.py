@@ -8,20 +8,13 @@ from urllib.parse import urlsplit
 
 from regform.model import RegistryConfig
 
-CREDENTIAL_OPTIONS = {
-    "ecr": "profile, role_arn or the AWS environment variables",
-    "distribution": "credentials: {username_env, password_env} or {docker_config}",
-}
 
-
-def userinfo_problem(url: str, provider: str = "") -> str | None:
-    """Why ``url`` may not be used because it holds a user name or password (never echoed)."""
+def userinfo_problem(url: str, options: str) -> str | None:
+    """Why ``url`` may not be used because it holds a user name or password (never echoed);
+    ``options``: how the registry takes credentials instead."""
     netloc = urlsplit(url).netloc if "://" in url else ""
     if "@" not in netloc:
         return None
-    options = CREDENTIAL_OPTIONS.get(provider) or "; ".join(
-        f"{name}: {how}" for name, how in CREDENTIAL_OPTIONS.items()
-    )
     return (
         "a URL must not hold a user name or password (user:password@host); "
         f"give credentials through {options}"

@@ -34,7 +34,8 @@ def oci_name_problem(name: str) -> str | None:
 def check_registry(entry: RegistryEntry) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
     url = entry.get("url")
-    userinfo = userinfo_problem(url, "distribution") if isinstance(url, str) else None
+    options = "credentials: {username_env, password_env} or {docker_config}"
+    userinfo = userinfo_problem(url, options) if isinstance(url, str) else None
     if userinfo is not None:
         problems.append((("url",), userinfo, False))
     elif isinstance(url, str) and url.startswith("http://") and entry.get("allow_http") is not True:

@@ -61,13 +61,17 @@ def ecr_name_problem(name: str) -> str | None:
     return None
 
 
+#: how an ECR registry takes credentials (for messages).
+CREDENTIAL_OPTIONS = "profile, role_arn or the AWS environment variables"
+
+
 def check_registry(entry: RegistryEntry) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
     if entry.get("external_id") is not None and "role_arn" not in entry.value:
         problems.append((("external_id",), "external_id is used only with role_arn", True))
     url = entry.get("endpoint_url")
     if isinstance(url, str):
-        problem = userinfo_problem(url, "ecr")
+        problem = userinfo_problem(url, CREDENTIAL_OPTIONS)
         if problem is None and plain_http_remote(url) and entry.get("allow_http") is not True:
             problem = (
                 "a plain http:// endpoint on another host sends request signatures and the "

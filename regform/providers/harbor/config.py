@@ -30,6 +30,7 @@ from regform.providers.harbor.fields import (
     ROBOTS,
     STORAGE_QUOTA,
 )
+from regform.providers.urls import userinfo_problem
 
 SETTING_FIELDS = {
     "public": PUBLIC,
@@ -82,7 +83,12 @@ def quota_bytes(value: int | str) -> int:
 def check_registry(entry: RegistryEntry) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
     url = entry.get("url")
-    if isinstance(url, str) and url.startswith("http://") and entry.get("allow_http") is not True:
+    userinfo = (
+        userinfo_problem(url, "username_env and password_env") if isinstance(url, str) else None
+    )
+    if userinfo is not None:
+        problems.append((("url",), userinfo, False))
+    elif isinstance(url, str) and url.startswith("http://") and entry.get("allow_http") is not True:
         problems.append((("url",), "a plain http:// URL needs allow_http: true", False))
     pair = [k for k in ("username_env", "password_env") if entry.get(k) is not None]
     if len(pair) == 1:
