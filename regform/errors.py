@@ -28,6 +28,15 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     return f"{text[:limit]!r}... ({len(text):,} characters)"
 
 
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable (control characters, terminal
+    escape sequences, line breaks, bidirectional overrides) written as its escape (``\\x1b``,
+    ``\\n``, ``\\u202e``): shown, it can neither move the cursor nor start a line of its own."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class RegformError(Exception):
     """Base of all errors regform raises deliberately (the CLI prints them without traceback)."""
 
@@ -45,9 +54,7 @@ def bounded(message: str) -> str:
     message = _LONG_QUOTED.sub(lambda m: excerpt(m.group(1)), message)
     if len(message) > MAX_MESSAGE_CHARS:
         message = f"{message[:MAX_MESSAGE_CHARS]}... ({len(message):,} characters)"
-    if not message.isprintable():
-        message = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
-    return message
+    return printable(message)
 
 
 @dataclass(frozen=True, slots=True)

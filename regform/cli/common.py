@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from regform.cli.options import DEFAULT_CONFIG
-from regform.errors import ConfigError, RegformError
+from regform.errors import ConfigError, RegformError, bounded
 from regform.files import write_private
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def cli_errors(verbose: bool) -> Iterator[None]:
     except Exception as exc:
         if verbose:
             traceback.print_exc()
-        typer.echo(f"Error: {type(exc).__name__}: {exc}", err=True)
+        typer.echo(f"Error: {bounded(f'{type(exc).__name__}: {exc}')}", err=True)
         raise typer.Exit(1) from None
 
 

@@ -177,9 +177,9 @@ def import_(
             "endpoint_url": endpoint_url,
         }
         from regform.providers.ecr.kind import CREDENTIAL_OPTIONS
-        from regform.providers.urls import userinfo_problem
+        from regform.providers.urls import url_problem
 
-        problem = userinfo_problem(endpoint_url, CREDENTIAL_OPTIONS) if endpoint_url else None
+        problem = url_problem(endpoint_url, CREDENTIAL_OPTIONS) if endpoint_url else None
         if problem is not None:
             raise RegformError(f"--endpoint-url: {problem}")
         reg, cfg = _registry(config, registry, flags)

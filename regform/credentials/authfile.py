@@ -77,7 +77,10 @@ def read_auth_file(path: Path) -> dict[str, Any]:
         jsonedit.check_document(text)
     except jsonedit.JsonEditError as exc:
         raise RegformError(f"cannot read {path}: not a JSON object ({exc})") from None
-    data: dict[str, Any] = json.loads(text)
+    try:
+        data: dict[str, Any] = json.loads(text)
+    except RecursionError:
+        raise RegformError(f"cannot read {path}: JSON nested too deeply") from None
     return data
 
 

@@ -41,7 +41,7 @@ class TokenCache:
         text = read_private(self.path)
         try:
             data = json.loads(text) if text else {}
-        except ValueError:
+        except (ValueError, RecursionError):  # not a cache regform wrote: start afresh
             return {}
         ok = isinstance(data, dict) and data.get("format") == CACHE_FORMAT
         tokens = data.get("tokens") if ok else None
@@ -52,7 +52,9 @@ class TokenCache:
         write_private(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def _fresh(self, expires_at: datetime | None) -> bool:
-        return expires_at is not None and self.now() < expires_at - REFRESH_MARGIN
+        if expires_at is None or expires_at.tzinfo is None:  # not written by regform
+            return False
+        return self.now() < expires_at - REFRESH_MARGIN
 
     def get(self, host: str) -> Credential | None:
         """The cached token for ``host`` while it is fresh, else None."""

@@ -28,7 +28,7 @@ from typing import TextIO
 from regform.credentials.cache import Clock, TokenCache, default_cache_file
 from regform.credentials.hosts import declared_key, registry_for_host
 from regform.credentials.sources import fetch_credential
-from regform.errors import ConfigError, RegformError
+from regform.errors import ConfigError, RegformError, excerpt
 from regform.model import Config
 from regform.providers import KINDS
 
@@ -36,6 +36,11 @@ from regform.providers import KINDS
 NOT_FOUND = "credentials not found in native keychain"
 ACTIONS = ("get", "store", "erase", "list", "version")
 DEFAULT_CONFIG = "regform.yaml"
+#: the longest request read from stdin (a host name, or the JSON of ``store``).
+MAX_REQUEST = 64 * 1024
+#: the longest host name shown as it is in a message (longer ones, or any with control
+#: characters, are shown as an escaped excerpt).
+MAX_HOST = 255
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +115,26 @@ def run(action: str, request: str, env: Mapping[str, str], cache: TokenCache) ->
 def _stored_host(request: str) -> str:
     try:
         data = json.loads(request)
-    except ValueError:
+    except (ValueError, RecursionError):
         return "this host"
     url = data.get("ServerURL") if isinstance(data, dict) else None
-    return str(url) if isinstance(url, str) and url else "this host"
+    if not isinstance(url, str) or not url:
+        return "this host"
+    return url if len(url) <= MAX_HOST and url.isprintable() else excerpt(url)
+
+
+def read_request(stdin: TextIO) -> str:
+    """The request on stdin; :class:`RegformError` when it is not UTF-8 text of at most
+    :data:`MAX_REQUEST` characters (nothing of it is shown)."""
+    try:
+        request = stdin.read(MAX_REQUEST + 1)
+    except UnicodeDecodeError:
+        raise RegformError("the request on standard input is not UTF-8 text") from None
+    if len(request) > MAX_REQUEST:
+        raise RegformError(
+            f"the request on standard input is longer than {MAX_REQUEST:,} characters"
+        )
+    return request
 
 
 def main(
@@ -128,10 +149,10 @@ def main(
         out.write(f"usage: docker-credential-regform {'|'.join(ACTIONS)} (request on stdin)\n")
         return 1
     action = args[0]
-    request = "" if action in ("list", "version") else (stdin or sys.stdin).read()
     env = os.environ
     cache = TokenCache(default_cache_file(env), now or (lambda: datetime.now(UTC)))
     try:
+        request = "" if action in ("list", "version") else read_request(stdin or sys.stdin)
         answer = run(action, request, env, cache)
     except ConfigError as exc:
         answer = Answer(f"regform: {_config_problem(exc, env)}\n", 1)

@@ -62,6 +62,8 @@ def _decode(text: str, pos: int) -> tuple[Any, int]:
         return _DECODER.raw_decode(text, pos)
     except json.JSONDecodeError as exc:
         raise JsonEditError(f"{exc.msg} at {_where(text, exc.pos)}") from None
+    except RecursionError:
+        raise JsonEditError(f"a value nested too deeply at {_where(text, pos)}") from None
 
 
 def parse_object(text: str, pos: int = 0) -> ObjectSpan:

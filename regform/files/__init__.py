@@ -73,8 +73,11 @@ def _limit_text(limit: int) -> str:
     return f"{limit // (1024 * 1024)} MiB" if limit % (1024 * 1024) == 0 else f"{limit:,} bytes"
 
 
-def read_limited(path: str, limit: int, *, what: str = "files", hint: str = "") -> bytes:
-    """The bytes of the regular file at ``path``, at most ``limit``; :class:`FileProblem` else."""
+def read_limited(
+    path: str, limit: int, *, what: str = "files", hint: str = "", follow: bool = True
+) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit``; :class:`FileProblem` else
+    (``follow=False``: a symlink at ``path`` is not opened)."""
     info, problem = stat_problem(path)
     if info is not None:
         problem = kind_problem(info, hint)
@@ -87,7 +90,8 @@ def read_limited(path: str, limit: int, *, what: str = "files", hint: str = "") 
     if problem is not None:
         raise FileProblem(problem)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        nofollow = 0 if follow else os.O_NOFOLLOW
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | nofollow)
     except OSError as exc:
         raise FileProblem(f"cannot read file: {exc.strerror or exc}") from None
     with os.fdopen(fd, "rb") as stream:

@@ -6,9 +6,11 @@ and its registry identities (provider, account, region, endpoint). :func:`plan_d
 names every difference, by registry, as ``<what>: saved <value> vs now <value>``; an empty result
 means the saved plan is what apply would do.
 
-Lines a reviewer cannot act on are left out of the comparison: notes and lifecycle previews
-(derived, informational). The image count of a delete or replace may shrink (lifecycle expired
-images) but not grow: images pushed since the plan are not deleted with it.
+What a reviewer read is compared too, though apply does not act on it: a change's lifecycle
+preview (its counts, the images it names and the registry's words), when the saved plan shows one,
+must be the one a plan made now shows, and so must its notes. The image count of a delete or
+replace may shrink (lifecycle expired images) but not grow: images pushed since the plan are not
+deleted with it (and its notes, which name the count, are then not compared).
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from regform.plan import Change, Plan
+from regform.plan import Change, Plan, PreviewWords
 
-#: change keys that are not compared (derived text, previews; image counts separately).
+#: change keys not compared as fields (previews, notes and image counts apart).
 NOT_COMPARED = frozenset({"notes", "preview", "image_count", "address", "destructive"})
 #: characters of a value shown in a difference.
 EXCERPT = 60
@@ -92,6 +94,19 @@ def _image_count(saved: Change, now: Change) -> str | None:
     return None
 
 
+def _shown(saved: Change, now: Change) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the reviewer read of a change besides its fields: its preview (when the saved plan
+    shows one) and its notes (while the image count they name is the same)."""
+    was: dict[str, Any] = {}
+    found: dict[str, Any] = {}
+    if saved.preview is not None:
+        was["preview"] = saved.preview.to_dict()
+        found["preview"] = now.preview.to_dict() if now.preview is not None else ABSENT
+    if saved.image_count == now.image_count:
+        was["notes"], found["notes"] = list(saved.notes), list(now.notes)
+    return was, found
+
+
 def _change_lines(saved: Change | None, now: Change | None) -> list[str]:
     if saved is None and now is not None:
         return [f"{now.address}: saved no change vs now {now.action.value}"]
@@ -100,7 +115,10 @@ def _change_lines(saved: Change | None, now: Change | None) -> list[str]:
     assert saved is not None and now is not None
     lines = [
         f"{saved.address} {path}: saved {excerpt(a)} vs now {excerpt(b)}"
-        for path, a, b in _leaves("", _comparable(saved), _comparable(now))
+        for path, a, b in [
+            *_leaves("", _comparable(saved), _comparable(now)),
+            *_leaves("", *_shown(saved, now)),
+        ]
     ]
     grown = _image_count(saved, now)
     return [*lines, grown] if grown else lines
@@ -144,9 +162,24 @@ def _unmanaged_lines(name: str, saved: Plan, fresh: Plan) -> list[str]:
     ]
 
 
-def plan_differences(saved: Plan, fresh: Plan) -> dict[str, list[str]]:
+def _words_lines(name: str, saved: Plan, words: PreviewWords | None) -> list[str]:
+    """Previews of unchanged repositories in other words than the registry's."""
+    if words is None:
+        return []
+    return [
+        f"{p.address} preview words: saved {excerpt(p.preview.words.to_dict())} vs now "
+        f"{excerpt(words.to_dict())}"
+        for p in saved.lifecycle_previews
+        if p.registry == name and p.preview.words != words
+    ]
+
+
+def plan_differences(
+    saved: Plan, fresh: Plan, words: Mapping[str, PreviewWords] | None = None
+) -> dict[str, list[str]]:
     """Registry name -> every difference between the saved plan and the fresh one (empty
-    when the saved plan is exactly what apply would do now)."""
+    when the saved plan is exactly what apply would do now). ``words``: each registry's preview
+    words, which the previews of repositories the plan does not change must speak."""
     lines: dict[str, list[str]] = {}
     was, now = _index(saved, lines), _index(fresh, {})
     for key in sorted(was.keys() | now.keys()):
@@ -158,6 +191,7 @@ def plan_differences(saved: Plan, fresh: Plan) -> dict[str, list[str]]:
             _identity_lines(name, saved, fresh),
             _guard_lines(name, saved, fresh),
             _unmanaged_lines(name, saved, fresh),
+            _words_lines(name, saved, (words or {}).get(name)),
         ):
             if more:
                 lines.setdefault(name, []).extend(more)

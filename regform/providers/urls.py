@@ -8,16 +8,47 @@ from urllib.parse import urlsplit
 
 from regform.model import RegistryConfig
 
+#: the longest URL a registry is declared with.
+MAX_URL = 2048
 
-def userinfo_problem(url: str, options: str) -> str | None:
-    """Why ``url`` may not be used because it holds a user name or password (never echoed);
-    ``options``: how the registry takes credentials instead."""
-    netloc = urlsplit(url).netloc if "://" in url else ""
-    if "@" not in netloc:
-        return None
-    return (
-        "a URL must not hold a user name or password (user:password@host); "
-        f"give credentials through {options}"
+
+def url_problem(url: str, options: str) -> str | None:
+    """Why ``url`` may not be used (None when it may): too long, a control character, a space
+    or a line break in it, a host that is no host name, a port out of range, or a user name or
+    password in it (never echoed); ``options``: how the registry takes credentials instead."""
+    if len(url) > MAX_URL:
+        return f"is {len(url):,} characters long (a registry URL is at most {MAX_URL:,})"
+    if not url.isprintable() or any(c.isspace() for c in url):
+        return "holds a control character, a space or a line break"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a bracketed host that is no IPv6 address
+        return "is not a URL (its host cannot be read)"
+    try:
+        parts.port  # noqa: B018 -- raises ValueError when out of range
+    except ValueError:
+        return "has a port that is not a number from 0 to 65535"
+    if "://" in url and "@" in parts.netloc:
+        return (
+            "a URL must not hold a user name or password (user:password@host); "
+            f"give credentials through {options}"
+        )
+    host = parts.hostname or ""
+    if "://" in url and not _is_host(host):
+        return "names no host (a host name is letters, digits, dots and hyphens, or an IP address)"
+    return None
+
+
+def _is_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    labels = host.split(".")
+    return bool(host) and all(
+        label and not label.startswith("-") and all(c.isalnum() or c == "-" for c in label)
+        for label in labels
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from regform.plan import Plan
 from regform.render import json, markdown, text
 from regform.render.options import DEFAULT, RenderOptions
+from regform.render.printable import printable_values
 
 RENDERERS: Mapping[str, Callable[[Plan, RenderOptions], str]] = {
     "text": text.render,
@@ -23,12 +24,13 @@ FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
 
 def render(plan: Plan, fmt: str = "text", options: RenderOptions = DEFAULT) -> str:
-    """The plan in one of :data:`FORMATS`, presented as ``options`` say."""
+    """The plan in one of :data:`FORMATS`, presented as ``options`` say (text and Markdown
+    show every string of it printable: :mod:`regform.render.printable`)."""
     try:
         renderer = RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown plan format {fmt!r} (one of: {', '.join(FORMATS)})") from None
-    return renderer(plan, options)
+    return renderer(plan if fmt == "json" else printable_values(plan), options)
 
 
 __all__ = ["FORMATS", "RENDERERS", "RenderOptions", "render"]

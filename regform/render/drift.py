@@ -17,6 +17,7 @@ from typing import Any
 
 from regform.plan import REPOSITORY, Unmanaged
 from regform.registry_settings import SINGLETON_NAME
+from regform.render.printable import printable_values
 from regform.render.text import fmt_field_value
 from regform.workflows.drift import DriftField, DriftItem, DriftReport, DriftStatus
 
@@ -190,4 +191,4 @@ def render_drift(report: DriftReport, fmt: str = "text") -> str:
         renderer = RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown drift format {fmt!r} (one of: {', '.join(FORMATS)})") from None
-    return renderer(report)
+    return renderer(report if fmt == "json" else printable_values(report))

@@ -247,9 +247,10 @@ def check_saved_plan(
 ) -> Plan:
     """The plan to apply for a saved ``plan``: made again from ``config`` and the registries as
     they are now, at the time the saved plan was made. Raises :class:`StalePlanError`, before
-    any write, unless it has exactly the saved plan's changes, guards and registry identities
-    (:mod:`regform.planning.plan_compare`) and every registry read the same; the error names every
-    difference. The returned plan carries the saved plan's approval."""
+    any write, unless it has exactly the saved plan's changes, guards and registry identities,
+    and shows the same previews and notes (:mod:`regform.planning.plan_compare`), and every
+    registry read the same; the error names every difference. The returned plan carries the
+    saved plan's approval."""
     if plan.config_checksum != config_checksum(config):
         raise StalePlanError(
             "saved plan is stale: the configuration changed since the plan was made; run plan again"
@@ -265,11 +266,13 @@ def check_saved_plan(
         providers,
         registries=names,
         targets=plan.targets or None,
-        lifecycle_preview=False,
+        # the previews the reviewer read are made again, to be compared (none: none read)
+        lifecycle_preview=None if any(c.preview for c in plan.changes) else False,
         now=_planned_at(plan),
         on_read=on_read,
     )
-    differences = plan_differences(plan, fresh)
+    words = {n: providers[n].capabilities.preview_words for n in names if n in providers}
+    differences = plan_differences(plan, fresh, words)
     if not differences:
         differences = {
             n: [] for n in names if fresh.state_checksums.get(n) != plan.state_checksums.get(n)

@@ -39,6 +39,43 @@ def _where(path: Any) -> str:
     return out
 
 
+def _deepest(error: Any) -> Any:
+    """The error inside a ``oneOf`` that says what is wrong (``words.item: 5 is not of type
+    'string'``), rather than the ``oneOf`` itself: the deepest one, a wrong type last."""
+    while error.context:
+        error = max(error.context, key=lambda e: (len(e.absolute_path), _rank(e)))
+    return error
+
+
+def _rank(error: Any) -> int:
+    """Which of several errors at one place to name: a wrong type first, then a broken rule,
+    then a control character; not being null (the other branch of a ``oneOf``) last."""
+    if error.validator == "type":
+        return 0 if error.validator_value == "null" else 3
+    return 1 if error.validator == "not" else 2
+
+
+def _describe(error: Any) -> str:
+    """The problem in a few words, quoting at most an excerpt of the value."""
+    value = error.instance
+    shown = excerpt(value) if isinstance(value, str) else _kind(value)
+    if error.validator == "maxLength":
+        return f"{shown} is longer than {error.validator_value} characters"
+    if error.validator == "not" and isinstance(value, str):
+        return f"{shown} holds a control character or a line break"
+    if len(error.message) <= 120:
+        return str(error.message)
+    return f"{shown} does not satisfy the schema's {error.validator!r} rule"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return excerpt(json.dumps(value))
+
+
 def parse_plan(text: str, source: str) -> Plan:
     """The plan in ``text`` (read from ``source``, named in errors); :class:`PlanFileError` else."""
     try:
@@ -58,11 +95,14 @@ def parse_plan(text: str, source: str) -> Plan:
             f"{source}: plan format_version {excerpt(version)} is not supported "
             f"(this regform reads {_MAJOR}.x)"
         )
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        _validator().iter_errors(data),
+        key=lambda e: (list(e.absolute_path), -_rank(e)),
+    )
     if errors:
-        error = errors[0]
+        error = _deepest(errors[0])
         where = _where(error.absolute_path) or "(top level)"
-        message = error.message if len(error.message) <= 120 else excerpt(error.message, 120)
+        message = _describe(error)
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         raise PlanFileError(f"{source}: {where}: not a regform plan: {message}{more}")
     return Plan.from_dict(data)

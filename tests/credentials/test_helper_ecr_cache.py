@@ -133,3 +133,34 @@ def test_login_helper_caches_the_token_it_fetched(helper_env: Path, tmp_path: Pa
     point_at(helper_env, DEAD)
     code, out = ask("get", HOST, clock)
     assert (code, json.loads(out)["Secret"]) == (0, MOTO_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "cache_text",
+    [
+        json.dumps(
+            {
+                "format": 1,
+                "tokens": {
+                    HOST: {
+                        "registry": "prod",
+                        "username": "AWS",
+                        "secret": "sentinel-old",
+                        "expires_at": "2099-01-01",  # no time zone: not one regform wrote
+                    }
+                },
+            }
+        ),
+        '{"format": 1, "tokens": ' + "[" * 50_000 + "]" * 50_000 + "}",
+    ],
+    ids=["expiry without a time zone", "nested too deeply"],
+)
+def test_a_cache_file_regform_did_not_write_is_ignored(helper_env: Path, cache_text: str) -> None:
+    cache = default_cache_file()
+    cache.parent.mkdir(parents=True)
+    cache.write_text(cache_text)
+
+    code, out = ask("get", HOST, Clock(EXPIRY - timedelta(hours=1)))
+
+    assert code == 0, out
+    assert json.loads(out)["Secret"] == MOTO_PASSWORD

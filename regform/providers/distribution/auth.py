@@ -95,6 +95,10 @@ def _auth_key_host(key: str) -> str:
 DOCKER_CONFIG_LIMIT = 5 * 1024 * 1024
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def docker_config_credentials(path: Path, registry_url: str, *, where: str = "") -> Credentials:
     """The ``auths`` entry of a docker config file for the registry's host."""
     host = urlsplit(registry_url).netloc.lower()
@@ -104,6 +108,8 @@ def docker_config_credentials(path: Path, registry_url: str, *, where: str = "")
         data = json.loads(read_limited(str(path), DOCKER_CONFIG_LIMIT, what="docker configs"))
     except (FileProblem, ValueError) as exc:
         raise ProviderError(f"{where}cannot read docker config {path}: {exc}") from None
+    except RecursionError:
+        raise ProviderError(f"{where}cannot read docker config {path}: nested too deeply") from None
     auths = data.get("auths") if isinstance(data, dict) else None
     entry: Any = None
     if isinstance(auths, dict):
@@ -113,7 +119,7 @@ def docker_config_credentials(path: Path, registry_url: str, *, where: str = "")
                 break
     if not isinstance(entry, dict):
         helper = isinstance(data, dict) and (
-            host in (data.get("credHelpers") or {}) or data.get("credsStore")
+            host in _mapping(data.get("credHelpers")) or data.get("credsStore")
         )
         hint = (
             " (credential helpers and credsStore are not supported: use username_env/password_env)"

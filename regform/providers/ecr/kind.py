@@ -12,7 +12,7 @@ from regform import model as m
 from regform.model import Capabilities
 from regform.providers.base import ConfigProblem, ProviderKind, RegistryEntry
 from regform.providers.ecr import hosts
-from regform.providers.urls import plain_http_remote, userinfo_problem
+from regform.providers.urls import plain_http_remote, url_problem
 from regform.registry_settings import SETTING_KINDS
 
 CAPABILITIES = Capabilities(
@@ -71,7 +71,7 @@ def check_registry(entry: RegistryEntry) -> list[ConfigProblem]:
         problems.append((("external_id",), "external_id is used only with role_arn", True))
     url = entry.get("endpoint_url")
     if isinstance(url, str):
-        problem = userinfo_problem(url, CREDENTIAL_OPTIONS)
+        problem = url_problem(url, CREDENTIAL_OPTIONS)
         if problem is None and plain_http_remote(url) and entry.get("allow_http") is not True:
             problem = (
                 "a plain http:// endpoint on another host sends request signatures and the "

@@ -30,7 +30,7 @@ from regform.providers.harbor.fields import (
     ROBOTS,
     STORAGE_QUOTA,
 )
-from regform.providers.urls import userinfo_problem
+from regform.providers.urls import url_problem
 
 SETTING_FIELDS = {
     "public": PUBLIC,
@@ -83,11 +83,9 @@ def quota_bytes(value: int | str) -> int:
 def check_registry(entry: RegistryEntry) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
     url = entry.get("url")
-    userinfo = (
-        userinfo_problem(url, "username_env and password_env") if isinstance(url, str) else None
-    )
-    if userinfo is not None:
-        problems.append((("url",), userinfo, False))
+    url_issue = url_problem(url, "username_env and password_env") if isinstance(url, str) else None
+    if url_issue is not None:
+        problems.append((("url",), url_issue, False))
     elif isinstance(url, str) and url.startswith("http://") and entry.get("allow_http") is not True:
         problems.append((("url",), "a plain http:// URL needs allow_http: true", False))
     pair = [k for k in ("username_env", "password_env") if entry.get(k) is not None]
