@@ -153,7 +153,7 @@ def test_the_helper_names_a_config_it_cannot_read(
 
     assert result.returncode == 1
     out = result.stdout.decode()
-    assert out.startswith(f"regform: invalid config (1 errors): {config}: ")
+    assert out.startswith(f"regform: invalid config (1 error): {config}: ")
     assert out.count("\n") == 1 and b"Traceback" not in result.stderr
 
 
