@@ -19,6 +19,7 @@ from regform.config.merge import Item, Merged
 from regform.config.suggest import did_you_mean
 from regform.documents.policy import PUSH_ACTIONS
 from regform.errors import ConfigIssue
+from regform.plan.warnings import VARIABLE_UNSET
 
 JsonDict = dict[str, Any]
 
@@ -119,7 +120,7 @@ def _unset(item: Item, registry: str, path: tuple[str, ...], var: str) -> Config
     return item.issue(
         path,
         f"environment variable {var} ({path[-1]} of registry '{registry}') is not set: {needs} "
-        "unless it is set when they run",
+        f"{VARIABLE_UNSET}",
     )
 
 

@@ -11,15 +11,23 @@ preview (its counts, the images it names and the registry's words), when the sav
 must be the one a plan made now shows, and so must its notes. The image count of a delete or
 replace may shrink (lifecycle expired images) but not grow: images pushed since the plan are not
 deleted with it (and its notes, which name the count, are then not compared).
+
+The plan's warnings are compared as well, by their words (:mod:`regform.plan.warnings`): those
+that follow from the configuration and the registries' listing must be the ones a plan made now
+says; those made from image reads (a failed preview, images not counted, a delete that fails
+for the images held) or about the environment (a credential variable not set) are not
+repeatable and are not compared.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from regform.plan import Change, Plan, PreviewWords
+from regform.plan.warnings import comparable, repeatable
 
 #: change keys not compared as fields (previews, notes and image counts apart).
 NOT_COMPARED = frozenset({"notes", "preview", "image_count", "address", "destructive"})
@@ -28,16 +36,18 @@ EXCERPT = 60
 #: differences named per registry before "... and N more".
 MAX_LINES = 20
 ABSENT = object()
+#: the key of :func:`plan_differences` under which the plan's warnings differ.
+WARNINGS = ""
 
 Key = tuple[str, str, str]
 
 
-def excerpt(value: Any) -> str:
-    """A value as one short line (JSON, cut at :data:`EXCERPT` characters)."""
+def excerpt(value: Any, limit: int = EXCERPT) -> str:
+    """A value as one short line (JSON, cut at ``limit`` characters)."""
     if value is ABSENT:
         return "(absent)"
     text = json.dumps(value, sort_keys=True, ensure_ascii=True, default=str)
-    return text if len(text) <= EXCERPT else text[: EXCERPT - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _comparable(change: Change) -> dict[str, Any]:
@@ -174,11 +184,29 @@ def _words_lines(name: str, saved: Plan, words: PreviewWords | None) -> list[str
     ]
 
 
+def _warning_lines(saved: Plan, fresh: Plan) -> list[str]:
+    """The repeatable warnings one plan says more often than the other."""
+
+    def said(plan: Plan) -> Counter[str]:
+        return Counter(comparable(w) for w in plan.warnings if repeatable(w))
+
+    was, now = said(saved), said(fresh)
+    said_now = {"present": "absent", "absent": "present"}
+    lines = []
+    for text in sorted((was - now) + (now - was)):
+        before = "absent" if was[text] < now[text] else "present"
+        lines.append(
+            f"warning {excerpt(text, 2 * EXCERPT)}: saved {before} vs now {said_now[before]}"
+        )
+    return lines
+
+
 def plan_differences(
     saved: Plan, fresh: Plan, words: Mapping[str, PreviewWords] | None = None
 ) -> dict[str, list[str]]:
     """Registry name -> every difference between the saved plan and the fresh one (empty
-    when the saved plan is exactly what apply would do now). ``words``: each registry's preview
+    when the saved plan is exactly what apply would do now; the plan's warnings differ under
+    :data:`WARNINGS`). ``words``: each registry's preview
     words, which the previews of repositories the plan does not change must speak."""
     lines: dict[str, list[str]] = {}
     was, now = _index(saved, lines), _index(fresh, {})
@@ -195,6 +223,9 @@ def plan_differences(
         ):
             if more:
                 lines.setdefault(name, []).extend(more)
+    warned = _warning_lines(saved, fresh)
+    if warned:
+        lines[WARNINGS] = warned
     return {name: lines[name] for name in sorted(lines)}
 
 

@@ -27,6 +27,7 @@ from regform import model as m
 from regform.documents.normalize import checksum, normalize_field
 from regform.model import Capabilities, Image, RegistryConfig, RegistryState, Repository
 from regform.plan import ACTION_ORDER, REPOSITORY, Action, Change, Guard, Plan, Unmanaged
+from regform.plan.warnings import delete_fails
 from regform.planning.compare import compare, compared_fields, declared_key, field_change
 from regform.planning.guards import registry_guards
 from regform.planning.retention import enforcement_change, images_checksum, unsupported_rules
@@ -173,10 +174,7 @@ def _delete(actual: Repository, reg: RegistryConfig, warnings: list[str]) -> Cha
         notes.append(f"deletes the repository and its {n} images")
     else:
         notes.append(f"holds {n} images and force_delete is off: the delete will fail")
-        warnings.append(
-            f"{address} holds {n} images: the delete fails unless force_delete is set "
-            "for the registry"
-        )
+        warnings.append(delete_fails(address, n))
     return Change(
         reg.name,
         REPOSITORY,

@@ -23,7 +23,8 @@ from regform.config.build import desired_checksum
 from regform.errors import RegformError, StalePlanError
 from regform.model import Config, Image, RegistryConfig, RegistryState, Repository
 from regform.plan import REPOSITORY, Plan, RepositoryPreview
-from regform.planning.plan_compare import describe, plan_differences
+from regform.plan.warnings import not_counted
+from regform.planning.plan_compare import WARNINGS, describe, plan_differences
 from regform.planning.planner import RegistryPlan, combine, plan_registry, state_checksum
 from regform.planning.scope import enforced_repositories, in_targets, pattern_repositories
 from regform.providers.base import Provider
@@ -223,7 +224,7 @@ def _count_images(
         try:
             count = len(provider.list_images(name))
         except (RegformError, NotImplementedError, OSError) as exc:
-            failed.append(f"{provider.registry}/{name}: its images could not be counted ({exc})")
+            failed.append(not_counted(f"{provider.registry}/{name}", exc))
             continue
         repo = repos[name]
         repos[name] = replace(repo, info={**repo.info, "image_count": count})
@@ -291,8 +292,12 @@ def _planned_at(plan: Plan) -> datetime | None:
 
 
 def _stale_message(differences: Mapping[str, list[str]]) -> str:
-    names = ", ".join(differences)
-    which = f"registr{'ies' if len(differences) > 1 else 'y'} {names}"
+    named = [n for n in differences if n != WARNINGS]
+    which = f"registr{'ies' if len(named) > 1 else 'y'} {', '.join(named)}"
+    if not named:
+        which = "its warnings"
+    elif WARNINGS in differences:
+        which += " (and its warnings)"
     detail = describe(differences)
     text = (
         f"saved plan is stale: {which} changed since the plan was made, or the plan file was "

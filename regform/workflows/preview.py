@@ -46,6 +46,7 @@ from regform.plan import (
     PreviewWords,
     RepositoryPreview,
 )
+from regform.plan.warnings import preview_unavailable
 from regform.planning.planner import RegistryPlan
 from regform.planning.scope import declared_repository
 from regform.providers.base import Provider
@@ -201,7 +202,7 @@ def add_previews(
                 raise found
             previews[name] = preview_images(policy, found, now, caps)
         except PREVIEW_ERRORS as exc:
-            warnings.append(f"{registry}/{name}: lifecycle preview unavailable: {exc}")
+            warnings.append(preview_unavailable(f"{registry}/{name}", exc))
 
     def with_preview(change: Change) -> Change:
         if change.kind != REPOSITORY:
