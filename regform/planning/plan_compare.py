@@ -4,7 +4,9 @@ A saved plan is applied only when a plan made again, from the same configuration
 registries as they are now, has exactly its changes (every field of every change), its guards
 and its registry identities (provider, account, region, endpoint). :func:`plan_differences`
 names every difference, by registry, as ``<what>: saved <value> vs now <value>``; an empty result
-means the saved plan is what apply would do.
+means the saved plan is what apply would do. A registry whose state is a local directory (the
+ECR sandbox's) made on another directory is named first, in one line (:func:`moved_state`):
+every other difference follows from it.
 
 What a reviewer read is compared too, though apply does not act on it: a change's lifecycle
 preview (its counts, the images it names and the registry's words), when the saved plan shows one,
@@ -26,13 +28,17 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from regform import errors
 from regform.plan import Change, Plan, PreviewWords
 from regform.plan.warnings import comparable, repeatable
+from regform.providers.base import STATE_DIR
 
 #: change keys not compared as fields (previews, notes and image counts apart).
 NOT_COMPARED = frozenset({"notes", "preview", "image_count", "address", "destructive"})
 #: characters of a value shown in a difference.
 EXCERPT = 60
+#: characters of a directory named.
+PATH_CHARS = 200
 #: differences named per registry before "... and N more".
 MAX_LINES = 20
 ABSENT = object()
@@ -145,6 +151,22 @@ def _identity_lines(name: str, saved: Plan, fresh: Plan) -> list[str]:
         for key in sorted(was.keys() | now.keys())
         if was.get(key) != now.get(key)
     ]
+
+
+def moved_state(saved: Plan, identities: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """One line for each registry whose state is a local directory (the ECR sandbox's) other
+    than the one the saved plan was made against: every other difference follows from it."""
+    lines = []
+    for name in sorted(identities):
+        was = (saved.identities.get(name) or {}).get(STATE_DIR)
+        now = identities[name].get(STATE_DIR)
+        if was is not None and now is not None and was != now:
+            lines.append(
+                f"registry {name}: the plan was made against the sandbox state in "
+                f"{errors.excerpt(was, PATH_CHARS)}, this apply uses "
+                f"{errors.excerpt(now, PATH_CHARS)}"
+            )
+    return lines
 
 
 def _guard_lines(name: str, saved: Plan, fresh: Plan) -> list[str]:

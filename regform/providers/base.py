@@ -41,6 +41,9 @@ from regform.model import Capabilities, Image, RegistryConfig, Repository
 from regform.plan import Change
 from regform.providers.credential import Credential
 
+#: the identity key naming the local directory a registry's state lives in (the ECR sandbox's).
+STATE_DIR = "sandbox_state"
+
 #: (path inside the registry entry, message, whether the message is about the key itself).
 ConfigProblem = tuple[tuple[str | int, ...], str, bool]
 
@@ -110,7 +113,8 @@ class Provider(ABC):
 
     def identity(self) -> dict[str, str]:
         """Where the provider reads and writes: ``{"provider", "account", "region",
-        "endpoint"}`` (empty strings where they do not apply). Saved plans record it."""
+        "endpoint"}`` (empty strings where they do not apply), and :data:`STATE_DIR` where the
+        registry's state is a local directory (the ECR sandbox's). Saved plans record it."""
         return {"provider": type(self).__name__, "account": "", "region": "", "endpoint": ""}
 
     @abstractmethod

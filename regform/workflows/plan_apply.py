@@ -24,7 +24,7 @@ from regform.errors import RegformError, StalePlanError
 from regform.model import Config, Image, RegistryConfig, RegistryState, Repository
 from regform.plan import REPOSITORY, Plan, RepositoryPreview
 from regform.plan.warnings import not_counted
-from regform.planning.plan_compare import WARNINGS, describe, plan_differences
+from regform.planning.plan_compare import WARNINGS, describe, moved_state, plan_differences
 from regform.planning.planner import RegistryPlan, combine, plan_registry, state_checksum
 from regform.planning.scope import enforced_repositories, in_targets, pattern_repositories
 from regform.providers.base import Provider
@@ -261,6 +261,12 @@ def check_saved_plan(
     if gone:
         raise StalePlanError(
             f"saved plan is stale: registry {', '.join(gone)} is no longer declared"
+        )
+    moved = moved_state(plan, {n: providers[n].identity() for n in names if n in providers})
+    if moved:
+        raise StalePlanError(
+            f"saved plan is stale: {'; '.join(moved)}; nothing was applied: apply from the "
+            "directory plan ran in, or set REGFORM_SANDBOX_DIR to the plan's"
         )
     fresh = make_plan(
         config,

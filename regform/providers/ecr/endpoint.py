@@ -17,6 +17,10 @@ class Endpoint:
     #: how error messages name it.
     description = "this ECR endpoint"
 
+    def identity(self) -> dict[str, str]:
+        """What saved plans record of it besides the endpoint URL (nothing, here)."""
+        return {}
+
     def caller_account(self) -> str | None:
         """The account every caller belongs to here, when the endpoint decides it (None: ask
         STS who the credentials are)."""

@@ -129,7 +129,7 @@ class EcrProvider(Provider):
 
     def identity(self) -> dict[str, str]:
         """Where this provider reads and writes (recorded in plans): provider, declared account,
-        region and endpoint ("the sandbox" for the sandbox)."""
+        region and endpoint ("the sandbox" for the sandbox, with the directory of its state)."""
         meta = self._ecr.meta
         endpoint = meta.endpoint_url if self._endpoint is REAL else self._endpoint.description
         return {
@@ -137,6 +137,7 @@ class EcrProvider(Provider):
             "account": self.account_id or "",
             "region": meta.region_name,
             "endpoint": str(endpoint),
+            **self._endpoint.identity(),
         }
 
     # Reading -----------------------------------------------------------------------------

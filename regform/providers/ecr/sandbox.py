@@ -43,6 +43,7 @@ from botocore.exceptions import ProfileNotFound
 from regform.errors import ProviderError
 from regform.files import FileProblem, read_limited, write_private
 from regform.model import DEFAULT_MUTABILITY
+from regform.providers.base import STATE_DIR
 from regform.providers.ecr.emulator import (
     check_emulator_installed,
     isolated_session,
@@ -140,6 +141,10 @@ class Sandbox(Endpoint):
         return dataclasses.replace(
             settings, region=self.region, profile=None, role_arn=None, endpoint_url=None
         )
+
+    def identity(self) -> dict[str, str]:
+        """The directory of the state file (absolute): a plan made on one state is another's."""
+        return {STATE_DIR: str(self.path.parent.resolve())}
 
     def caller_account(self) -> str:
         """The emulated account: the registry's ``account_id``, or one derived from its name."""
