@@ -85,3 +85,23 @@ def test_an_unreachable_endpoint_fails_fast_in_one_line(
         f"Error: registry 'prod': DescribeRepositories: cannot reach http://127.0.0.1:{port}/ "
         "(connection refused or no route)"
     )
+
+
+@pytest.mark.server
+def test_a_plain_http_endpoint_addressed_with_https_fails_fast_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_reset: str
+) -> None:
+    endpoint = moto_reset.replace("http://", "https://")  # moto's server speaks plain HTTP
+    monkeypatch.chdir(tmp_path)
+    write_config(tmp_path, endpoint, "repositories:\n  - name: app\n")
+
+    started = time.monotonic()
+    result = CliRunner().invoke(app, ["plan"])
+
+    assert time.monotonic() - started < 5  # not retried
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"prod: reading {endpoint}...",  # and no "... 1 API call made so far" while retrying
+        f"Error: registry 'prod': DescribeRepositories: TLS failed with {endpoint}/: the endpoint "
+        "does not speak TLS: use http:// (allow_http beyond loopback) or check the port",
+    ]
