@@ -352,6 +352,10 @@ class Capabilities:
     #: the module whose ``diff_lines(field, before, after)`` shows a change of one of the
     #: provider's own fields (None: the generic document diff).
     field_display: str | None = None
+    #: the provider's fields whose new entries come with a secret the registry shows only once
+    #: (Harbor's ``robots``): a plan creating one carries a guard, and apply needs somewhere to
+    #: put the secret before it writes anything.
+    secret_fields: frozenset[str] = frozenset()
     #: the registry is declared only for its credentials (``regform login``, pull secrets):
     #: no repositories, settings or plans.
     credentials_only: bool = False

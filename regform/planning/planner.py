@@ -317,7 +317,7 @@ def plan_registry(
         f"{reg.name}: {message}" for fld, message in caps.deprecated.items() if fld in touched
     )
     owned = sum(1 for n in found if in_scope(n, reg) or n in wanted)
-    guards = registry_guards(reg, changes, owned)
+    guards = registry_guards(reg, changes, owned, caps)
     return RegistryPlan(
         changes=tuple(changes),
         unmanaged=tuple(unmanaged),
