@@ -117,6 +117,10 @@ class Repository:
     lifecycle_readable: bool = False
     #: name of the repository-policy definition in the config, for display, if any.
     policy_name: str | None = None
+    #: a provider's words for fields it compares in another form (Harbor: a quota declared as
+    #: ``50GiB``, retention rules as written), by field; its ``field_display`` shows changes in
+    #: them (``Capabilities.field_display``). Never compared.
+    declared_words: Mapping[str, Any] = field(default_factory=dict)
 
     # Actual side only ---------------------------------------------------------------------
     #: fields the provider read (listing fields plus details it was asked for).

@@ -108,8 +108,9 @@ def _create(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> Cha
     # Shown as created: every supported field with a value (empty lists and absent documents
     # say nothing about the new repository).
     key = declared_key(desired.name, reg)
+    readable, words = desired.lifecycle_readable, desired.declared_words
     fields = tuple(
-        field_change(f, None, after[f], caps, readable=desired.lifecycle_readable, kms_key=key)
+        field_change(f, None, after[f], caps, readable=readable, kms_key=key, words=words.get(f))
         for f in compared_fields(caps)
         if f in after and after[f] not in (None, [])
     )
