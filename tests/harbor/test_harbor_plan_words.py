@@ -42,7 +42,8 @@ def test_a_new_project_shows_its_rules_and_quota_as_declared(workspace: Workspac
     text = _text(workspace)
     assert (
         "          + lifecycle_policy (releases):\n"
-        '              + rules[1]: tag_prefixes: ["v"], keep_last: 20  # keep the 20 newest releases\n'
+        '              + rules[1]: tag_prefixes: ["v"], keep_last: 20'
+        "  # keep the 20 newest releases\n"
         "              + rules[2]: untagged, older_than_days: 14\n"
     ) in text
     assert (
