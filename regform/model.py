@@ -117,6 +117,10 @@ class Repository:
     lifecycle_readable: bool = False
     #: name of the repository-policy definition in the config, for display, if any.
     policy_name: str | None = None
+    #: a provider's words for fields it compares in another form (Harbor: a quota declared as
+    #: ``50GiB``, retention rules as written), by field; its ``field_display`` shows changes in
+    #: them (``Capabilities.field_display``). Never compared.
+    declared_words: Mapping[str, Any] = field(default_factory=dict)
 
     # Actual side only ---------------------------------------------------------------------
     #: fields the provider read (listing fields plus details it was asked for).
@@ -352,6 +356,10 @@ class Capabilities:
     #: the module whose ``diff_lines(field, before, after)`` shows a change of one of the
     #: provider's own fields (None: the generic document diff).
     field_display: str | None = None
+    #: the provider's fields whose new entries come with a secret the registry shows only once
+    #: (Harbor's ``robots``): a plan creating one carries a guard, and apply needs somewhere to
+    #: put the secret before it writes anything.
+    secret_fields: frozenset[str] = frozenset()
     #: the registry is declared only for its credentials (``regform login``, pull secrets):
     #: no repositories, settings or plans.
     credentials_only: bool = False

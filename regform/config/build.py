@@ -56,6 +56,7 @@ def _repository(
         extra, own_doc = keys.build(settings, lifecycles)
         if own_doc is not None:
             lifecycle_doc, lifecycle_readable = own_doc, False
+    words = keys.words(settings, lifecycles) if keys is not None and keys.words else {}
     return m.Repository(
         name=name,
         image_tag_mutability=settings.get("image_tag_mutability", m.DEFAULT_MUTABILITY),
@@ -72,6 +73,7 @@ def _repository(
         lifecycle_readable=lifecycle_readable,
         policy_name=policy if policy != NONE else None,
         extra=extra,
+        declared_words=words,
     )
 
 

@@ -98,13 +98,18 @@ def field_change(
     *,
     readable: bool = False,
     kms_key: str | None = None,
+    words: Any = None,
 ) -> FieldChange:
     """A difference of one field. ``display`` shows it in the config's words where they differ
     from what is compared: a lifecycle policy declared with readable rules (``readable``), a
-    KMS key declared by alias (``kms_key``, as written)."""
+    KMS key declared by alias (``kms_key``, as written), a field the provider compares in
+    another form (``words``: ``Repository.declared_words``, shown by its ``field_display``)."""
     diff: tuple[str, ...] = ()
     display: tuple[str, ...] = ()
-    if name == m.LIFECYCLE_POLICY and readable:
+    if words is not None and caps.field_display is not None:
+        module = importlib.import_module(caps.field_display)
+        display = module.display_lines(name, before, after, words)
+    elif name == m.LIFECYCLE_POLICY and readable:
         display = lifecycle_display(before, after)
     elif name == m.ENCRYPTION:
         display = encryption_display(before, after, kms_key)
@@ -159,5 +164,8 @@ def compare(
         if not field_equal(name, d, a):
             key = declared_key(desired.name, reg) if name == m.ENCRYPTION else None
             readable = desired.lifecycle_readable
-            changes.append(field_change(name, a, d, caps, readable=readable, kms_key=key))
+            words = desired.declared_words.get(name)
+            changes.append(
+                field_change(name, a, d, caps, readable=readable, kms_key=key, words=words)
+            )
     return changes

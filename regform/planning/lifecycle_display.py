@@ -15,28 +15,16 @@ diff keeps ECR's keys (:func:`regform.documents.docdiff.diff_documents`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from regform.documents import rule_text
 from regform.documents.docdiff import fmt_value
 from regform.lifecycle import decompile
 
 #: the order readable keys are shown in (what a rule selects, then when, then what it does).
-KEY_ORDER = (
-    "untagged",
-    "any",
-    "tag_patterns",
-    "tag_prefixes",
-    "storage_class",
-    "keep_last",
-    "older_than_days",
-    "not_pulled_for_days",
-    "archived_for_days",
-    "action",
-    "description",
-)
+KEY_ORDER = rule_text.READABLE_ORDER
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,26 +51,9 @@ def _readable_rules(doc: Any) -> dict[int, _Rule]:
     return out
 
 
-def _ordered(rule: Mapping[str, Any]) -> list[str]:
-    known = [k for k in KEY_ORDER if k in rule]
-    return known + sorted(k for k in rule if k not in KEY_ORDER)
-
-
-def _comment(text: Any) -> str:
-    """A description as a trailing comment: one line, control characters escaped."""
-    shown = json.dumps(str(text), ensure_ascii=False)[1:-1]
-    return f"  # {shown}"
-
-
 def rule_summary(rule: Mapping[str, Any]) -> str:
     """A readable rule in one short line: ``tag_patterns: ["v*"], keep_last: 20  # description``."""
-    parts = [
-        k if rule[k] is True and k in ("untagged", "any") else f"{k}: {fmt_value(rule[k])}"
-        for k in _ordered(rule)
-        if k != "description"
-    ]
-    note = _comment(rule["description"]) if "description" in rule else ""
-    return ", ".join(parts) + note
+    return rule_text.rule_summary(rule, KEY_ORDER)
 
 
 def _summary(rule: _Rule) -> str:
@@ -92,16 +63,7 @@ def _summary(rule: _Rule) -> str:
 def _rule_diff(label: str, old: _Rule, new: _Rule) -> list[str]:
     if not (old.readable and new.readable):
         return [f"- {label}: {_summary(old)}", f"+ {label}: {_summary(new)}"]
-    before, after = old.value, new.value
-    lines: list[str] = []
-    for key in _ordered({**before, **after}):
-        if key not in after:
-            lines.append(f"- {label}.{key}: {fmt_value(before[key])}")
-        elif key not in before:
-            lines.append(f"+ {label}.{key}: {fmt_value(after[key])}")
-        elif fmt_value(before[key]) != fmt_value(after[key]):
-            lines.append(f"~ {label}.{key}: {fmt_value(before[key])} -> {fmt_value(after[key])}")
-    return lines
+    return rule_text.rule_diff(label, old.value, new.value, KEY_ORDER)
 
 
 def lifecycle_display(before: Any, after: Any) -> tuple[str, ...]:

@@ -109,8 +109,9 @@ def _create(desired: Repository, reg: RegistryConfig, caps: Capabilities) -> Cha
     # Shown as created: every supported field with a value (empty lists and absent documents
     # say nothing about the new repository).
     key = declared_key(desired.name, reg)
+    readable, words = desired.lifecycle_readable, desired.declared_words
     fields = tuple(
-        field_change(f, None, after[f], caps, readable=desired.lifecycle_readable, kms_key=key)
+        field_change(f, None, after[f], caps, readable=readable, kms_key=key, words=words.get(f))
         for f in compared_fields(caps)
         if f in after and after[f] not in (None, [])
     )
@@ -315,7 +316,7 @@ def plan_registry(
         f"{reg.name}: {message}" for fld, message in caps.deprecated.items() if fld in touched
     )
     owned = sum(1 for n in found if in_scope(n, reg) or n in wanted)
-    guards = registry_guards(reg, changes, owned)
+    guards = registry_guards(reg, changes, owned, caps)
     return RegistryPlan(
         changes=tuple(changes),
         unmanaged=tuple(unmanaged),

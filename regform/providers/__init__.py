@@ -41,6 +41,13 @@ def set_secret_destination(file: str | os.PathLike[str] | None, stdout: bool) ->
     set_destination(file, stdout)
 
 
+def secret_destination_set() -> bool:
+    """Whether secrets shown only once have somewhere to go (:func:`set_secret_destination`)."""
+    from regform.providers.harbor.secrets import destination
+
+    return destination().set
+
+
 def build_provider(
     registry: RegistryConfig, *, sandbox: bool = False, parallelism: int | None = None
 ) -> Provider:

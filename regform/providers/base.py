@@ -182,6 +182,10 @@ class RepositoryKeys:
     build: Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[dict[str, Any], Any]] | None = (
         None
     )
+    #: ``words(settings, lifecycles) -> {field: words}``: fields of one valid entry as the
+    #: config wrote them where the values built compare another form
+    #: (``Repository.declared_words``).
+    words: Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]] | None = None
     #: ``export(repository)``: the entry keys declaring a repository as read (``import``), as
     #: groups ``{group: {key: value}}``; a group most repositories share goes to defaults.
     export: Callable[[Repository], dict[str, dict[str, Any]]] | None = None

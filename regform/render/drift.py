@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from regform.plan import REPOSITORY, Unmanaged
+from regform.plan import IMAGES, REPOSITORY, Unmanaged
 from regform.registry_settings import SINGLETON_NAME
 from regform.render.printable import printable_values
 from regform.render.text import fmt_field_value
@@ -37,7 +37,7 @@ OUTSIDE_SHOWN = 20
 
 
 def title(item: DriftItem) -> str:
-    if item.kind == REPOSITORY:
+    if item.kind in (REPOSITORY, IMAGES):
         return item.name
     if item.name == SINGLETON_NAME:
         return item.kind
@@ -52,6 +52,31 @@ def summary_line(report: DriftReport) -> str:
         f"Drift: {drift}; unmanaged repositories: {s['unmanaged_in_scope']} in scope, "
         f"{s['unmanaged_outside_scope']} outside scope."
     )
+
+
+def _images(item: DriftItem) -> list[str]:
+    """The images a retention drift item names, one line each (digest, tags, time, rule)."""
+    return [str(line) for f in item.fields if f.path == IMAGES for line in f.found or ()]
+
+
+def phrase(item: DriftItem) -> str:
+    """What an item's heading says: ``changed outside regform``; for images the declared
+    retention would delete, how many."""
+    if item.kind != IMAGES:
+        return PHRASES[item.status]
+    n = len(_images(item))
+    lifecycle = f" '{item.definitions[IMAGES]}'" if IMAGES in item.definitions else ""
+    return (
+        f"{n} image{'s' if n != 1 else ''} the lifecycle{lifecycle} would delete "
+        "(pushed since the last apply)"
+    )
+
+
+def item_lines(item: DriftItem) -> list[str]:
+    """The lines under an item's heading."""
+    if item.kind == IMAGES:
+        return _images(item)
+    return [line for f in item.fields for line in field_lines(item, f)]
 
 
 def show(value: Any) -> str:
@@ -95,10 +120,8 @@ def render_text(report: DriftReport) -> str:
         out.append(f"{name} ({provider})" if provider else name)
         width = max(len(title(i)) for i in items)
         for item in items:
-            out.append(
-                f"  {SYMBOLS[item.status]} {title(item).ljust(width)}  {PHRASES[item.status]}"
-            )
-            out.extend(f"      {line}" for f in item.fields for line in field_lines(item, f))
+            out.append(f"  {SYMBOLS[item.status]} {title(item).ljust(width)}  {phrase(item)}")
+            out.extend(f"      {line}" for line in item_lines(item))
         out.append("")
     if report.unmanaged:
         out.append("Unmanaged repositories (exist, not declared):")
@@ -124,10 +147,12 @@ def _escape(text: str) -> str:
 def _md_item(item: DriftItem) -> list[str]:
     summary = (
         f"<summary><code>{SYMBOLS[item.status]} {item.registry}/{title(item)}</code> "
-        f"{PHRASES[item.status]}</summary>"
+        f"{phrase(item)}</summary>"
     )
     if not item.fields:
         return [f"<details>{summary}</details>", ""]
+    if item.kind == IMAGES:
+        return ["<details>" + summary, "", "```", *_images(item), "```", "", "</details>", ""]
     rows = ["| Field | Declared | Found |", "|---|---|---|"]
     diffs: list[str] = []
     for f in item.fields:

@@ -112,6 +112,10 @@ def _field_lines(change: Change, field: FieldChange) -> list[str]:
     if field.path == "repository_policy" and change.after and change.after.get("policy_name"):
         label += f" ({change.after['policy_name']})"
     lines = field.display or field.diff
+    if len(field.display) == 1 and not isinstance(field.after, dict | list):
+        # a value in the config's words (a quota as 50GiB): one line
+        sign = "+" if change.action is Action.CREATE else "~"
+        return [f"{sign} {label}: {field.display[0]}{suffix}"]
     if change.action is Action.CREATE:
         if lines:
             return [f"+ {label}:", *(f"    {d}" for d in lines)]

@@ -1,7 +1,9 @@
 """Carry out a plan, safely.
 
 Before any write: every guard in the plan must be covered by the flag it names (``--allow-destroy``,
-``--force``), given now or approved when the plan was made (``Plan.approved``), else
+``--force``), given now or approved when the plan was made (``Plan.approved``), and a change
+creating a secret shown only once needs a place for it (``--secrets-file`` or ``--show-secrets``,
+see :func:`regform.providers.set_secret_destination`), else
 :class:`~regform.errors.UnsafePlanError`; then every registry about to be
 written checks its identity (``check_identity``: the credentials belong to the declared account).
 
@@ -21,7 +23,8 @@ from typing import Any
 
 from regform.errors import PartialApplyError, RegformError, UnsafePlanError
 from regform.plan import ACTION_ORDER, Action, Change, Guard, Plan
-from regform.planning.guards import destroy_message
+from regform.planning.guards import SECRETS_FLAG, destroy_message
+from regform.providers import secret_destination_set
 from regform.providers.base import Provider
 
 #: progress statuses passed to the ``progress(change, status)`` callback.
@@ -119,10 +122,15 @@ class ApplyResult:
 
 def unmet_guards(plan: Plan, *, allow_destroy: bool, force: bool) -> list[Guard]:
     """The guards neither the given flags nor the plan's approval (``plan.approved``) cover (a
-    destructive change always needs ``--allow-destroy``, even in a plan that lost its guards)."""
+    destructive change always needs ``--allow-destroy``, even in a plan that lost its guards;
+    a secret shown only once needs a destination set now, whatever the plan says)."""
     allow_destroy = allow_destroy or "--allow-destroy" in plan.approved
     force = force or "--force" in plan.approved
-    given = {"--allow-destroy": allow_destroy, "--force": force}
+    given = {
+        "--allow-destroy": allow_destroy,
+        "--force": force,
+        SECRETS_FLAG: secret_destination_set(),  # never approved at plan time
+    }
     unmet = [g for g in plan.guards if not given.get(g.flag, False)]
     guarded = {g.message for g in plan.guards if g.flag == "--allow-destroy"}
     if not allow_destroy:

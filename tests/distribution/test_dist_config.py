@@ -127,8 +127,14 @@ def test_drift_names_images_pushed_after_the_apply_that_retention_would_delete(
     [found] = item.fields[0].found
     assert found.startswith(f"{v2.digest}  v2  created 2026-02-01")
     text = render_drift(report, "text")
-    assert f"images/{repo}/api  changed outside regform" in text
-    assert "v2  created 2026-02-01T00:00:00  (rule 1)" in text
+    assert (
+        f"  ~ {repo}/api  1 image the lifecycle 'ci' would delete (pushed since the last apply)\n"
+        f"      {v2.digest}  v2  created 2026-02-01T00:00:00  (rule 1)\n\n"
+    ) in text
+    assert "declared -> found" not in text and "changed outside regform" not in text
+    markdown = render_drift(report, "markdown")
+    assert f"<code>~ local/{repo}/api</code> 1 image the lifecycle 'ci' would delete" in markdown
+    assert f"{v2.digest}  v2  created 2026-02-01T00:00:00  (rule 1)" in markdown
     assert late.digest not in text  # the newest release is kept
     assert pusher.served(f"{repo}/api", late.digest) == 200  # drift never deletes
 

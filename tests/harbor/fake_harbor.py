@@ -49,6 +49,8 @@ class FakeHarbor:
     def __init__(self) -> None:
         self.state = HarborState()
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        #: the operations of every write request (POST, PUT, PATCH, DELETE) it saw.
+        self.writes: list[str] = []
         self.violations: list[str] = []
         self.lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"fake": self})
@@ -92,6 +94,8 @@ class FakeHarbor:
         request = Request(path=path_params, query=query, headers=headers, body=payload)
         with self.lock:
             self.requests.append((op.operation_id, raw_path, dict(headers)))
+            if method in ("POST", "PUT", "PATCH", "DELETE"):
+                self.writes.append(op.operation_id)
         try:
             params = check_request(op, request)
         except SchemaViolation as exc:

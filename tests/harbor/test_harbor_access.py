@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from regform import apply_plan, build_providers, make_plan
 from regform.cli import app
+from regform.errors import UnsafePlanError
 from regform.plan import Action
 from regform.providers import set_secret_destination
 
@@ -107,23 +108,67 @@ def test_robot_deleted_by_hand_is_recreated_with_a_new_secret(
     workspace.apply(config)
     state = workspace.harbor.state
     state.robots.clear()  # deleted in the UI
-    (change,) = workspace.plan(config).changes
+    plan = workspace.plan(config)
+    (change,) = plan.changes
     (robots,) = [f for f in change.fields if f.path == "robots"]
     assert robots.diff[0].startswith("+ ci:") and "a new secret" in robots.diff[0]
+    assert [g.flag for g in plan.guards] == ["--secrets-file"]  # re-created: a new secret
     workspace.apply(config)
     assert len(state.issued) == 2
     assert json.loads(secrets_file.read_text())["hb/team-a/ci"]["secret"] == state.issued[1][1]
 
 
-def test_without_a_destination_a_robot_is_not_created(workspace: Workspace) -> None:
+def test_without_a_destination_nothing_is_written(workspace: Workspace) -> None:
     set_secret_destination(None, False)
     config = workspace.write(ACCESS)
     providers = build_providers(config)
-    result = apply_plan(make_plan(config, providers), providers)
-    ((failed, error),) = result.failed
-    assert failed.name == "team-a" and "--secrets-file" in str(error)
-    assert {p["name"] for p in workspace.harbor.state.projects.values()} == {"team-b"}
-    assert workspace.harbor.state.issued == []
+    plan = make_plan(config, providers)
+    (guard,) = plan.guards
+    assert (guard.flag, guard.message) == (
+        "--secrets-file",
+        "hb/team-a: robots.ci will be created with a secret shown only once "
+        "(--show-secrets prints it instead)",
+    )
+    with pytest.raises(UnsafePlanError, match="it needs --secrets-file"):
+        apply_plan(plan, providers)
+    assert workspace.harbor.writes == []  # not even team-b, which has no robot
+    assert workspace.harbor.state.projects == {}
+
+
+GUARD_LINE = (
+    "apply needs --secrets-file: hb/team-a: robots.ci will be created with a secret shown "
+    "only once (--show-secrets prints it instead)"
+)
+
+
+def test_apply_without_a_destination_refuses_before_any_write(workspace: Workspace) -> None:
+    workspace.write(ACCESS)
+    result = CliRunner().invoke(app, ["apply", "-c", str(workspace.path), "--auto-approve"])
+    assert result.exit_code == 1
+    assert GUARD_LINE in result.stdout  # the plan shown says it
+    assert "apply refused; it needs --secrets-file:" in result.output
+    assert workspace.harbor.writes == []
+
+
+def test_a_saved_plan_creating_a_robot_needs_a_destination_at_apply(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    workspace.write(ACCESS)
+    saved = tmp_path / "plan.json"
+    plan = CliRunner().invoke(app, ["plan", "-c", str(workspace.path), "--out", str(saved)])
+    assert plan.exit_code == 0, plan.output
+    assert GUARD_LINE in plan.stdout  # reviewers see it
+    markdown = CliRunner().invoke(app, ["show", str(saved), "--format", "markdown"])
+    assert "apply needs `--secrets-file`: hb/team-a: robots.ci" in markdown.stdout
+    refused = CliRunner().invoke(app, ["apply", str(saved)])
+    assert refused.exit_code == 1
+    assert "apply refused; it needs --secrets-file:" in refused.output
+    assert workspace.harbor.writes == []
+    secrets = tmp_path / "robots.json"
+    done = CliRunner().invoke(app, ["apply", str(saved), "--secrets-file", str(secrets)])
+    set_secret_destination(None, False)
+    assert done.exit_code == 0, done.output
+    assert "hb/team-a/ci" in json.loads(secrets.read_text())
 
 
 def test_a_symlinked_secrets_file_is_refused(workspace: Workspace, tmp_path: Path) -> None:

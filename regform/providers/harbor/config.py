@@ -47,9 +47,9 @@ SETTING_FIELDS = {
 }
 
 _PROJECT = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")  # api-facts.md "Projects"
-_SIZE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*([KMGTP]i?B|B)$")
-_UNITS = {"B": 1, **{f"{p}B": 1000 ** (i + 1) for i, p in enumerate("KMGTP")}}
-_UNITS.update({f"{p}iB": 1024 ** (i + 1) for i, p in enumerate("KMGTP")})
+SIZE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*([KMGTP]i?B|B)$")
+UNITS = {"B": 1, **{f"{p}B": 1000 ** (i + 1) for i, p in enumerate("KMGTP")}}
+UNITS.update({f"{p}iB": 1024 ** (i + 1) for i, p in enumerate("KMGTP")})
 MAX_QUOTA = 2**50  # api-facts.md "Quotas": -1 or 1..2^50
 _CRON = re.compile(r"^0 (\S+ ){4}\S+$")
 
@@ -71,10 +71,10 @@ def quota_bytes(value: int | str) -> int:
         return value
     if value == "unlimited":
         return -1
-    match = _SIZE.match(value)
+    match = SIZE.match(value)
     if match is None:
         raise ValueError(f"not a size: {value!r}")
-    return int(float(match.group(1)) * _UNITS[match.group(2)])
+    return int(float(match.group(1)) * UNITS[match.group(2)])
 
 
 # Checks -----------------------------------------------------------------------------------------

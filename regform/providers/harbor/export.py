@@ -58,12 +58,15 @@ def _selector_keys(rule: Mapping[str, Any], *, untagged: bool) -> dict[str, Any]
     return out
 
 
+def rule_keys(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """One Harbor retention rule in the keys of ``retention:``."""
+    key = rules.KEY_OF_TEMPLATE[rule["template"]]
+    head: dict[str, Any] = {key: True if key == "always" else rule["value"]}
+    return {**head, **_selector_keys(rule, untagged=True)}
+
+
 def retention_keys(doc: Mapping[str, Any]) -> dict[str, Any]:
-    readable = []
-    for rule in doc["rules"]:
-        key = rules.KEY_OF_TEMPLATE[rule["template"]]
-        head: dict[str, Any] = {key: True if key == "always" else rule["value"]}
-        readable.append({**head, **_selector_keys(rule, untagged=True)})
+    readable = [rule_keys(rule) for rule in doc["rules"]]
     schedule = rules.ALIAS_OF_CRON.get(doc["schedule"], doc["schedule"])
     return {"schedule": schedule, "rules": readable}
 

@@ -38,4 +38,5 @@ HARBOR_CAPABILITIES = Capabilities(
     lifecycle_engine="regform.providers.harbor.retention",
     field_display="regform.providers.harbor.display",
     preview_words=HARBOR_WORDS,
+    secret_fields=frozenset({ROBOTS}),  # api-facts.md "Robot accounts": the secret, once
 )

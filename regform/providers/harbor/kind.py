@@ -12,6 +12,7 @@ from regform.providers.harbor.config import (
 )
 from regform.providers.harbor.export import export
 from regform.providers.harbor.fields import HARBOR_CAPABILITIES
+from regform.providers.harbor.words import words
 from regform.providers.urls import url_host
 
 KIND = ProviderKind(
@@ -32,6 +33,7 @@ KIND = ProviderKind(
         ),
         check_entry=check_entry,
         build=build,
+        words=words,
         export=export,
     ),
 )

@@ -231,19 +231,14 @@ def _overlap(a: tuple[str, list[str]], b: tuple[str, list[str]]) -> bool:
     return any(x.startswith(y) or y.startswith(x) for x in prefixes_a for y in prefixes_b)
 
 
-def from_lifecycle(doc: Mapping[str, Any], schedule: str = "daily") -> JsonDict:
-    """An ECR-style lifecycle document (compiled readable rules) as a Harbor retention policy.
-
-    ECR expires what a rule selects and keeps the rest; Harbor deletes what no rule retains. So
-    each rule becomes a retain rule over the same images (``keep_last N`` -> ``latestPushedK N``,
-    ``older_than_days N`` -> ``nDaysSinceLastPush N``), and one ``always`` rule retains every
-    image no rule selects. ECR lets the first matching rule decide; Harbor ORs rules: the two
-    agree only when no two rules can select the same image, so overlapping rules are refused.
-    """
-    rules = sorted(doc.get("rules") or (), key=lambda r: r.get("rulePriority", 0))
+def mapped_rules(doc: Mapping[str, Any]) -> tuple[list[tuple[JsonDict, JsonDict]], JsonDict | None]:
+    """Each rule of an ECR-style lifecycle document (compiled readable rules, by priority) with
+    the Harbor retain rule it maps to, and the ``always`` rule retaining every image no rule
+    selects (None when there is none); see :func:`from_lifecycle`."""
+    ordered = sorted(doc.get("rules") or (), key=lambda r: r.get("rulePriority", 0))
     sets: list[tuple[str, list[str]]] = []
-    out: list[JsonDict] = []
-    for n, rule in enumerate(rules, start=1):
+    out: list[tuple[JsonDict, JsonDict]] = []
+    for n, rule in enumerate(ordered, start=1):
         _check_mappable(n, rule)
         tag_set = _tag_set(rule)
         for m, other in enumerate(sets, start=1):
@@ -261,8 +256,21 @@ def from_lifecycle(doc: Mapping[str, Any], schedule: str = "daily") -> JsonDict:
             if selection["countType"] == "imageCountMoreThan"
             else "nDaysSinceLastPush"
         )
-        out.append(_mapped_rule(template, int(selection["countNumber"]), tag_set))
-    rest = _complement(sets)
+        out.append((dict(rule), _mapped_rule(template, int(selection["countNumber"]), tag_set)))
+    return out, _complement(sets)
+
+
+def from_lifecycle(doc: Mapping[str, Any], schedule: str = "daily") -> JsonDict:
+    """An ECR-style lifecycle document (compiled readable rules) as a Harbor retention policy.
+
+    ECR expires what a rule selects and keeps the rest; Harbor deletes what no rule retains. So
+    each rule becomes a retain rule over the same images (``keep_last N`` -> ``latestPushedK N``,
+    ``older_than_days N`` -> ``nDaysSinceLastPush N``), and one ``always`` rule retains every
+    image no rule selects. ECR lets the first matching rule decide; Harbor ORs rules: the two
+    agree only when no two rules can select the same image, so overlapping rules are refused.
+    """
+    mapped, rest = mapped_rules(doc)
+    out = [harbor for _, harbor in mapped]
     if rest is not None:
         out.append(rest)
     return policy(SCHEDULES[schedule], out)

@@ -2,8 +2,9 @@
 
 A secret is shown once: written to the file the user names (``regform apply --secrets-file``;
 JSON, mode 0600, written atomically in the file's directory, never through a symlink) or printed
-with ``--show-secrets``. Without either, apply refuses to create a robot (nothing of that project
-is written), so a secret is never lost. Re-planning never rotates a secret: regform never sends
+with ``--show-secrets``. Without either, apply refuses before any write (the plan's guard, see
+:mod:`regform.planning.guards`; :meth:`SecretSink.require` checks again before each robot), so a
+secret is never lost. Re-planning never rotates a secret: regform never sends
 one, and only a robot that is missing is created.
 """
 
