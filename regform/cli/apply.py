@@ -27,7 +27,7 @@ from regform.cli.options import (
     TargetOption,
     VerboseOption,
 )
-from regform.cli.plan import echo_plan_text, is_tty, read_progress
+from regform.cli.plan import echo_plan_text, is_tty, read_progress, warn_unmatched
 from regform.errors import RegformError
 
 if TYPE_CHECKING:
@@ -121,6 +121,7 @@ def _plan(
             targets=target,
             lifecycle_preview=lifecycle_preview,
             on_read=read_progress,
+            on_unmatched=warn_unmatched,
         )
 
 

@@ -25,7 +25,12 @@ from regform.model import Config, Image, RegistryConfig, RegistryState, Reposito
 from regform.plan import REPOSITORY, Plan, RepositoryPreview
 from regform.planning.plan_compare import describe, plan_differences
 from regform.planning.planner import RegistryPlan, combine, plan_registry, state_checksum
-from regform.planning.scope import enforced_repositories, in_targets, pattern_repositories
+from regform.planning.scope import (
+    enforced_repositories,
+    in_targets,
+    pattern_repositories,
+    unmatched_targets,
+)
 from regform.providers.base import Provider
 from regform.version import __version__
 from regform.workflows.applier import ApplyResult, apply_plan
@@ -44,6 +49,8 @@ __all__ = [
 
 #: called with (registry name, repositories found) after each registry's listing is read.
 ReadProgress = Callable[[str, int], None]
+#: called with the ``--target`` globs that matched no declared or existing repository.
+TargetsUnmatched = Callable[[Sequence[str]], None]
 #: registries read at the same time.
 REGISTRY_WORKERS = 4
 
@@ -132,6 +139,7 @@ def make_plan(
     lifecycle_preview: bool | None = None,
     now: datetime | None = None,
     on_read: ReadProgress | None = None,
+    on_unmatched: TargetsUnmatched | None = None,
 ) -> Plan:
     """Read the registries and compare them with ``config``. Never writes.
 
@@ -139,7 +147,9 @@ def make_plan(
     neither read in detail, nor changed, nor reported. ``lifecycle_preview`` says which lifecycle
     policies are evaluated against the repository's images (:mod:`regform.workflows.preview`): by
     default (None) those that change; True: also every unchanged managed one; False: none. ``now``
-    (default: the clock) is the time policies are evaluated at.
+    (default: the clock) is the time policies are evaluated at. ``on_unmatched`` is called
+    with the ``targets`` that select no repository declared in or found in the registries
+    planned (a mistyped glob plans nothing, and says so).
     """
     names = _select(config, registries)
     now = now or datetime.now(UTC)
@@ -148,6 +158,7 @@ def make_plan(
     previews: list[RepositoryPreview] = []
     checksums: dict[str, str] = {}
     read = _read_all(config, providers, names, targets, on_read)
+    _check_targets(config, names, read, targets, on_unmatched)
     for name in names:
         reg = config.registries[name]
         provider = providers[name]
@@ -179,6 +190,24 @@ def make_plan(
         identities=identities,
         warnings=(*config.warnings, *plan.warnings),
     )
+
+
+def _check_targets(
+    config: Config,
+    names: Sequence[str],
+    read: Mapping[str, RegistryRead],
+    targets: Sequence[str] | None,
+    on_unmatched: TargetsUnmatched | None,
+) -> None:
+    if on_unmatched is None or not targets:
+        return
+    known: set[str] = set()
+    for name in names:
+        known.update(config.registries[name].repositories, read[name].desired)
+        known.update(read[name].state.repositories)
+    missed = unmatched_targets(targets, known)
+    if missed:
+        on_unmatched(missed)
 
 
 def _plan(
