@@ -7,6 +7,7 @@ RegformError
 │   └── PartialApplyError  a change failed part way (says which steps were done)
 ├── UnsafePlanError    apply refused: destructive change or threshold without the flag
 └── StalePlanError     a saved plan no longer matches the config or the registry
+    └── PlanAppliedError  ... but a plan made now changes nothing (it was applied already?)
 """
 
 from __future__ import annotations
@@ -125,3 +126,8 @@ class UnsafePlanError(RegformError):
 
 class StalePlanError(RegformError):
     pass
+
+
+class PlanAppliedError(StalePlanError):
+    """A saved plan is stale, and a plan made now from the same configuration has no changes:
+    the registries already match it (most likely, the plan was applied already)."""

@@ -28,7 +28,7 @@ from regform.cli.options import (
     VerboseOption,
 )
 from regform.cli.plan import echo_plan_text, is_tty, read_progress, warn_unmatched
-from regform.errors import RegformError
+from regform.errors import PlanAppliedError, RegformError
 
 if TYPE_CHECKING:
     from regform.model import Config
@@ -245,7 +245,13 @@ def apply(
         cfg = load(config or _recorded_paths(saved))
         only = sorted(saved.registries) if saved is not None else registry
         with open_providers(cfg, sandbox=sandbox, only=only, parallelism=parallelism) as providers:
-            plan = _plan(saved, cfg, providers, registry, target, lifecycle_preview)
+            try:
+                plan = _plan(saved, cfg, providers, registry, target, lifecycle_preview)
+            except PlanAppliedError as exc:
+                typer.echo(str(exc), err=fmt is ResultFormat.json)
+                if fmt is ResultFormat.json:
+                    _report_result(ApplyResult(), fmt)
+                return
             if fmt is ResultFormat.json:
                 typer.echo(render(plan, "text"), err=True, nl=False)
             else:

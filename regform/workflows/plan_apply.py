@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from regform.config.build import desired_checksum
-from regform.errors import RegformError, StalePlanError
+from regform.errors import PlanAppliedError, RegformError, StalePlanError
 from regform.model import Config, Image, RegistryConfig, RegistryState, Repository
 from regform.plan import REPOSITORY, Plan, RepositoryPreview
 from regform.planning.plan_compare import describe, plan_differences
@@ -278,8 +278,9 @@ def check_saved_plan(
     they are now, at the time the saved plan was made. Raises :class:`StalePlanError`, before
     any write, unless it has exactly the saved plan's changes, guards and registry identities,
     and shows the same previews and notes (:mod:`regform.planning.plan_compare`), and every
-    registry read the same; the error names every difference. The returned plan carries the
-    saved plan's approval."""
+    registry read the same; the error names every difference (:class:`PlanAppliedError` when the
+    configuration is the saved plan's and a plan made now has no changes: nothing is left to
+    write). The returned plan carries the saved plan's approval."""
     if plan.config_checksum != config_checksum(config):
         raise StalePlanError(
             "saved plan is stale: the configuration changed since the plan was made; run plan again"
@@ -306,9 +307,17 @@ def check_saved_plan(
         differences = {
             n: [] for n in names if fresh.state_checksums.get(n) != plan.state_checksums.get(n)
         }
+    if differences and not fresh.has_changes:
+        raise PlanAppliedError(ALREADY_APPLIED)
     if differences:
         raise StalePlanError(_stale_message(differences))
     return replace(fresh, approved=plan.approved, config_paths=plan.config_paths)
+
+
+ALREADY_APPLIED = (
+    "Nothing to apply: the registries already match this plan's configuration "
+    "(it was applied already?)"
+)
 
 
 def _planned_at(plan: Plan) -> datetime | None:
