@@ -29,6 +29,15 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     return f"{text[:limit]!r}... ({len(text):,} characters)"
 
 
+def unset_variables(names: Sequence[str]) -> str:
+    """``environment variable A is not set or empty``, or for several: ``environment variables
+    A and B are not set or empty`` (``A, B and C``)."""
+    if len(names) == 1:
+        return f"environment variable {names[0]} is not set or empty"
+    listed = f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"environment variables {listed} are not set or empty"
+
+
 def printable(text: str) -> str:
     """``text`` with every character that is not printable (control characters, terminal
     escape sequences, line breaks, bidirectional overrides) written as its escape (``\\x1b``,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from regform.config.build import desired_checksum
+from regform.config.suggest import unknown_registries
 from regform.errors import PlanAppliedError, RegformError, StalePlanError
 from regform.model import Config, Image, RegistryConfig, RegistryState, Repository
 from regform.plan import REPOSITORY, Plan, RepositoryPreview
@@ -66,8 +67,7 @@ def _select(config: Config, registries: Iterable[str] | None) -> list[str]:
     names = list(dict.fromkeys(registries))
     unknown = [n for n in names if n not in config.registries]
     if unknown:
-        declared = ", ".join(sorted(config.registries)) or "none"
-        raise RegformError(f"unknown registry {', '.join(unknown)} (declared: {declared})")
+        raise unknown_registries(unknown, config.registries)
     return sorted(names)
 
 
