@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from regform.config.build import desired_checksum
 from regform.config.suggest import unknown_registries
-from regform.errors import PlanAppliedError, RegformError, StalePlanError
+from regform.errors import PlanAppliedError, RegformError, StalePlanError, excerpt
 from regform.model import Config, Image, RegistryConfig, RegistryState, Repository
 from regform.plan import REPOSITORY, Plan, RepositoryPreview
 from regform.planning.plan_compare import describe, plan_differences
@@ -189,6 +189,7 @@ def make_plan(
         lifecycle_previews=tuple(previews),
         identities=identities,
         warnings=(*config.warnings, *plan.warnings),
+        config_files=dict(config.file_checksums),
     )
 
 
@@ -279,11 +280,12 @@ def check_saved_plan(
     any write, unless it has exactly the saved plan's changes, guards and registry identities,
     and shows the same previews and notes (:mod:`regform.planning.plan_compare`), and every
     registry read the same; the error names every difference (:class:`PlanAppliedError` when the
-    configuration is the saved plan's and a plan made now has no changes: nothing is left to
-    write). The returned plan carries the saved plan's approval."""
+    configuration is the saved plan's, which had changes, and a plan made now has none: nothing
+    is left to write). The returned plan carries the saved plan's approval."""
     if plan.config_checksum != config_checksum(config):
         raise StalePlanError(
-            "saved plan is stale: the configuration changed since the plan was made; run plan again"
+            "saved plan is stale: the configuration changed since the plan was made"
+            f"{changed_files(plan.config_files, config.file_checksums)}; run plan again"
         )
     names = sorted(plan.registries.keys() | plan.state_checksums.keys())
     gone = [n for n in names if n not in config.registries]
@@ -307,11 +309,31 @@ def check_saved_plan(
         differences = {
             n: [] for n in names if fresh.state_checksums.get(n) != plan.state_checksums.get(n)
         }
-    if differences and not fresh.has_changes:
+    if differences and plan.has_changes and not fresh.has_changes:
         raise PlanAppliedError(ALREADY_APPLIED)
     if differences:
         raise StalePlanError(_stale_message(differences))
     return replace(fresh, approved=plan.approved, config_paths=plan.config_paths)
+
+
+def changed_files(saved: Mapping[str, str], now: Mapping[str, str]) -> str:
+    """`` (changed: a.yaml; new: b.yaml; no longer read: c.yaml)``, naming the config files
+    whose bytes differ from those a saved plan recorded; empty when it recorded none (a plan
+    before format 1.5, or a config built in code)."""
+    if not saved:
+        return ""
+    parts = [
+        (label, [excerpt(n) if not n.isprintable() else n for n in names])
+        for label, names in (
+            ("changed", [n for n in saved if n in now and now[n] != saved[n]]),
+            ("new", [n for n in now if n not in saved]),
+            ("no longer read", [n for n in saved if n not in now]),
+        )
+        if names
+    ]
+    if not parts:
+        return " (no file changed: a value read from the environment, or regform's version, did)"
+    return " (" + "; ".join(f"{label}: {', '.join(names)}" for label, names in parts) + ")"
 
 
 ALREADY_APPLIED = (
