@@ -51,18 +51,18 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+#: plan keys that differ between two runs on the same state
+VARYING = ("created_at", "api_calls", "config_checksum", "config_files", "identities")
+
+
 def comparable_plan(plan: dict[str, Any]) -> dict[str, Any]:
     """A plan's dict without what differs between two runs on the same state: timestamps, call
-    counts, the config checksum and the registry identities (they name the endpoint, which
-    differs)."""
+    counts, the config checksums (whole and per file) and the registry identities (they name the
+    endpoint, which differs)."""
 
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
-            return {
-                k: strip(v)
-                for k, v in value.items()
-                if k not in ("created_at", "api_calls", "config_checksum", "identities")
-            }
+            return {k: strip(v) for k, v in value.items() if k not in VARYING}
         if isinstance(value, list):
             return [strip(v) for v in value]
         return value

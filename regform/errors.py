@@ -7,6 +7,7 @@ RegformError
 │   └── PartialApplyError  a change failed part way (says which steps were done)
 ├── UnsafePlanError    apply refused: destructive change or threshold without the flag
 └── StalePlanError     a saved plan no longer matches the config or the registry
+    └── PlanAppliedError  ... but a plan made now changes nothing (it was applied already?)
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     if len(text) <= limit:
         return repr(text)
     return f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def unset_variables(names: Sequence[str]) -> str:
+    """``environment variable A is not set or empty``, or for several: ``environment variables
+    A and B are not set or empty`` (``A, B and C``)."""
+    if len(names) == 1:
+        return f"environment variable {names[0]} is not set or empty"
+    listed = f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"environment variables {listed} are not set or empty"
 
 
 def printable(text: str) -> str:
@@ -125,3 +135,8 @@ class UnsafePlanError(RegformError):
 
 class StalePlanError(RegformError):
     pass
+
+
+class PlanAppliedError(StalePlanError):
+    """A saved plan is stale, and a plan made now from the same configuration has no changes:
+    the registries already match it (most likely, the plan was applied already)."""

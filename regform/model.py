@@ -302,6 +302,9 @@ class Config:
     checksum: str = ""
     #: what the config check warned about (``file:line: path: message``); plans repeat them.
     warnings: tuple[str, ...] = ()
+    #: sha256 of each file's bytes, by the name it was read under (a saved plan records them,
+    #: to name the files changed since)
+    file_checksums: Mapping[str, str] = field(default_factory=dict)
     #: registries declared only for their credentials (``provider: dockerhub``): logins and
     #: pull secrets use them; plans, drift and apply never see them.
     credentials_only: Mapping[str, RegistryConfig] = field(default_factory=dict)

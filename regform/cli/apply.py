@@ -27,8 +27,8 @@ from regform.cli.options import (
     TargetOption,
     VerboseOption,
 )
-from regform.cli.plan import echo_plan_text, is_tty, read_progress
-from regform.errors import RegformError
+from regform.cli.plan import echo_plan_text, is_tty, read_progress, warn_unmatched
+from regform.errors import PlanAppliedError, RegformError
 
 if TYPE_CHECKING:
     from regform.model import Config
@@ -121,6 +121,7 @@ def _plan(
             targets=target,
             lifecycle_preview=lifecycle_preview,
             on_read=read_progress,
+            on_unmatched=warn_unmatched,
         )
 
 
@@ -244,7 +245,13 @@ def apply(
         cfg = load(config or _recorded_paths(saved))
         only = sorted(saved.registries) if saved is not None else registry
         with open_providers(cfg, sandbox=sandbox, only=only, parallelism=parallelism) as providers:
-            plan = _plan(saved, cfg, providers, registry, target, lifecycle_preview)
+            try:
+                plan = _plan(saved, cfg, providers, registry, target, lifecycle_preview)
+            except PlanAppliedError as exc:
+                typer.echo(str(exc), err=fmt is ResultFormat.json)
+                if fmt is ResultFormat.json:
+                    _report_result(ApplyResult(), fmt)
+                return
             if fmt is ResultFormat.json:
                 typer.echo(render(plan, "text"), err=True, nl=False)
             else:

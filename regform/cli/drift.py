@@ -26,7 +26,7 @@ from regform.cli.options import (
     TargetOption,
     VerboseOption,
 )
-from regform.cli.plan import is_tty, read_progress
+from regform.cli.plan import is_tty, read_progress, warn_unmatched
 from regform.model import FailOn
 
 
@@ -79,6 +79,7 @@ def drift(
                 registries=registry,
                 targets=target,
                 on_read=read_progress if is_tty(sys.stderr) else None,
+                on_unmatched=warn_unmatched,
             )
         if out is not None:
             write_output(out, render_drift(report, "json"))

@@ -60,8 +60,9 @@ def _registry(
             raise RegformError(f"{', '.join(given)}: the connection comes from the config (-c)")
         cfg = load(config)
         if name not in cfg.registries:
-            declared = ", ".join(sorted(cfg.registries)) or "none"
-            raise RegformError(f"registry {name} is not declared in the config ({declared})")
+            from regform.config.suggest import unknown_registries
+
+            raise unknown_registries([name], cfg.registries)
         return cfg.registries[name], cfg
     if not flags.get("region"):
         raise RegformError("give -c CONFIG declaring the registry, or --region (and --profile...)")

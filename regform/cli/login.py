@@ -28,14 +28,28 @@ class LoginFormat(StrEnum):
     json = "json"
 
 
+def _stamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _line(result: LoginResult) -> str:
     if result.helper:
         return f"{result.registry}: {result.key} -> docker-credential-regform"
-    expiry = ""
-    if result.expires_at is not None:
-        stamp = result.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        expiry = f" (expires {stamp})"
+    expiry = f" (expires {_stamp(result.expires_at)})" if result.expires_at is not None else ""
     return f"{result.registry}: logged in to {result.key}{expiry}"
+
+
+def _warn_expired(results: list[LoginResult], now: datetime) -> None:
+    """A token the registry gave already expired (a clock far off, or an emulator's fixed
+    date): clients will be refused with it, so say so."""
+    for result in results:
+        if result.expires_at is not None and result.expires_at <= now:
+            typer.echo(
+                f"Warning: registry {result.registry}: the token for {result.key} expired at "
+                f"{_stamp(result.expires_at)} (before it was written: check this machine's "
+                "clock, or the endpoint)",
+                err=True,
+            )
 
 
 @app.command()
@@ -77,6 +91,7 @@ def login(
         path = auth_file or (docker_config_file() if docker else containers_auth_file())
         cache = TokenCache(default_cache_file(), lambda: datetime.now(UTC)) if helper else None
         results = run_login(cfg, path, names=registry, helper=helper, cache=cache)
+    _warn_expired(results, datetime.now(UTC))
     if fmt is LoginFormat.json:
         document = {"auth_file": str(path), "logins": [r.to_dict() for r in results]}
         typer.echo(json.dumps(document, indent=2, sort_keys=True))

@@ -108,6 +108,17 @@ def read_progress(registry: str, count: int) -> None:
     typer.echo(f"{registry}: {found} found, reading details...", err=True)
 
 
+def warn_unmatched(globs: Sequence[str]) -> None:
+    """A ``--target`` that selects nothing is most likely mistyped: say so (on stderr)."""
+    from regform.errors import excerpt
+
+    for glob in globs:
+        typer.echo(
+            f"Warning: --target {excerpt(glob)} matches no declared or existing repository",
+            err=True,
+        )
+
+
 OutOption = Annotated[
     Path | None,
     typer.Option(
@@ -174,6 +185,7 @@ def plan(
                 targets=target,
                 lifecycle_preview=lifecycle_preview,
                 on_read=read_progress,
+                on_unmatched=warn_unmatched,
             )
         result = approve(result, allow_destroy=allow_destroy, force=force)
         result = replace(result, config_paths=relative_paths(config))

@@ -41,7 +41,12 @@ ValidateConfigOption = Annotated[
 ]
 ValidateFormatOption = Annotated[
     ValidateFormat,
-    typer.Option("--format", "-f", help="text: one issue per line; json: a list of issues."),
+    typer.Option(
+        "--format",
+        "-f",
+        help="text: one issue per line; json: a list of issues (errors, then warnings; "
+        "each with its severity).",
+    ),
 ]
 StrictOption = Annotated[
     bool,
@@ -70,7 +75,9 @@ def validate(
     if strict:
         issues, warnings = issues + warnings, []
     if fmt is ValidateFormat.json:
-        typer.echo(json.dumps([issue.to_dict() for issue in issues], indent=2))
+        shown = [{**i.to_dict(), "severity": "error"} for i in issues]
+        shown += [{**w.to_dict(), "severity": "warning"} for w in warnings]
+        typer.echo(json.dumps(shown, indent=2))
     else:
         for issue in issues:
             typer.echo(str(issue))

@@ -10,6 +10,7 @@ issues instead (an empty list means valid).
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -89,7 +90,8 @@ def _check_config(paths: Paths, env: Mapping[str, str] | None) -> ConfigCheck:
     files, issues = _files(paths)
     docs: list[tuple[SourceDoc, set[DataPath]]] = []
     complete = not issues
-    for doc, problems in _parse_all(files, environ, issues):
+    sums: dict[str, str] = {}
+    for doc, problems in _parse_all(files, environ, issues, sums):
         issues += problems
         if doc is None:
             complete = False
@@ -117,19 +119,25 @@ def _check_config(paths: Paths, env: Mapping[str, str] | None) -> ConfigCheck:
     issues.sort(key=lambda i: (order.get(i.file or "", -1), i.line or 0, i.column or 0))
     if issues or model is None:
         return ConfigCheck(_scrubbed(issues, docs), None, warnings)
-    return ConfigCheck([], model, warnings)
+    return ConfigCheck([], replace(model, file_checksums=sums), warnings)
 
 
 def _parse_all(
-    files: list[tuple[str, str]], env: Mapping[str, str], issues: list[ConfigIssue]
+    files: list[tuple[str, str]],
+    env: Mapping[str, str],
+    issues: list[ConfigIssue],
+    sums: dict[str, str],
 ) -> list[tuple[SourceDoc | None, list[ConfigIssue]]]:
-    """Parse every file. A file that substituted a variable another file names as a registry's
-    ``password_env`` is parsed again with that variable refused (its value never enters)."""
+    """Parse every file (``sums`` gets the sha256 of each one's bytes). A file that substituted
+    a variable another file names as a registry's ``password_env`` is parsed again with that
+    variable refused (its value never enters)."""
     raws: list[tuple[bytes | None, str]] = []
     for path, display in files:
         raw, problem = read_config_bytes(path, display)
         if problem is not None:
             issues.append(problem)
+        if raw is not None:
+            sums[display] = hashlib.sha256(raw).hexdigest()
         raws.append((raw, display))
     parsed = [
         parse_bytes(raw, display, env) if raw is not None else (None, []) for raw, display in raws

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from regform.config.suggest import unknown_registries
 from regform.credentials.authfile import HELPER_NAME, update_auth_file
 from regform.credentials.cache import TokenCache
 from regform.credentials.sources import fetch_credential
@@ -47,8 +48,7 @@ def select_registries(config: Config, names: Sequence[str] | None) -> list[Regis
         return list(declared.values())
     unknown = [n for n in dict.fromkeys(names) if n not in declared]
     if unknown:
-        known = ", ".join(declared) or "none"
-        raise RegformError(f"unknown registry {', '.join(unknown)} (declared: {known})")
+        raise unknown_registries(unknown, declared)
     return [declared[n] for n in sorted(set(names))]
 
 

@@ -21,7 +21,7 @@ from regform.plan.previews import LifecyclePreview as LifecyclePreview
 from regform.plan.previews import PreviewWords as PreviewWords
 from regform.plan.previews import RepositoryPreview as RepositoryPreview
 
-FORMAT_VERSION = "1.4"
+FORMAT_VERSION = "1.5"
 
 
 def document_header(
@@ -231,6 +231,9 @@ class Plan:
     identities: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     #: the ``-c`` paths the plan was made from, relative to the directory it ran in.
     config_paths: tuple[str, ...] = ()
+    #: sha256 of each config file's bytes, by the name it was read under (format 1.5): a
+    #: stale plan names the files that changed.
+    config_files: Mapping[str, str] = field(default_factory=dict)
     #: guard flags (``--allow-destroy``, ``--force``) given at plan time: a saved plan's
     #: guards with these flags are approved; applying it needs them no more.
     approved: tuple[str, ...] = ()
@@ -283,6 +286,7 @@ class Plan:
             "lifecycle_previews": [p.to_dict() for p in self.lifecycle_previews],
             "identities": {k: dict(v) for k, v in self.identities.items()},
             "config_paths": list(self.config_paths),
+            "config_files": dict(self.config_files),
             "approved": list(self.approved),
         }
 
@@ -311,6 +315,7 @@ class Plan:
             ),
             identities={k: dict(v) for k, v in d.get("identities", {}).items()},
             config_paths=tuple(str(p) for p in d.get("config_paths", ())),
+            config_files={str(k): str(v) for k, v in d.get("config_files", {}).items()},
             approved=tuple(str(f) for f in d.get("approved", ())),
         )
 

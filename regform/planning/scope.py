@@ -30,6 +30,18 @@ def in_targets(name: str, targets: Sequence[str] | None) -> bool:
     return not targets or matches_any(name, targets)
 
 
+def unmatched_targets(targets: Sequence[str] | None, names: Iterable[str]) -> list[str]:
+    """The ``--target`` globs that select none of ``names``, in the order given."""
+    if not targets:
+        return []
+    left = list(dict.fromkeys(targets))
+    for name in names:
+        left = [t for t in left if not matches_any(name, [t])]
+        if not left:
+            break
+    return left
+
+
 def in_scope(name: str, reg: RegistryConfig) -> bool:
     return matches_any(name, reg.scope)
 

@@ -60,7 +60,7 @@ from regform.registry_settings import REGISTRY_POLICY
 if TYPE_CHECKING:
     from regform.model import Config
     from regform.providers.base import Provider
-    from regform.workflows.plan_apply import ReadProgress
+    from regform.workflows.plan_apply import ReadProgress, TargetsUnmatched
 
 FORMAT_VERSION = "1.1"  # 1.1: fields[].display
 PRUNED_REASON = "not declared; apply deletes it (prune is on)"
@@ -355,8 +355,10 @@ def make_drift_report(
     targets: Sequence[str] | None = None,
     on_read: ReadProgress | None = None,
     now: datetime | None = None,
+    on_unmatched: TargetsUnmatched | None = None,
 ) -> DriftReport:
-    """Read the registries and report their drift from ``config``. Never writes."""
+    """Read the registries and report their drift from ``config``. Never writes.
+    ``on_unmatched``: as :func:`~regform.workflows.plan_apply.make_plan`."""
     from regform.workflows.plan_apply import make_plan
 
     plan = make_plan(
@@ -367,5 +369,6 @@ def make_drift_report(
         lifecycle_preview=False,  # a drift report never reads images
         now=now or datetime.now(UTC),
         on_read=on_read,
+        on_unmatched=on_unmatched,
     )
     return drift_from_plan(plan, config.registries)

@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from regform.config.repositories import name_problem
+from regform.config.suggest import unknown_registries
 from regform.errors import RegformError
 from regform.model import Config, RegistryConfig, RegistryState, Repository
 from regform.plan import REPOSITORY, Action, Change
@@ -163,8 +164,7 @@ def resolve(
     if registries:
         unknown = [r for r in registries if r not in config.registries]
         if unknown:
-            declared = ", ".join(sorted(config.registries)) or "none"
-            raise RegformError(f"unknown registry {', '.join(unknown)} (declared: {declared})")
+            raise unknown_registries(unknown, config.registries)
     selected = [
         reg for n, reg in sorted(config.registries.items()) if not registries or n in registries
     ]

@@ -20,13 +20,19 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from regform.config.build import desired_checksum
-from regform.errors import RegformError, StalePlanError
+from regform.config.suggest import unknown_registries
+from regform.errors import PlanAppliedError, RegformError, StalePlanError, excerpt
 from regform.model import Config, Image, RegistryConfig, RegistryState, Repository
 from regform.plan import REPOSITORY, Plan, RepositoryPreview
 from regform.plan.warnings import not_counted
 from regform.planning.plan_compare import WARNINGS, describe, moved_state, plan_differences
 from regform.planning.planner import RegistryPlan, combine, plan_registry, state_checksum
-from regform.planning.scope import enforced_repositories, in_targets, pattern_repositories
+from regform.planning.scope import (
+    enforced_repositories,
+    in_targets,
+    pattern_repositories,
+    unmatched_targets,
+)
 from regform.providers.base import Provider
 from regform.version import __version__
 from regform.workflows.applier import ApplyResult, apply_plan
@@ -45,6 +51,8 @@ __all__ = [
 
 #: called with (registry name, repositories found) after each registry's listing is read.
 ReadProgress = Callable[[str, int], None]
+#: called with the ``--target`` globs that matched no declared or existing repository.
+TargetsUnmatched = Callable[[Sequence[str]], None]
 #: registries read at the same time.
 REGISTRY_WORKERS = 4
 
@@ -60,8 +68,7 @@ def _select(config: Config, registries: Iterable[str] | None) -> list[str]:
     names = list(dict.fromkeys(registries))
     unknown = [n for n in names if n not in config.registries]
     if unknown:
-        declared = ", ".join(sorted(config.registries)) or "none"
-        raise RegformError(f"unknown registry {', '.join(unknown)} (declared: {declared})")
+        raise unknown_registries(unknown, config.registries)
     return sorted(names)
 
 
@@ -133,6 +140,7 @@ def make_plan(
     lifecycle_preview: bool | None = None,
     now: datetime | None = None,
     on_read: ReadProgress | None = None,
+    on_unmatched: TargetsUnmatched | None = None,
 ) -> Plan:
     """Read the registries and compare them with ``config``. Never writes.
 
@@ -140,7 +148,9 @@ def make_plan(
     neither read in detail, nor changed, nor reported. ``lifecycle_preview`` says which lifecycle
     policies are evaluated against the repository's images (:mod:`regform.workflows.preview`): by
     default (None) those that change; True: also every unchanged managed one; False: none. ``now``
-    (default: the clock) is the time policies are evaluated at.
+    (default: the clock) is the time policies are evaluated at. ``on_unmatched`` is called
+    with the ``targets`` that select no repository declared in or found in the registries
+    planned (a mistyped glob plans nothing, and says so).
     """
     names = _select(config, registries)
     now = now or datetime.now(UTC)
@@ -149,6 +159,7 @@ def make_plan(
     previews: list[RepositoryPreview] = []
     checksums: dict[str, str] = {}
     read = _read_all(config, providers, names, targets, on_read)
+    _check_targets(config, names, read, targets, on_unmatched)
     for name in names:
         reg = config.registries[name]
         provider = providers[name]
@@ -179,7 +190,26 @@ def make_plan(
         lifecycle_previews=tuple(previews),
         identities=identities,
         warnings=(*config.warnings, *plan.warnings),
+        config_files=dict(config.file_checksums),
     )
+
+
+def _check_targets(
+    config: Config,
+    names: Sequence[str],
+    read: Mapping[str, RegistryRead],
+    targets: Sequence[str] | None,
+    on_unmatched: TargetsUnmatched | None,
+) -> None:
+    if on_unmatched is None or not targets:
+        return
+    known: set[str] = set()
+    for name in names:
+        known.update(config.registries[name].repositories, read[name].desired)
+        known.update(read[name].state.repositories)
+    missed = unmatched_targets(targets, known)
+    if missed:
+        on_unmatched(missed)
 
 
 def _plan(
@@ -250,11 +280,13 @@ def check_saved_plan(
     they are now, at the time the saved plan was made. Raises :class:`StalePlanError`, before
     any write, unless it has exactly the saved plan's changes, guards and registry identities,
     and shows the same previews and notes (:mod:`regform.planning.plan_compare`), and every
-    registry read the same; the error names every difference. The returned plan carries the
-    saved plan's approval."""
+    registry read the same; the error names every difference (:class:`PlanAppliedError` when the
+    configuration is the saved plan's, which had changes, and a plan made now has none: nothing
+    is left to write). The returned plan carries the saved plan's approval."""
     if plan.config_checksum != config_checksum(config):
         raise StalePlanError(
-            "saved plan is stale: the configuration changed since the plan was made; run plan again"
+            "saved plan is stale: the configuration changed since the plan was made"
+            f"{changed_files(plan.config_files, config.file_checksums)}; run plan again"
         )
     names = sorted(plan.registries.keys() | plan.state_checksums.keys())
     gone = [n for n in names if n not in config.registries]
@@ -284,9 +316,37 @@ def check_saved_plan(
         differences = {
             n: [] for n in names if fresh.state_checksums.get(n) != plan.state_checksums.get(n)
         }
+    if differences and plan.has_changes and not fresh.has_changes:
+        raise PlanAppliedError(ALREADY_APPLIED)
     if differences:
         raise StalePlanError(_stale_message(differences))
     return replace(fresh, approved=plan.approved, config_paths=plan.config_paths)
+
+
+def changed_files(saved: Mapping[str, str], now: Mapping[str, str]) -> str:
+    """`` (changed: a.yaml; new: b.yaml; no longer read: c.yaml)``, naming the config files
+    whose bytes differ from those a saved plan recorded; empty when it recorded none (a plan
+    before format 1.5, or a config built in code)."""
+    if not saved:
+        return ""
+    parts = [
+        (label, [excerpt(n) if not n.isprintable() else n for n in names])
+        for label, names in (
+            ("changed", [n for n in saved if n in now and now[n] != saved[n]]),
+            ("new", [n for n in now if n not in saved]),
+            ("no longer read", [n for n in saved if n not in now]),
+        )
+        if names
+    ]
+    if not parts:
+        return " (no file changed: a value read from the environment, or regform's version, did)"
+    return " (" + "; ".join(f"{label}: {', '.join(names)}" for label, names in parts) + ")"
+
+
+ALREADY_APPLIED = (
+    "Nothing to apply: the registries already match this plan's configuration "
+    "(it was applied already?)"
+)
 
 
 def _planned_at(plan: Plan) -> datetime | None:

@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import Any
 
 from regform import model as m
+from regform.config.suggest import unknown_registries
 from regform.errors import RegformError
 from regform.lifecycle import Decision, Evaluation, Verdict, evaluate
 from regform.lifecycle.explain import EXPIRE, KEEP, TRANSITION
@@ -306,8 +307,7 @@ def registry_for(config: Config, repository: str, registry: str | None) -> str:
     that declares it (by name or pattern entry), else the only registry configured."""
     if registry is not None:
         if registry not in config.registries:
-            declared = ", ".join(sorted(config.registries)) or "none"
-            raise RegformError(f"unknown registry {registry} (declared: {declared})")
+            raise unknown_registries([registry], config.registries)
         return registry
     found = sorted(
         name

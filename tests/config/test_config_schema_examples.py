@@ -130,6 +130,7 @@ def test_cli_validate_json(monkeypatch: pytest.MonkeyPatch) -> None:
             "column": 10,
             "path": "version",
             "message": "unsupported version 2 (this regform reads version 1)",
+            "severity": "error",
         }
     ]
     ok = runner.invoke(app, ["validate", "-f", "json", str(ROOT / "examples" / "org-500")])

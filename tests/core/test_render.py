@@ -186,7 +186,7 @@ def test_text_summary_lines() -> None:
 def test_json_is_the_plan_format_and_reads_back() -> None:
     plan = every_action()
     data = json.loads(render(plan, "json"))
-    assert data["format_version"] == "1.4"
+    assert data["format_version"] == "1.5"
     assert [c["action"] for c in data["changes"]] == [a.value for a in Action]
     assert Plan.from_dict(data) == plan
 

@@ -278,3 +278,40 @@ def test_the_hint_after_out_is_a_command_that_works(
 
     assert applied.exit_code == 0, applied.output
     assert {"team-a/api", "team-a/new"} <= names(raw_ecr)
+
+
+def test_a_plan_applied_twice_says_it_was_applied_with_zero_writes(
+    saved: dict[str, Any], proxy: FaultServer, raw_ecr: Any
+) -> None:
+    first = CliRunner().invoke(app, ["apply", "plan.json"])
+    assert first.exit_code == 0, first.output
+    proxy.script.seen.clear()
+
+    again = CliRunner().invoke(app, ["apply", "plan.json"])
+
+    assert again.exit_code == 0, again.output
+    assert writes(proxy) == []
+    assert sum(proxy.script.seen.values()) > 0  # the registry was read again
+    assert again.stdout == (
+        "Nothing to apply: the registries already match this plan's configuration "
+        "(it was applied already?)\n"
+    )
+    as_json = CliRunner().invoke(app, ["apply", "plan.json", "--format", "json"])
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.stdout)["changes"] == []
+    assert "Nothing to apply: the registries already match" in as_json.stderr
+    assert writes(proxy) == []
+
+
+def test_a_plan_partly_applied_by_hand_is_still_refused(
+    saved: dict[str, Any], proxy: FaultServer, raw_ecr: Any
+) -> None:
+    raw_ecr.create_repository(repositoryName="team-a/new")  # one of its changes, made by hand
+    proxy.script.seen.clear()
+
+    result = CliRunner().invoke(app, ["apply", "plan.json"])
+
+    assert result.exit_code == 1
+    assert writes(proxy) == []
+    assert "saved plan is stale: registry prod changed" in result.stderr
+    assert "Nothing to apply" not in result.output

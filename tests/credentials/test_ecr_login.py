@@ -21,6 +21,10 @@ OTHER_ENTRIES = (
     "    },\n"
 )
 STALE = f'    "https://{HOST}": {{"auth": "QVdTOm9sZC10b2tlbg=="}}\n'
+EXPIRED = (
+    f"Warning: registry prod: the token for {HOST} expired at 2015-01-01 00:00:00 UTC (before "
+    "it was written: check this machine's clock, or the endpoint)\n"
+)
 TAIL = '  },\n  "credsStore": "pass",\n  "HttpHeaders": {"User-Agent": "x"}\n}\n'
 
 
@@ -38,6 +42,7 @@ def test_login_replaces_the_stale_entry_and_keeps_every_other_byte(
     assert done.stdout == (
         f"prod: logged in to {HOST} (expires 2015-01-01 00:00:00 UTC)\nWrote {auth_file}\n"
     )
+    assert EXPIRED in done.stderr  # moto dates its tokens 2015: the login is made, and warned about
     text = auth_file.read_text()
     assert text.startswith('{\n  "auths": {\n' + OTHER_ENTRIES)
     assert text.endswith(TAIL)
@@ -67,6 +72,7 @@ def test_login_json_prints_hosts_and_expiry_only(moto_reset: str, tmp_path: Path
         ],
     }
     assert mode(tmp_path / "auth.json") == 0o600
+    assert EXPIRED in done.stderr
     assert MOTO_PASSWORD not in done.stdout + done.stderr
 
 

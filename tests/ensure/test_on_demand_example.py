@@ -22,7 +22,7 @@ def test_the_on_demand_example_runs_as_documented(
 
     ensured = runner.invoke(app, ["ensure", *config, "apps/checkout"])
     assert ensured.exit_code == 0, ensured.output
-    assert "sandbox/apps/checkout/cache: created (pattern apps/*, cache companion)" in (
+    assert "on-demand/apps/checkout/cache: created (pattern apps/*, cache companion)" in (
         ensured.stdout
     )
     plan = runner.invoke(app, ["plan", *config])

@@ -218,7 +218,7 @@ def test_plans_and_saved_plans_speak_of_retention_deleting_artifacts(
         "archive": None,
         "holder": "project",
     }
-    assert (change["preview"]["expire"], document["format_version"]) == (3, "1.4")
+    assert (change["preview"]["expire"], document["format_version"]) == (3, "1.5")
 
 
 def test_unchanged_retention_and_the_preview_command_say_delete(workspace: Workspace) -> None:

@@ -146,7 +146,7 @@ def test_saved_plans_keep_ecrs_lifecycle_words_old_ones_included(
     assert re.search(line, text.stdout), text.stdout
     assert shown.stdout == shown_old.stdout == text.stdout
     assert ECR_TABLE in shown_md.stdout and shown_old_md.stdout == shown_md.stdout
-    assert document["format_version"] == "1.4"
+    assert document["format_version"] == "1.5"
     assert [c["preview"]["words"] for c in document["changes"]] == [ECR_WORDS, ECR_WORDS]
 
 

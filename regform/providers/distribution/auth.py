@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from regform.errors import ProviderError
+from regform.errors import ProviderError, unset_variables
 from regform.files import FileProblem, read_limited
 
 
@@ -64,10 +64,7 @@ def resolve_credentials(
             )
         missing = [v for v in (user_var, pass_var) if not environ.get(str(v))]
         if missing:
-            raise ProviderError(
-                f"{where}credentials: environment variable {', '.join(map(str, missing))} "
-                "is not set or empty"
-            )
+            raise ProviderError(f"{where}credentials: {unset_variables([str(v) for v in missing])}")
         return Credentials(
             environ[str(user_var)],
             environ[str(pass_var)],

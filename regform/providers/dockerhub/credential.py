@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from regform.errors import ProviderError
+from regform.errors import ProviderError, unset_variables
 from regform.model import RegistryConfig
 from regform.providers.credential import Credential
 from regform.providers.dockerhub.kind import DOCKER_HUB_KEY
@@ -22,7 +22,5 @@ def dockerhub_credential(
     names = [str(spec.get("username_env", "")), str(spec.get("token_env", ""))]
     missing = [name for name in names if not name or not environ.get(name)]
     if missing:
-        raise ProviderError(
-            f"registry {reg.name}: environment variable {', '.join(missing)} is not set or empty"
-        )
+        raise ProviderError(f"registry {reg.name}: {unset_variables(missing)}")
     return Credential(reg.name, DOCKER_HUB_KEY, environ[names[0]], environ[names[1]])

@@ -4,12 +4,14 @@ asked for, the clients, and the caller that counts and paces their calls."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from regform.errors import ProviderError
 from regform.model import RegistryConfig
 from regform.providers.ecr.calls import ApiCaller
 from regform.providers.ecr.endpoint import REAL, Endpoint
 from regform.providers.ecr.provider import EcrProvider
-from regform.providers.ecr.session import ConnectionSettings, build_clients
+from regform.providers.ecr.session import ConnectionSettings, EcrClients, build_clients
 from regform.providers.ecr.throttle import Throttle
 from regform.providers.urls import HTTP_WARNING, plain_http_remote
 
@@ -31,10 +33,10 @@ def build_provider(
 
         box = Sandbox.open(registry.name, region=settings.region, account_id=settings.account_id)
         endpoint = box
-        clients = build_clients(box.connection_settings(settings), session=box.session)
+        clients = _clients(registry, box.connection_settings(settings), session=box.session)
     else:
         caller = ApiCaller(registry.name, throttle=Throttle(settings.parallelism))
-        clients = build_clients(settings, on_client=caller.watch)
+        clients = _clients(registry, settings, on_client=caller.watch)
     return EcrProvider(
         registry.name,
         ecr=clients.ecr,
@@ -47,3 +49,11 @@ def build_provider(
         declared_settings=registry.settings,
         single_attempt_ecr=clients.single_attempt_ecr,
     )
+
+
+def _clients(registry: RegistryConfig, settings: ConnectionSettings, **options: Any) -> EcrClients:
+    """The clients of ``registry``; a failure (an unknown profile, no region) names it."""
+    try:
+        return build_clients(settings, **options)
+    except ProviderError as exc:
+        raise ProviderError(f"registry {registry.name}: {exc}") from exc

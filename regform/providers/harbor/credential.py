@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from regform.errors import ProviderError
+from regform.errors import ProviderError, unset_variables
 from regform.model import RegistryConfig
 from regform.providers.credential import Credential
 from regform.providers.harbor.provider import HarborProvider
@@ -26,9 +26,7 @@ def harbor_credential(
         )
     missing = [name for name in names if not environ.get(name)]
     if missing:
-        raise ProviderError(
-            f"registry {reg.name}: environment variable {', '.join(missing)} is not set or empty"
-        )
+        raise ProviderError(f"registry {reg.name}: {unset_variables(missing)}")
     if check:
         with HarborProvider.from_config(reg) as provider:
             provider.check_identity()
