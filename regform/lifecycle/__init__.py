@@ -30,11 +30,12 @@ Readable rule form (YAML, one mapping per rule, in priority order)::
 
 from regform.lifecycle.compile import compile_rules, decompile, same_policy
 from regform.lifecycle.document import normalize_policy, policy_text
-from regform.lifecycle.engine import Evaluation, Verdict, evaluate
+from regform.lifecycle.engine import PREVIEW_FIELDS, Evaluation, Verdict, evaluate, in_effect
 from regform.lifecycle.explain import Decision, explain
 from regform.lifecycle.validate import LifecycleIssue, validate_policy
 
 __all__ = [
+    "PREVIEW_FIELDS",
     "Decision",
     "Evaluation",
     "LifecycleIssue",
@@ -43,6 +44,7 @@ __all__ = [
     "decompile",
     "evaluate",
     "explain",
+    "in_effect",
     "normalize_policy",
     "policy_text",
     "same_policy",

@@ -65,6 +65,9 @@ class Evaluation:
     selected: tuple[Verdict, ...]
     #: images no rule acts on, newest first
     kept: tuple[Image, ...]
+    #: of ``kept``, how many the policy would remove but the registry keeps, by why
+    #: (``(("immutable", 2),)`` on Harbor: tag immutability); ECR has no such reason.
+    kept_because: tuple[tuple[str, int], ...] = ()
 
     @property
     def expired(self) -> tuple[Verdict, ...]:
@@ -73,6 +76,17 @@ class Evaluation:
     @property
     def transitioned(self) -> tuple[Verdict, ...]:
         return tuple(v for v in self.selected if v.action == "transition")
+
+
+#: fields of a repository besides its lifecycle policy that decide what the policy removes
+#: (previews read them; :func:`in_effect` adds them): none for ECR.
+PREVIEW_FIELDS: frozenset[str] = frozenset()
+
+
+def in_effect(policy: Mapping[str, Any], facts: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The document to evaluate: ``policy`` with the values of :data:`PREVIEW_FIELDS` in
+    ``facts``. ECR's lifecycle policy alone decides what it expires."""
+    return policy
 
 
 def evaluate(policy: Mapping[str, Any], images: Sequence[Image], now: datetime) -> Evaluation:

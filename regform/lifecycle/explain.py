@@ -40,6 +40,9 @@ class Decision:
     rule_priority: int | None
     #: the deciding rule would act on the image, but a manifest list that stays references it
     protected: bool = False
+    #: kept although the policy would remove it, and why: ``immutable`` (Harbor's tag
+    #: immutability); None otherwise
+    kept_because: str | None = None
 
 
 def explain(

@@ -77,9 +77,12 @@ class LifecyclePreview:
     #: how the registry speaks of it (``retention would delete 3 of 8 artifacts`` on Harbor);
     #: ``expire`` and ``transition`` keep their names whatever the words.
     words: PreviewWords = LIFECYCLE_WORDS
+    #: of ``keep``, how many the policy would remove but the registry keeps, by why:
+    #: ``(("immutable", 1),)`` on Harbor (tag immutability); empty elsewhere.
+    kept_because: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "total": self.total,
             "expire": self.expire,
             "transition": self.transition,
@@ -87,6 +90,9 @@ class LifecyclePreview:
             "sample": [dict(s) for s in self.sample],
             "words": self.words.to_dict(),
         }
+        if self.kept_because:
+            out["kept_because"] = dict(self.kept_because)
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> LifecyclePreview:
@@ -97,6 +103,9 @@ class LifecyclePreview:
             keep=d["keep"],
             sample=tuple(d.get("sample", ())),
             words=PreviewWords.from_dict(d["words"]) if d.get("words") else LIFECYCLE_WORDS,
+            kept_because=tuple(
+                (str(k), int(n)) for k, n in sorted((d.get("kept_because") or {}).items())
+            ),
         )
 
 

@@ -59,10 +59,13 @@ def rule_text(report: RepositoryReport, decision: Decision) -> str:
     return text
 
 
-def verdict(report: RepositoryReport, action: str) -> str:
+def verdict(report: RepositoryReport, action: str, kept_because: str | None = None) -> str:
     """An image's verdict in the registry's words: ``expire`` (ECR), ``delete`` (Harbor), or
-    ``archive`` (ECR's ``transition``), ``keep``."""
+    ``archive`` (ECR's ``transition``), ``keep``; ``keep (immutable)`` when the registry keeps
+    an image its policy would remove (Harbor's immutable tags)."""
     words = report.words
+    if kept_because:
+        return f"{KEEP} ({kept_because})"
     if action == EXPIRE:
         return words.remove
     if action == TRANSITION and words.archive:
@@ -90,7 +93,8 @@ def counts(report: RepositoryReport) -> str:
     acts = [f"{report.count(EXPIRE)} to {words.remove}"]
     if words.archive:
         acts.append(f"{report.count(TRANSITION)} to {words.archive}")
-    acts.append(f"{report.count(KEEP)} to keep")
+    why = ", ".join(f"{n} {reason}" for reason, n in sorted(report.kept_because().items()))
+    acts.append(f"{report.count(KEEP)} to keep" + (f" ({why})" if why else ""))
     return f"{words.count(len(report.decisions))}: {', '.join(acts)}"
 
 
@@ -101,7 +105,7 @@ def _row(report: RepositoryReport, decision: Decision) -> tuple[str, ...]:
         ",".join(image.tags) if image.tags else UNTAGGED,
         when(image.pushed_at),
         when(image.last_pulled_at),
-        verdict(report, decision.action),
+        verdict(report, decision.action, decision.kept_because),
         rule_text(report, decision),
     )
 

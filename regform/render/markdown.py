@@ -26,6 +26,7 @@ from regform.render.text import (
     change_phrase,
     change_symbol,
     change_title,
+    keep_count,
     outside_count,
     preview_names,
     summary_line,
@@ -104,7 +105,7 @@ def _preview_row(address: str, policy: str, preview: LifecyclePreview) -> str:
         if text
     ]
     archive = (preview.transition,) if words.archive else ()
-    counts = (preview.total, preview.expire, *archive, preview.keep)
+    counts = (preview.total, preview.expire, *archive, keep_count(preview))
     return (
         f"| `{address}` | {policy} | " + " | ".join(map(str, counts)) + f" | {'; '.join(names)} |"
     )

@@ -80,6 +80,13 @@ def preview_names(preview: LifecyclePreview, action: str, count: int) -> str:
     return text
 
 
+def keep_count(preview: LifecyclePreview) -> str:
+    """``5``, or ``6 (1 immutable)`` when the registry keeps some of them although the policy
+    would remove them (Harbor's immutable tags)."""
+    why = ", ".join(f"{n} {reason}" for reason, n in preview.kept_because)
+    return f"{preview.keep} ({why})" if why else str(preview.keep)
+
+
 def preview_line(preview: LifecyclePreview, *, new: bool = False) -> str:
     """``lifecycle would expire 12 of 40 images now and keep 28: a, b, c (+9 more)``, in the
     preview's words (``retention would delete 12 of 40 artifacts now ...`` on Harbor)."""
@@ -93,7 +100,7 @@ def preview_line(preview: LifecyclePreview, *, new: bool = False) -> str:
         acts.append(f"{words.archive or 'transition'} {preview.transition}")
     line = (
         f"{words.policy} would {' and '.join(acts)} of {words.count(preview.total)} now "
-        f"and keep {preview.keep}"
+        f"and keep {keep_count(preview)}"
     )
     expired = preview_names(preview, "expire", preview.expire)
     archived = preview_names(preview, "transition", preview.transition)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -35,8 +34,7 @@ from typing import Any
 from regform import model as m
 from regform.config.suggest import unknown_registries
 from regform.errors import RegformError
-from regform.lifecycle import Decision, Evaluation, Verdict, evaluate
-from regform.lifecycle.explain import EXPIRE, KEEP, TRANSITION
+from regform.lifecycle import Evaluation, Verdict, evaluate
 from regform.model import Capabilities, Config, Image, RegistryState, Repository
 from regform.plan import (
     LIFECYCLE_WORDS,
@@ -52,6 +50,9 @@ from regform.planning.planner import RegistryPlan
 from regform.planning.scope import declared_repository
 from regform.providers.base import Provider
 from regform.workflows.concurrent import map_names
+from regform.workflows.preview_facts import read_facts
+from regform.workflows.preview_report import PolicySource as PolicySource
+from regform.workflows.preview_report import RepositoryReport as RepositoryReport
 
 #: images of each action named in a preview inside a plan (oldest first).
 PREVIEW_SAMPLE = 10
@@ -105,6 +106,7 @@ def summarize(
         keep=len(result.kept),
         sample=tuple(map(image_entry, sample)),
         words=words,
+        kept_because=result.kept_because,
     )
 
 
@@ -139,8 +141,10 @@ def _policy(repo: Repository | None) -> dict[str, Any] | None:
     return repo.lifecycle_policy
 
 
-def _policy_changes(change: Change) -> bool:
-    return any(f.path == m.LIFECYCLE_POLICY for f in change.fields)
+def _policy_changes(change: Change, deciding: frozenset[str]) -> bool:
+    """Whether the change touches what decides what the policy removes: the policy, or a field
+    its engine reads besides (Harbor's immutable rules)."""
+    return any(f.path.split(".")[0].split("[")[0] in deciding for f in change.fields)
 
 
 def _to_read(
@@ -148,6 +152,7 @@ def _to_read(
     desired: Mapping[str, Repository],
     state: RegistryState,
     scope: PreviewScope,
+    deciding: frozenset[str] = frozenset({m.LIFECYCLE_POLICY}),
 ) -> dict[str, dict[str, Any]]:
     """Repository name -> policy, for every existing repository whose images a preview needs."""
     changed = {c.name: c for c in rp.changes if c.kind == REPOSITORY}
@@ -159,17 +164,28 @@ def _to_read(
         change = changed.get(name)
         if change is not None and change.action is not Action.UPDATE:
             continue  # replaced: every image goes anyway
-        if scope is PreviewScope.MANAGED or (change is not None and _policy_changes(change)):
+        if scope is PreviewScope.MANAGED or (
+            change is not None and _policy_changes(change, deciding)
+        ):
             wanted[name] = policy
     return wanted
 
 
-def _read_all(provider: Provider, names: Sequence[str]) -> dict[str, list[Image] | Exception]:
-    """The images of each repository, or the error reading them (read concurrently)."""
+def _read_all(
+    provider: Provider,
+    names: Sequence[str],
+    desired: Mapping[str, Repository],
+    state: RegistryState,
+) -> dict[str, tuple[list[Image], dict[str, Any]] | Exception]:
+    """The images of each repository and the facts in effect after apply that its engine
+    needs (:mod:`regform.workflows.preview_facts`), or the error reading them (concurrently)."""
+    fields = engine(provider.capabilities).PREVIEW_FIELDS
 
-    def one(name: str) -> list[Image] | Exception:
+    def one(name: str) -> tuple[list[Image], dict[str, Any]] | Exception:
         try:
-            return provider.list_images(name)
+            actual = state.repositories.get(name)
+            facts = read_facts(provider, fields, name, desired.get(name), actual)
+            return provider.list_images(name), facts
         except PREVIEW_ERRORS as exc:
             return exc
 
@@ -192,8 +208,9 @@ def add_previews(
         return rp, ()
     if m.LIFECYCLE_POLICY not in caps.fields:
         return rp, ()
-    wanted = _to_read(rp, desired, state, scope)
-    images = _read_all(provider, list(wanted))
+    deciding = frozenset({m.LIFECYCLE_POLICY}) | engine(caps).PREVIEW_FIELDS
+    wanted = _to_read(rp, desired, state, scope, deciding)
+    images = _read_all(provider, list(wanted), desired, state)
     warnings = list(rp.warnings)
     previews: dict[str, LifecyclePreview] = {}
     for name, policy in wanted.items():
@@ -201,7 +218,8 @@ def add_previews(
         try:
             if isinstance(found, Exception):
                 raise found
-            previews[name] = preview_images(policy, found, now, caps)
+            evaluated = engine(caps).in_effect(policy, found[1])
+            previews[name] = preview_images(evaluated, found[0], now, caps)
         except PREVIEW_ERRORS as exc:
             warnings.append(preview_unavailable(f"{registry}/{name}", exc))
 
@@ -223,83 +241,6 @@ def add_previews(
 
 
 # One repository, in full: ``regform lifecycle preview`` ---------------------------------------
-
-
-class PolicySource(StrEnum):
-    #: the policy the configuration declares (what apply would set)
-    CONFIG = "config"
-    #: the policy currently in the registry (what the registry is about to do)
-    REGISTRY = "registry"
-
-
-@dataclass(frozen=True, slots=True)
-class RepositoryReport:
-    """Every image of one repository with what a lifecycle policy does to it, newest first."""
-
-    registry: str
-    repository: str
-    source: PolicySource
-    policy: Mapping[str, Any]
-    evaluated_at: datetime
-    decisions: tuple[Decision, ...]
-    lifecycle_name: str | None = None
-    #: what the images' time is ("pushed", or "created" where the registry records only that).
-    image_time: str = "pushed"
-    #: how the registry speaks of it (:attr:`Capabilities.preview_words`).
-    words: PreviewWords = LIFECYCLE_WORDS
-
-    def count(self, action: str) -> int:
-        return sum(1 for d in self.decisions if d.action == action)
-
-    def rule_description(self, priority: int | None) -> str | None:
-        """The description of the rule with this priority, if it has one."""
-        for rule in self.policy.get("rules") or ():
-            if isinstance(rule, Mapping) and rule.get("rulePriority") == priority:
-                description = rule.get("description")
-                return str(description) if description else None
-        return None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "registry": self.registry,
-            "repository": self.repository,
-            "policy_source": self.source.value,
-            "lifecycle_name": self.lifecycle_name,
-            "policy": _plain(self.policy),
-            "evaluated_at": self.evaluated_at.isoformat(timespec="seconds"),
-            "total": len(self.decisions),
-            "expire": self.count(EXPIRE),
-            "transition": self.count(TRANSITION),
-            "keep": self.count(KEEP),
-            "words": self.words.to_dict(),
-            "images": [self._image(d) for d in self.decisions],
-        }
-
-    def _image(self, decision: Decision) -> dict[str, Any]:
-        image = decision.image
-        return {
-            "digest": image.digest,
-            "tags": list(image.tags),
-            "pushed_at": _iso(image.pushed_at),
-            "last_pulled_at": _iso(image.last_pulled_at),
-            "storage_class": image.storage_class,
-            "verdict": decision.action,
-            "rule_priority": decision.rule_priority,
-            "rule_description": self.rule_description(decision.rule_priority),
-            "protected": decision.protected,
-        }
-
-
-def _iso(when: datetime | None) -> str | None:
-    return when.isoformat() if when is not None else None
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def registry_for(config: Config, repository: str, registry: str | None) -> str:
@@ -341,19 +282,21 @@ def _declared_policy(config: Config, registry: str, repository: str) -> tuple[An
     return policy, declared.lifecycle_name
 
 
-def _registry_policy(provider: Provider, registry: str, repository: str) -> Any:
+def _registry_policy(provider: Provider, registry: str, repository: str) -> tuple[Any, Any]:
+    """The policy the registry holds, and the facts it holds that its engine needs."""
     if not provider.capabilities.native_lifecycle:
         raise RegformError(
             f"registry {registry} keeps no lifecycle policy of its own (regform enforces the "
             "declared one): use --policy-from config"
         )
-    found = provider.read_details({repository: frozenset({m.LIFECYCLE_POLICY})})
+    fields = engine(provider.capabilities).PREVIEW_FIELDS
+    found = provider.read_details({repository: frozenset({m.LIFECYCLE_POLICY}) | fields})
     repo = found.get(repository)
     if repo is None:
         raise RegformError(f"repository {repository} not found in registry {registry}")
     if repo.lifecycle_policy is None:
         raise RegformError(f"{registry}/{repository} has no lifecycle policy in the registry")
-    return repo.lifecycle_policy
+    return repo.lifecycle_policy, read_facts(provider, fields, repository, None, repo)
 
 
 def preview_repository(
@@ -368,13 +311,16 @@ def preview_repository(
     """What the declared (or the registry's own) lifecycle policy does to every image of
     ``repository`` at ``now``. Reads the images (and, for the registry's policy, the policy)."""
     name: str | None = None
+    rules = engine(provider.capabilities)
     if source is PolicySource.CONFIG:
         policy, name = _declared_policy(config, registry, repository)
+        declared = declared_repository(repository, config.registries[registry])
+        facts = read_facts(provider, rules.PREVIEW_FIELDS, repository, declared)
     else:
-        policy = _registry_policy(provider, registry, repository)
+        policy, facts = _registry_policy(provider, registry, repository)
     images = provider.list_images(repository)
     try:
-        decisions = engine(provider.capabilities).explain(policy, images, now)
+        decisions = rules.explain(rules.in_effect(policy, facts), images, now)
     except ValueError as exc:
         raise RegformError(f"{registry}/{repository}: {exc}") from exc
     return RepositoryReport(

@@ -13,7 +13,16 @@ Harbor's algorithm, as its source has it (goharbor/harbor, file @ commit):
   rules are ORed (``algorithm: "or"``): the union of what they retain is kept, by digest
   (``src/lib/selector/candidate.go`` @ 1c59a5dd5aad ``Hash``).
 * ``src/pkg/retention/policy/action/performer/performer.go`` @ 289786854c21: every other
-  candidate of the repository is deleted.
+  candidate of the repository is deleted, **except an immutable one** (``isImmutable``: the
+  deletion is reported as an ``ImmutableError`` and the artifact stays, in a dry run too). The
+  check is the immutable-tag matcher ``src/pkg/immutable/match/rule/match.go`` (read
+  @ 490fe4e5b388) over the project's immutable rules when retention runs, with the candidate's
+  repository (without the project) and all its tags: disabled rules are skipped; a rule
+  counts when its first repository selector selects the repository and its first tag selector,
+  built with extras ``{"untagged": false}``, selects the artifact (so ``matches`` any of its
+  tags, ``excludes`` any tag outside the pattern, and an untagged artifact only under
+  ``excludes``). One protected tag keeps the whole artifact, all its tags. A matcher error
+  (a malformed pattern) counts as not immutable: that candidate is deleted.
 * templates (``src/pkg/retention/policy/rule/*/evaluator.go``): ``latestPushedK`` the K most
   recently pushed (``latestps`` @ 0512dfce50d7), ``latestPulledN`` the N most recently pulled
   (``latestpl`` @ 09371b48e85a) -- both sort with Go's ``sort.Slice``, which is not stable, so
@@ -51,9 +60,14 @@ from typing import Any
 from regform.lifecycle import Decision, Evaluation, Verdict
 from regform.model import Image
 from regform.providers.harbor import doublestar
+from regform.providers.harbor.fields import IMMUTABLE_RULES
 
 DELETE = "expire"  # the core's word for an image a policy removes
 KEEP = "keep"
+#: why an artifact retention does not retain is kept all the same
+IMMUTABLE = "immutable"
+#: previews read the project's immutable rules: they keep what retention would delete.
+PREVIEW_FIELDS = frozenset({IMMUTABLE_RULES})
 NEVER = datetime.min.replace(tzinfo=UTC)
 
 
@@ -84,6 +98,28 @@ def _repo_selected(selector: Mapping[str, Any], repository: str) -> bool:
     return hit if selector["decoration"] == "repoMatches" else not hit
 
 
+def in_effect(policy: Mapping[str, Any], facts: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The retention document with the project's immutable rules (canonical, as
+    :mod:`regform.providers.harbor.rules` has them) that protect artifacts from it."""
+    return {**policy, IMMUTABLE_RULES: list(facts.get(IMMUTABLE_RULES) or ())}
+
+
+def immutable(rules: Sequence[Mapping[str, Any]], artifact: HarborArtifact) -> bool:
+    """Whether Harbor's immutable-tag matcher protects ``artifact`` (see the module docstring;
+    goharbor/harbor ``src/pkg/immutable/match/rule/match.go``)."""
+    try:
+        for rule in rules:
+            if rule.get("disabled"):
+                continue
+            if not _repo_selected(rule["repositories"], artifact.repository):
+                continue
+            if _tag_selected({**rule["tags"], "untagged": False}, artifact):
+                return True
+    except doublestar.BadPattern:  # isImmutable logs the error and answers false
+        return False
+    return False
+
+
 def _retained(rule: Mapping[str, Any], candidates: list[HarborArtifact], now: datetime) -> set[int]:
     """Positions (in ``candidates``) the rule's template retains."""
     template, n = rule["template"], int(rule.get("value", 0))
@@ -109,7 +145,8 @@ def _retained(rule: Mapping[str, Any], candidates: list[HarborArtifact], now: da
 def _decide(
     policy: Mapping[str, Any], images: Sequence[Image], now: datetime
 ) -> list[tuple[Image, int | None, bool]]:
-    """(image, 1-based number of the first rule retaining it, deleted?) for every image."""
+    """(image, 1-based number of the first rule retaining it, deleted?) for every image, before
+    immutability (:func:`_verdicts`)."""
     rules = [
         (n, r) for n, r in enumerate(policy.get("rules") or (), start=1) if not r.get("disabled")
     ]
@@ -149,19 +186,37 @@ def _decide_repository(
     return [(a, keeper.get(i), i not in keeper) for i, a in enumerate(artifacts)]
 
 
+def _verdicts(
+    policy: Mapping[str, Any], images: Sequence[Image], now: datetime
+) -> list[tuple[Image, int | None, str | None]]:
+    """(image, first rule retaining it, DELETE / IMMUTABLE / None (retained or untouched))."""
+    protecting = policy.get(IMMUTABLE_RULES) or ()
+    out: list[tuple[Image, int | None, str | None]] = []
+    for image, rule, gone in _decide(policy, images, now):
+        why = None
+        if gone:  # only what retention would delete is checked (performer.go)
+            assert isinstance(image, HarborArtifact)
+            why = IMMUTABLE if immutable(protecting, image) else DELETE
+        out.append((image, rule, why))
+    return out
+
+
 def _newest_first(images: Sequence[Image]) -> list[Image]:
     return sorted(images, key=lambda i: (i.pushed_at, i.digest), reverse=True)
 
 
 def evaluate(policy: Mapping[str, Any], images: Sequence[Image], now: datetime) -> Evaluation:
     """What ``policy`` does to ``images`` at ``now``: deleted artifacts oldest first (action
-    ``expire``, numbered 0: no rule deletes, the policy does), kept ones newest first."""
-    decided = _decide(policy, images, now)
-    deleted = [img for img, _, gone in decided if gone]
-    kept = [img for img, _, gone in decided if not gone]
+    ``expire``, numbered 0: no rule deletes, the policy does), kept ones newest first, and how
+    many of those are kept only because they are immutable."""
+    decided = _verdicts(policy, images, now)
+    deleted = [img for img, _, why in decided if why == DELETE]
+    kept = [img for img, _, why in decided if why != DELETE]
+    held = sum(1 for _, _, why in decided if why == IMMUTABLE)
     return Evaluation(
         selected=tuple(Verdict(i, DELETE, 0) for i in reversed(_newest_first(deleted))),
         kept=tuple(_newest_first(kept)),
+        kept_because=((IMMUTABLE, held),) if held else (),
     )
 
 
@@ -169,13 +224,15 @@ def explain(
     policy: Mapping[str, Any], images: Sequence[Image], now: datetime
 ) -> tuple[Decision, ...]:
     """A decision for every artifact, newest first: ``keep`` with the first rule retaining it
-    (None when no rule's repository selector covers its repository), or ``expire``."""
-    decided = {id(img): (rule, gone) for img, rule, gone in _decide(policy, images, now)}
+    (None when no rule's repository selector covers its repository, or when it is kept
+    because it is immutable: ``kept_because``), or ``expire``."""
+    decided = {id(img): (rule, why) for img, rule, why in _verdicts(policy, images, now)}
     return tuple(
         Decision(
             image=img,
-            action=DELETE if decided[id(img)][1] else KEEP,
+            action=DELETE if decided[id(img)][1] == DELETE else KEEP,
             rule_priority=decided[id(img)][0],
+            kept_because=IMMUTABLE if decided[id(img)][1] == IMMUTABLE else None,
         )
         for img in _newest_first(images)
     )
