@@ -48,6 +48,15 @@ def secret_destination_set() -> bool:
     return destination().set
 
 
+def check_secret_destination() -> None:
+    """Raise :class:`~regform.errors.ProviderError` when the secrets file set by
+    :func:`set_secret_destination` could not be written (a symlink, an unreadable file, a
+    missing or read-only directory); apply calls it before any write."""
+    from regform.providers.harbor.secrets import check_destination
+
+    check_destination()
+
+
 def build_provider(
     registry: RegistryConfig, *, sandbox: bool = False, parallelism: int | None = None
 ) -> Provider:

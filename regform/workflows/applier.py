@@ -4,7 +4,8 @@ Before any write: every guard in the plan must be covered by the flag it names (
 ``--force``), given now or approved when the plan was made (``Plan.approved``), and a change
 creating a secret shown only once needs a place for it (``--secrets-file`` or ``--show-secrets``,
 see :func:`regform.providers.set_secret_destination`), else
-:class:`~regform.errors.UnsafePlanError`; then every registry about to be
+:class:`~regform.errors.UnsafePlanError`, and a secrets file it could not write (missing or
+read-only directory, a symlink) is refused; then every registry about to be
 written checks its identity (``check_identity``: the credentials belong to the declared account).
 
 Changes run concurrently (a bounded thread pool) in phases: creates, then in-place updates, then
@@ -24,7 +25,7 @@ from typing import Any
 from regform.errors import PartialApplyError, RegformError, UnsafePlanError
 from regform.plan import ACTION_ORDER, Action, Change, Guard, Plan
 from regform.planning.guards import SECRETS_FLAG, destroy_message
-from regform.providers import secret_destination_set
+from regform.providers import check_secret_destination, secret_destination_set
 from regform.providers.base import Provider
 
 #: progress statuses passed to the ``progress(change, status)`` callback.
@@ -200,6 +201,8 @@ def apply_plan(
 ) -> ApplyResult:
     """Apply ``plan`` (see the module docstring). Raises before any write when unsafe."""
     check_guards(plan, allow_destroy=allow_destroy, force=force)
+    if any(g.flag == SECRETS_FLAG for g in plan.guards):
+        check_secret_destination()  # a secrets file it cannot write: before any change
     registries = sorted({c.registry for c in plan.changes})
     missing = [r for r in registries if r not in providers]
     if missing:

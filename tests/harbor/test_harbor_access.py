@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from regform import apply_plan, build_providers, make_plan
 from regform.cli import app
-from regform.errors import UnsafePlanError
+from regform.errors import ProviderError, UnsafePlanError
 from regform.plan import Action
 from regform.providers import set_secret_destination
 
@@ -171,21 +171,30 @@ def test_a_saved_plan_creating_a_robot_needs_a_destination_at_apply(
     assert "hb/team-a/ci" in json.loads(secrets.read_text())
 
 
+def _refused_before_any_write(workspace: Workspace, destination: Path) -> str:
+    """Apply ACCESS with secrets going to ``destination``: refused before anything is written
+    to Harbor (no project, no robot); the error message."""
+    config = workspace.write(ACCESS)
+    providers = build_providers(config)
+    plan = make_plan(config, providers)
+    set_secret_destination(destination, False)
+    try:
+        with pytest.raises(ProviderError) as refused:
+            apply_plan(plan, providers)
+    finally:
+        set_secret_destination(None, False)
+    assert workspace.harbor.writes == []
+    assert workspace.harbor.state.issued == [] and workspace.harbor.state.projects == {}
+    return str(refused.value)
+
+
 def test_a_symlinked_secrets_file_is_refused(workspace: Workspace, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere.json"
     target.write_text("{}")
     link = tmp_path / "robots.json"
     link.symlink_to(target)
-    set_secret_destination(link, False)
-    try:
-        config = workspace.write(ACCESS)
-        providers = build_providers(config)
-        result = apply_plan(make_plan(config, providers), providers)
-    finally:
-        set_secret_destination(None, False)
-    assert any("symlink" in str(e) for _, e in result.failed)
+    assert "symlink" in _refused_before_any_write(workspace, link)
     assert target.read_text() == "{}"
-    assert workspace.harbor.state.issued == []  # refused before the robot was created
 
 
 def test_a_secrets_file_that_is_a_fifo_is_refused_without_blocking(
@@ -193,15 +202,22 @@ def test_a_secrets_file_that_is_a_fifo_is_refused_without_blocking(
 ) -> None:
     fifo = tmp_path / "robots.json"
     os.mkfifo(fifo)
-    set_secret_destination(fifo, False)
+    assert f"secrets file {fifo}: is a FIFO" in _refused_before_any_write(workspace, fifo)
+
+
+def test_a_secrets_file_in_a_read_only_directory_is_refused(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    directory = tmp_path / "ro"
+    directory.mkdir()
+    directory.chmod(0o500)
     try:
-        config = workspace.write(ACCESS)
-        providers = build_providers(config)
-        result = apply_plan(make_plan(config, providers), providers)
+        if os.access(directory, os.W_OK):
+            pytest.skip("this user can write anywhere (root)")
+        message = _refused_before_any_write(workspace, directory / "robots.json")
     finally:
-        set_secret_destination(None, False)
-    assert any(f"secrets file {fifo}: is a FIFO" in str(e) for _, e in result.failed)
-    assert workspace.harbor.state.issued == []  # refused before the robot was created
+        directory.chmod(0o700)
+    assert message.endswith(f"cannot write in directory {directory}")
 
 
 def test_show_secrets_prints_the_new_secret(workspace: Workspace) -> None:
@@ -218,26 +234,27 @@ def test_show_secrets_prints_the_new_secret(workspace: Workspace) -> None:
     assert Action.CREATE.value not in plan.stdout
 
 
-def test_a_secrets_file_in_a_missing_directory_is_refused_before_the_robot_exists(
+def test_a_secrets_file_in_a_missing_directory_is_refused_before_any_write(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     missing = tmp_path / "secrets" / "harbor-robots.json"
-    set_secret_destination(missing, False)
-    try:
-        config = workspace.write(ACCESS)
-        providers = build_providers(config)
-        result = apply_plan(make_plan(config, providers), providers)
-    finally:
-        set_secret_destination(None, False)
-    ((failed, error),) = result.failed
-    assert failed.name == "team-a"
-    assert str(error).endswith(
+    message = _refused_before_any_write(workspace, missing)
+    assert message.endswith(
         f"secrets file {missing}: directory {missing.parent} does not exist (create it first)"
     )
-    assert workspace.harbor.state.issued == []  # no robot whose secret nobody can read
-    assert {p["name"] for p in workspace.harbor.state.projects.values()} == {"team-b"}
-    # once the directory exists, the same apply creates the robot and keeps its secret
+    # the command line: exit 1 with that one line, and still nothing written
+    result = CliRunner().invoke(
+        app,
+        ["apply", "-c", str(workspace.path), "--auto-approve", "--secrets-file", str(missing)],
+    )
+    set_secret_destination(None, False)
+    assert result.exit_code == 1, result.output
+    assert f"directory {missing.parent} does not exist (create it first)" in result.output
+    assert workspace.harbor.writes == [] and workspace.harbor.state.projects == {}
+    # once the directory exists, the same apply creates everything and keeps the secret
     missing.parent.mkdir()
+    config = workspace.write(ACCESS)
+    providers = build_providers(config)
     set_secret_destination(missing, False)
     try:
         assert apply_plan(make_plan(config, providers), providers).ok

@@ -3,7 +3,8 @@
 A secret is shown once: written to the file the user names (``regform apply --secrets-file``;
 JSON, mode 0600, written atomically in the file's directory, never through a symlink) or printed
 with ``--show-secrets``. Without either, apply refuses before any write (the plan's guard, see
-:mod:`regform.planning.guards`; :meth:`SecretSink.require` checks again before each robot), so a
+:mod:`regform.planning.guards`; :func:`check_destination` checks the file at the start of apply and
+:meth:`SecretSink.require` again before each robot), so a
 secret is never lost. Re-planning never rotates a secret: regform never sends
 one, and only a robot that is missing is created.
 """
@@ -87,16 +88,23 @@ def _check_directory(path: Path) -> None:
         raise ProviderError(f"secrets file {path}: cannot write in directory {directory}")
 
 
+def check_destination() -> None:
+    """Refuse, before anything is written, a secrets file regform could not write: a symlink,
+    an unreadable file, or one whose directory is missing or not writable. ``regform apply``
+    checks it first when its plan creates a secret, so no other change is made before."""
+    dest = destination()
+    if dest.file is not None:
+        _read_existing(dest.file)
+        _check_directory(dest.file)
+
+
 class SecretSink:
     """Delivers robot secrets to the configured destination, one at a time."""
 
     def require(self, what: str) -> None:
         """Refuse (before any write) to create ``what`` when its secret would be lost."""
-        dest = destination()
-        if dest.file is not None:
-            _read_existing(dest.file)  # a symlink or an unreadable file: refused now
-            _check_directory(dest.file)  # and a file that could not be written
-        if not dest.set:
+        check_destination()  # a symlink, an unreadable file, a file that could not be written
+        if not destination().set:
             raise ProviderError(
                 f"{what} would be created and its secret is shown only once: name a file with "
                 "`regform apply --secrets-file FILE` (or print it with --show-secrets)"
