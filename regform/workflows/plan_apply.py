@@ -131,6 +131,15 @@ def _read_all(
     return map_names(one, names, workers=REGISTRY_WORKERS, thread_name="regform-read")
 
 
+def _api_calls(providers: Iterable[Provider]) -> dict[str, int]:
+    """Calls made per operation, over ``providers``."""
+    total: dict[str, int] = {}
+    for provider in providers:
+        for op, n in provider.api_calls().items():
+            total[op] = total.get(op, 0) + n
+    return total
+
+
 def make_plan(
     config: Config,
     providers: Mapping[str, Provider],
@@ -170,16 +179,12 @@ def make_plan(
         previews.extend(unchanged)
         plans[name] = rp
         checksums[name] = got.checksum(reg, targets)
-    api_calls: dict[str, int] = {}
-    for name in names:
-        for op, n in providers[name].api_calls().items():
-            api_calls[op] = api_calls.get(op, 0) + n
     plan = combine(
         plans,
         registries={n: config.registries[n].provider for n in names},
         config_checksum=config_checksum(config),
         state_checksums=checksums,
-        api_calls=api_calls,
+        api_calls=_api_calls(providers[name] for name in names),
         regform_version=__version__,
         created_at=now.isoformat(timespec="seconds"),
         targets=tuple(targets or ()),
