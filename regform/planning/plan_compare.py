@@ -24,6 +24,7 @@ repeatable and are not compared.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -259,3 +260,46 @@ def describe(differences: Mapping[str, list[str]], limit: int = MAX_LINES) -> st
         if len(lines) > limit:
             out.append(f"  ... and {len(lines) - limit} more differences")
     return "\n".join(out)
+
+
+def changed_files(saved: Mapping[str, str], now: Mapping[str, str]) -> str:
+    """`` (changed: a.yaml; new: b.yaml; no longer read: c.yaml)``, naming the config files
+    whose bytes differ from those a saved plan recorded; empty when it recorded none (a plan
+    before format 1.5, or a config built in code). A file named another way at apply
+    (``./conf/a.yaml`` for ``conf/a.yaml``) is the same file: unchanged when its bytes are,
+    ``changed`` when they are not."""
+    if not saved:
+        return ""
+    changed = [n for n in saved if n in now and now[n] != saved[n]]
+    new = [n for n in now if n not in saved]
+    gone = [n for n in saved if n not in now]
+    for name in list(new):
+        twin = _same_file(name, now[name], gone, saved)
+        if twin is not None:
+            new.remove(name)
+            gone.remove(twin)
+            if saved[twin] != now[name]:
+                changed.append(name)
+    parts = [
+        (label, [errors.excerpt(n) if not n.isprintable() else n for n in names])
+        for label, names in (("changed", changed), ("new", new), ("no longer read", gone))
+        if names
+    ]
+    if not parts:
+        return " (no file changed: a value read from the environment, or regform's version, did)"
+    return " (" + "; ".join(f"{label}: {', '.join(names)}" for label, names in parts) + ")"
+
+
+def _same_file(name: str, checksum: str, gone: list[str], saved: Mapping[str, str]) -> str | None:
+    """The recorded name among ``gone`` that ``name`` spells another way: the same normalized
+    path, else the only one with the same bytes, else the only one with the same file name."""
+    norm = os.path.normpath(name)
+    for rule in (
+        lambda g: os.path.normpath(g) == norm,
+        lambda g: saved[g] == checksum,
+        lambda g: os.path.basename(g) == os.path.basename(name),
+    ):
+        found = [g for g in gone if rule(g)]
+        if len(found) == 1:
+            return found[0]
+    return None

@@ -21,11 +21,17 @@ from datetime import UTC, datetime
 
 from regform.config.build import desired_checksum
 from regform.config.suggest import unknown_registries
-from regform.errors import PlanAppliedError, RegformError, StalePlanError, excerpt
+from regform.errors import PlanAppliedError, RegformError, StalePlanError
 from regform.model import Config, Image, RegistryConfig, RegistryState, Repository
 from regform.plan import REPOSITORY, Plan, RepositoryPreview
 from regform.plan.warnings import not_counted
-from regform.planning.plan_compare import WARNINGS, describe, moved_state, plan_differences
+from regform.planning.plan_compare import (
+    WARNINGS,
+    changed_files,
+    describe,
+    moved_state,
+    plan_differences,
+)
 from regform.planning.planner import RegistryPlan, combine, plan_registry, state_checksum
 from regform.planning.scope import (
     enforced_repositories,
@@ -131,6 +137,15 @@ def _read_all(
     return map_names(one, names, workers=REGISTRY_WORKERS, thread_name="regform-read")
 
 
+def _api_calls(providers: Iterable[Provider]) -> dict[str, int]:
+    """Calls made per operation, over ``providers``."""
+    total: dict[str, int] = {}
+    for provider in providers:
+        for op, n in provider.api_calls().items():
+            total[op] = total.get(op, 0) + n
+    return total
+
+
 def make_plan(
     config: Config,
     providers: Mapping[str, Provider],
@@ -170,16 +185,12 @@ def make_plan(
         previews.extend(unchanged)
         plans[name] = rp
         checksums[name] = got.checksum(reg, targets)
-    api_calls: dict[str, int] = {}
-    for name in names:
-        for op, n in providers[name].api_calls().items():
-            api_calls[op] = api_calls.get(op, 0) + n
     plan = combine(
         plans,
         registries={n: config.registries[n].provider for n in names},
         config_checksum=config_checksum(config),
         state_checksums=checksums,
-        api_calls=api_calls,
+        api_calls=_api_calls(providers[name] for name in names),
         regform_version=__version__,
         created_at=now.isoformat(timespec="seconds"),
         targets=tuple(targets or ()),
@@ -321,26 +332,6 @@ def check_saved_plan(
     if differences:
         raise StalePlanError(_stale_message(differences))
     return replace(fresh, approved=plan.approved, config_paths=plan.config_paths)
-
-
-def changed_files(saved: Mapping[str, str], now: Mapping[str, str]) -> str:
-    """`` (changed: a.yaml; new: b.yaml; no longer read: c.yaml)``, naming the config files
-    whose bytes differ from those a saved plan recorded; empty when it recorded none (a plan
-    before format 1.5, or a config built in code)."""
-    if not saved:
-        return ""
-    parts = [
-        (label, [excerpt(n) if not n.isprintable() else n for n in names])
-        for label, names in (
-            ("changed", [n for n in saved if n in now and now[n] != saved[n]]),
-            ("new", [n for n in now if n not in saved]),
-            ("no longer read", [n for n in saved if n not in now]),
-        )
-        if names
-    ]
-    if not parts:
-        return " (no file changed: a value read from the environment, or regform's version, did)"
-    return " (" + "; ".join(f"{label}: {', '.join(names)}" for label, names in parts) + ")"
 
 
 ALREADY_APPLIED = (

@@ -101,3 +101,13 @@ def test_a_plan_without_file_checksums_still_applies_and_is_still_checked(
         "Error: saved plan is stale: the configuration changed since the plan was made; "
         "run plan again\n"
     )
+
+
+def test_a_config_named_another_way_at_apply_is_the_same_file(conf: Path, raw_ecr: Any) -> None:
+    (conf / "api.yaml").write_text(API.replace("IMMUTABLE", "MUTABLE"))
+
+    result = CliRunner().invoke(app, ["apply", "plan.json", "-c", f"{conf}/"])
+
+    assert result.exit_code == 1
+    assert result.stderr.endswith(f"(changed: {conf}/api.yaml); run plan again\n")
+    assert names(raw_ecr) == set()
