@@ -354,10 +354,14 @@ class Capabilities:
     #: fields the registry's vendor deprecated -> the warning a plan shows when it sets them.
     deprecated: Mapping[str, str] = field(default_factory=dict)
     #: the module whose ``evaluate(policy, images, now)`` and ``explain(policy, images, now)``
-    #: tell what the registry's own lifecycle does (previews); ECR's algorithm by default.
+    #: tell what the registry's own lifecycle does (previews); ECR's algorithm by default. Its
+    #: ``PREVIEW_FIELDS`` name the repository fields that also decide what a policy removes, and
+    #: ``in_effect(policy, facts)`` adds their values to the document evaluated.
     lifecycle_engine: str = "regform.lifecycle"
     #: the module whose ``diff_lines(field, before, after)`` shows a change of one of the
-    #: provider's own fields (None: the generic document diff).
+    #: provider's own fields (None: the generic document diff), and whose
+    #: ``display_lines(field, before, after, words)`` / ``drift_lines(field, declared, found,
+    #: words)`` show a plan's change / a drift in the words the config declared it with.
     field_display: str | None = None
     #: the provider's fields whose new entries come with a secret the registry shows only once
     #: (Harbor's ``robots``): a plan creating one carries a guard, and apply needs somewhere to

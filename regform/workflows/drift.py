@@ -27,6 +27,7 @@ from one registry's desired and actual state, :func:`make_drift_report` reads th
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,6 +56,8 @@ from regform.plan import (
 from regform.planning.compare import declared_key, encryption_sides, tag_diff
 from regform.planning.lifecycle_display import lifecycle_display
 from regform.planning.planner import combine, plan_registry
+from regform.planning.scope import declared_repository
+from regform.providers import CAPABILITIES
 from regform.registry_settings import REGISTRY_POLICY
 
 if TYPE_CHECKING:
@@ -228,10 +231,18 @@ def drift_diff(kind: str, path: str, declared: Any, found: Any) -> tuple[str, ..
 
 def config_words(change: Change, fc: FieldChange, reg: RegistryConfig | None) -> tuple[str, ...]:
     """A repository field's difference from declared to found in the config's words, where the
-    plan shows it so: readable lifecycle rules, a KMS key as the alias declared."""
+    plan shows it so: readable lifecycle rules, a KMS key as the alias declared, a provider's
+    field compared in another form (``field_display``'s ``drift_lines``)."""
     if change.kind != REPOSITORY:
         return ()
     declared, found = fc.after, fc.before
+    caps = CAPABILITIES.get(reg.provider) if reg is not None else None
+    entry = declared_repository(change.name, reg) if reg is not None else None
+    words = entry.declared_words.get(fc.path) if entry is not None else None
+    if words is not None and caps is not None and caps.field_display is not None:
+        # a field the provider compares in another form (Harbor: quota, retention rules)
+        shown = importlib.import_module(caps.field_display).drift_lines
+        return tuple(shown(fc.path, declared, found, words))
     if fc.path == m.LIFECYCLE_POLICY and (change.after or {}).get("lifecycle_readable"):
         return lifecycle_display(declared, found)
     if fc.path == m.ENCRYPTION and reg is not None:

@@ -59,6 +59,40 @@ def test_drift_names_what_changed_by_hand(workspace: Workspace) -> None:
     assert report.exit_code() == 2
 
 
+def test_drift_shows_retention_and_quota_in_the_configs_words(workspace: Workspace) -> None:
+    config = workspace.write(PROJECTS)
+    workspace.apply(config)
+    state = workspace.harbor.state
+    (quota,) = (
+        q for q in state.quotas.values() if q["ref"] == _project(workspace, "team-a")["project_id"]
+    )
+    quota["hard"]["storage"] = 2 * 1024**3  # 2GiB, set by hand
+    (policy,) = state.retentions.values()
+    policy["rules"][0]["params"]["latestPushedK"] = 3
+    policy["trigger"]["settings"]["cron"] = "0 0 * * * *"
+    cfg = str(workspace.path)
+
+    text = CliRunner().invoke(app, ["drift", "-c", cfg])
+    document = json.loads(CliRunner().invoke(app, ["drift", "-c", cfg, "--format", "json"]).stdout)
+
+    assert text.exit_code == 2, text.output
+    for line in (
+        "5GiB -> 2GiB",
+        '~ schedule: "daily" -> "hourly"',
+        "~ rules[1].latest_pushed: 10 -> 3",
+    ):
+        assert line in text.stdout, text.stdout
+    assert "5368709120" not in text.stdout and "latestPushedK" not in text.stdout
+    shown = {
+        (i["name"], f["path"]): f.get("display") for i in document["drift"] for f in i["fields"]
+    }
+    assert shown[("team-a", "storage_quota")] == ["5GiB -> 2GiB"]
+    assert shown[("team-a", "lifecycle_policy")] == [
+        '~ schedule: "daily" -> "hourly"',
+        "~ rules[1].latest_pushed: 10 -> 3",
+    ]
+
+
 def test_a_project_deleted_by_hand_is_missing_then_recreated(workspace: Workspace) -> None:
     config = workspace.write(PROJECTS)
     workspace.apply(config)
@@ -231,3 +265,25 @@ def test_listing_follows_pages_of_at_most_100(workspace: Workspace) -> None:
     assert len(provider.list_repositories()) == 130
     pages = [path for op, path, _ in workspace.harbor.requests if op == "listProjects"]
     assert len(pages) == 2 and all("page_size=100" in p for p in pages)
+
+
+def test_drift_of_retention_rules_reads_from_declared_to_found() -> None:
+    from regform.providers.harbor import rules
+    from regform.providers.harbor.display import display_lines, drift_lines
+    from regform.providers.harbor.words import words
+
+    spec = {"retention": {"rules": [{"latest_pushed": 10, "tags": ["v*"]}]}}
+    said, declared = words(spec, {})["lifecycle_policy"], rules.retention_policy(spec["retention"])
+    assert declared is not None
+    extra = rules.retention_rule({"always": True, "repositories": ["scratch/**"]})
+    found = {"schedule": declared["schedule"], "rules": [extra]}
+
+    drifted = drift_lines("lifecycle_policy", declared, found, said)
+    planned = display_lines("lifecycle_policy", found, declared, said)
+
+    assert drifted == (
+        '- rules[1]: latest_pushed: 10, tags: ["v*"]',
+        planned[1].replace("-", "+", 1),
+    )
+    assert planned[0] == '+ rules[1]: latest_pushed: 10, tags: ["v*"]'
+    assert drifted[1] == '+ rule: always, repositories: "scratch/**"'

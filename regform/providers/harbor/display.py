@@ -48,15 +48,16 @@ READABLE_COUNT = {"latestPushedK": "keep_last", "nDaysSinceLastPush": "older_tha
 REST = "  # retains every image no rule selects"
 
 
-def _schedule_lines(before: Any, words: Mapping[str, Any]) -> list[str]:
+def _schedule_lines(before: Any, words: Mapping[str, Any], drift: bool) -> list[str]:
     declared = words["schedule"]
     if before is None:
-        return [] if words["readable"] else [f"+ schedule: {fmt_value(declared)}"]
+        sign = "-" if drift else "+"
+        return [] if words["readable"] else [f"{sign} schedule: {fmt_value(declared)}"]
     found = before.get("schedule", "")
     if found == rules.SCHEDULES.get(declared, declared):
         return []
-    shown = rules.ALIAS_OF_CRON.get(found, found)
-    return [f"~ schedule: {fmt_value(shown)} -> {fmt_value(declared)}"]
+    sides = [fmt_value(rules.ALIAS_OF_CRON.get(found, found)), fmt_value(declared)]
+    return [f"~ schedule: {' -> '.join(reversed(sides) if drift else sides)}"]
 
 
 def _found_words(
@@ -81,7 +82,7 @@ def _same_selection(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 
 def _rule_lines(
-    entry: Mapping[str, Any], found: list[Any], readable: bool, order: Sequence[str]
+    entry: Mapping[str, Any], found: list[Any], readable: bool, order: Sequence[str], drift: bool
 ) -> list[str]:
     label = entry["label"]
     for rule in found:
@@ -90,8 +91,10 @@ def _rule_lines(
         shown = _found_words(rule, entry, readable)
         if shown is not None:
             found.remove(rule)
+            if drift:
+                return rule_diff(label, entry["words"], shown, order)
             return rule_diff(label, shown, entry["words"], order)
-    return [f"+ {label}: {rule_summary(entry['words'], order)}"]
+    return [f"{'-' if drift else '+'} {label}: {rule_summary(entry['words'], order)}"]
 
 
 def _found_summary(rule: Any) -> str:
@@ -101,13 +104,18 @@ def _found_summary(rule: Any) -> str:
         return fmt_value(rule)
 
 
-def lifecycle_lines(before: Any, after: Any, words: Mapping[str, Any]) -> tuple[str, ...]:
-    """A retention change in the rules the config wrote: ``~ rules[1].keep_last: 20 -> 10``."""
+def lifecycle_lines(
+    before: Any, after: Any, words: Mapping[str, Any], *, drift: bool = False
+) -> tuple[str, ...]:
+    """A retention change in the rules the config wrote: ``~ rules[1].keep_last: 20 -> 10``
+    (``before``: the policy found; ``after``: the declared one, whose words ``words`` are).
+    ``drift`` reads it the other way, from declared to found: a declared rule the registry
+    lacks is ``-``, a rule only the registry has ``+``."""
     readable = bool(words["readable"])
     order = READABLE_ORDER if readable else RETENTION_ORDER
     before = before if isinstance(before, Mapping) else None
     found = list((before or {}).get("rules") or ())
-    lines = _schedule_lines(before, words)
+    lines = _schedule_lines(before, words, drift)
     pending = []
     for entry in words["rules"]:
         if entry["rule"] in found:
@@ -115,13 +123,14 @@ def lifecycle_lines(before: Any, after: Any, words: Mapping[str, Any]) -> tuple[
         else:
             pending.append(entry)
     for entry in pending:
-        lines.extend(_rule_lines(entry, found, readable, order))
+        lines.extend(_rule_lines(entry, found, readable, order, drift))
+    declared, extra = ("-", "+") if drift else ("+", "-")
     rest = words.get("rest")
     if rest is not None and rest in found:
         found.remove(rest)
     elif rest is not None and before is not None:
-        lines.append(f"+ rest: {_found_summary(rest)}{REST}")
-    lines.extend(f"- rule: {_found_summary(rule)}" for rule in found)
+        lines.append(f"{declared} rest: {_found_summary(rest)}{REST}")
+    lines.extend(f"{extra} rule: {_found_summary(rule)}" for rule in found)
     return tuple(lines)
 
 
@@ -145,4 +154,15 @@ def display_lines(field: str, before: Any, after: Any, words: Any) -> tuple[str,
     if field == STORAGE_QUOTA:
         shown = _quota_text(after, words)
         return (shown if before is None else f"{_quota_text(before, words)} -> {shown}",)
+    return ()
+
+
+def drift_lines(field: str, declared: Any, found: Any, words: Any) -> tuple[str, ...]:
+    """A drift of ``field`` from the declared value to the one found, in the words the config
+    declared it with (``50GiB -> 20GiB``; retention rules as :func:`lifecycle_lines` with
+    ``drift``)."""
+    if field == m.LIFECYCLE_POLICY and isinstance(words, Mapping) and declared is not None:
+        return lifecycle_lines(found, declared, words, drift=True)
+    if field == STORAGE_QUOTA:
+        return (f"{_quota_text(declared, words)} -> {_quota_text(found, words)}",)
     return ()
