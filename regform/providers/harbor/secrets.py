@@ -80,6 +80,8 @@ def _check_directory(path: Path) -> None:
     """Refuse a secrets file whose directory is missing or not writable: the robot would be
     created and its secret lost."""
     directory = path.parent
+    if directory.exists() and not directory.is_dir():
+        raise ProviderError(f"secrets file {path}: {directory} is not a directory")
     if not directory.is_dir():
         raise ProviderError(
             f"secrets file {path}: directory {directory} does not exist (create it first)"
