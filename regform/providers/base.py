@@ -263,11 +263,7 @@ class ProviderKind:
                 f"registry '{registry.name}' is provider {self.name}, which holds credentials "
                 "only: there is nothing to read or manage",
             )
-        module_name, _, attr = self.factory.partition(":")
-        target: Any = importlib.import_module(module_name)
-        for part in attr.split("."):
-            target = getattr(target, part)
-        factory: Factory = target
+        factory: Factory = _resolve(self.factory)
         return factory(registry, sandbox=sandbox, parallelism=parallelism)
 
     def fetch_credential(self, registry: RegistryConfig, *, check: bool = True) -> Credential:
@@ -276,8 +272,7 @@ class ProviderKind:
             raise ProviderError(
                 f"registry {registry.name}: provider {self.name} has no credentials"
             )
-        module_name, _, attr = self.credential.partition(":")
-        source: Callable[..., Credential] = getattr(importlib.import_module(module_name), attr)
+        source: Callable[..., Credential] = _resolve(self.credential)
         return source(registry, check=check)
 
 
@@ -295,3 +290,12 @@ class CallCounts:
     def snapshot(self) -> dict[str, int]:
         with self._lock:
             return dict(self._counts)
+
+
+def _resolve(name: str) -> Any:
+    """What ``"module:attribute.path"`` names, importing the module only now."""
+    module_name, _, attr = name.partition(":")
+    target: Any = importlib.import_module(module_name)
+    for part in attr.split("."):
+        target = getattr(target, part)
+    return target

@@ -7,6 +7,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from regform.model import RegistryConfig
+from regform.providers.base import ConfigProblem, RegistryEntry
 
 #: the longest URL a registry is declared with.
 MAX_URL = 2048
@@ -37,6 +38,18 @@ def url_problem(url: str, options: str) -> str | None:
     if "://" in url and not _is_host(host):
         return "names no host (a host name is letters, digits, dots and hyphens, or an IP address)"
     return None
+
+
+def url_key_problems(entry: RegistryEntry, options: str) -> list[ConfigProblem]:
+    """The problem of a registry entry's ``url`` key, if any: :func:`url_problem`, or plain
+    ``http://`` without ``allow_http: true``."""
+    url = entry.get("url")
+    if not isinstance(url, str):
+        return []
+    problem = url_problem(url, options)
+    if problem is None and url.startswith("http://") and entry.get("allow_http") is not True:
+        problem = "a plain http:// URL needs allow_http: true"
+    return [(("url",), problem, False)] if problem is not None else []
 
 
 def _is_host(host: str) -> bool:

@@ -8,7 +8,7 @@ from regform import model as m
 from regform.model import Capabilities
 from regform.plan import RETENTION_WORDS
 from regform.providers.base import ConfigProblem, ProviderKind, RegistryEntry
-from regform.providers.urls import url_host, url_problem
+from regform.providers.urls import url_host, url_key_problems
 
 CAPABILITIES = Capabilities(
     fields=frozenset({m.LIFECYCLE_POLICY}),
@@ -32,14 +32,8 @@ def oci_name_problem(name: str) -> str | None:
 
 
 def check_registry(entry: RegistryEntry) -> list[ConfigProblem]:
-    problems: list[ConfigProblem] = []
-    url = entry.get("url")
     options = "credentials: {username_env, password_env} or {docker_config}"
-    url_issue = url_problem(url, options) if isinstance(url, str) else None
-    if url_issue is not None:
-        problems.append((("url",), url_issue, False))
-    elif isinstance(url, str) and url.startswith("http://") and entry.get("allow_http") is not True:
-        problems.append((("url",), "a plain http:// URL needs allow_http: true", False))
+    problems = url_key_problems(entry, options)
     creds = entry.get("credentials")
     if isinstance(creds, dict):
         pair = [k for k in ("username_env", "password_env") if k in creds]

@@ -30,7 +30,7 @@ from regform.providers.harbor.fields import (
     ROBOTS,
     STORAGE_QUOTA,
 )
-from regform.providers.urls import url_problem
+from regform.providers.urls import url_key_problems
 
 SETTING_FIELDS = {
     "public": PUBLIC,
@@ -81,13 +81,7 @@ def quota_bytes(value: int | str) -> int:
 
 
 def check_registry(entry: RegistryEntry) -> list[ConfigProblem]:
-    problems: list[ConfigProblem] = []
-    url = entry.get("url")
-    url_issue = url_problem(url, "username_env and password_env") if isinstance(url, str) else None
-    if url_issue is not None:
-        problems.append((("url",), url_issue, False))
-    elif isinstance(url, str) and url.startswith("http://") and entry.get("allow_http") is not True:
-        problems.append((("url",), "a plain http:// URL needs allow_http: true", False))
+    problems = url_key_problems(entry, "username_env and password_env")
     pair = [k for k in ("username_env", "password_env") if entry.get(k) is not None]
     if len(pair) == 1:
         missing = "password_env" if pair == ["username_env"] else "username_env"

@@ -13,6 +13,7 @@ from typing import Any
 
 from regform import model as m
 from regform.providers.harbor import rules
+from regform.providers.harbor.config import UNITS
 from regform.providers.harbor.fields import (
     IMMUTABLE_RULES,
     MEMBERS,
@@ -24,7 +25,8 @@ from regform.providers.harbor.fields import (
     STORAGE_QUOTA,
 )
 
-_SIZES = (("PiB", 1024**5), ("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024))
+#: the binary units a quota is written in, largest first.
+_SIZES = sorted(((u, n) for u, n in UNITS.items() if u.endswith("iB")), key=lambda un: -un[1])
 
 
 def quota_text(value: int) -> int | str:
